@@ -1,0 +1,13 @@
+// Transpile-only with SWC (fast, low memory on 2 cores); `npm run typecheck` does the type-checking once.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+  },
+  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
