@@ -281,3 +281,15 @@ export function functionEnvironment(f: FunctionKey, names: ResourceNames): Recor
   for (const s of def.secrets ?? []) env[SECRETS[s].envVar] = names.secretArn(s);
   return env;
 }
+
+/** Stripe event types some rule routes to a flow; everything else is acknowledged and counted. */
+export function handledDetailTypes(source: string): Set<string> {
+  const types = new Set<string>();
+  for (const rule of Object.values(RULES) as RuleDef[]) {
+    const sources = rule.pattern.source as unknown[] | undefined;
+    const detailTypes = rule.pattern['detail-type'] as unknown[] | undefined;
+    if (!sources?.includes(source) || !detailTypes) continue;
+    for (const t of detailTypes) if (typeof t === 'string') types.add(t);
+  }
+  return types;
+}

@@ -1,1 +1,74 @@
-export const handler = async (): Promise<void> => undefined; // replaced by the real handler shortly
+/**
+ * POST /webhooks/stripe — verify, normalise, publish. Nothing is lost: a bad signature is 401, a
+ * malformed body 400, an oversized one 413; every verified event (handled or not) goes onto the
+ * archived bus, and the 200 goes back only after EventBridge accepted it, so Stripe retries otherwise.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import Stripe from 'stripe';
+import { normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
+import { publish } from '../adapters/store/event-bus';
+import { secretValue } from '../adapters/store/secrets';
+import { header, json, rawBody } from './commons/http';
+import { logger, metrics } from './commons/powertools';
+import { BUS_NAME, handledDetailTypes, MAX_WEBHOOK_BODY_BYTES, SECRETS, SOURCES } from '../../lib/topology';
+
+/** Stripe's documented default tolerance for the signature timestamp (replay window). */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+const HANDLED = handledDetailTypes(SOURCES.stripe);
+
+export const handler = async (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> => {
+  logger.addContext(context);
+  try {
+    return await ingest(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
+
+async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const body = rawBody(event);
+  if (body.length > MAX_WEBHOOK_BODY_BYTES) {
+    return reject(413, 'payload_too_large', `body is ${body.length} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`);
+  }
+  const signature = header(event, 'stripe-signature');
+  if (!signature) return reject(401, 'missing_signature', 'Stripe-Signature header is required');
+
+  const secret = await secretValue(SECRETS.stripeWebhook.envVar, SECRETS.stripeWebhook.localEnvVar);
+  let parsed: unknown;
+  try {
+    parsed = Stripe.webhooks.constructEvent(body, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+  } catch (err) {
+    if (err instanceof SyntaxError) return reject(400, 'malformed_json', 'body is not valid JSON');
+    return reject(401, 'invalid_signature', 'signature verification failed (wrong secret, tampered or expired)');
+  }
+  const shape = StripeEventShape.safeParse(parsed);
+  if (!shape.success) return reject(400, 'malformed_event', 'body is not a Stripe event object');
+
+  const envelope = normaliseStripeEvent(shape.data, new Date());
+  await publish(process.env.EVENT_BUS_NAME ?? BUS_NAME, {
+    source: SOURCES.stripe,
+    detailType: envelope.eventType,
+    detail: envelope,
+    time: new Date(envelope.created),
+  });
+  const handled = HANDLED.has(envelope.eventType);
+  metrics.addMetric('WebhookEventsReceived', MetricUnit.Count, 1);
+  if (!handled) metrics.addMetric('WebhookEventsUnhandled', MetricUnit.Count, 1);
+  logger.info('webhook accepted', {
+    eventId: envelope.eventId,
+    eventType: envelope.eventType,
+    correlationId: envelope.correlationId,
+    handled,
+  });
+  return json(200, { received: true, eventId: envelope.eventId, handled });
+}
+
+function reject(statusCode: number, code: string, message: string): APIGatewayProxyStructuredResultV2 {
+  metrics.addMetric('WebhookEventsRejected', MetricUnit.Count, 1);
+  logger.warn('webhook rejected', { statusCode, code });
+  return json(statusCode, { error: { code, message } });
+}

@@ -1,0 +1,82 @@
+/**
+ * The built-in double-entry ledger: one immutable DynamoDB item per journal entry, keyed by the
+ * entry id (= the posting's idempotency key). The conditional put is the permanent guard against
+ * double posting: it holds after the Powertools idempotency record has expired, and needs no
+ * transaction (dynalite has none), because one entry is one item.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { decidePosting } from '../../../domain/accounting/ledger-book';
+import { JournalEntry, type Invoice, type Payment } from '../../../domain/model';
+import { retryable } from '../../store/aws-errors';
+import type { ErpAdapter, ErpDocumentRef } from '../port';
+
+const ENTRY_PREFIX = 'ENTRY#';
+
+export interface RecordedEntry extends JournalEntry {
+  recordedAt: string;
+}
+
+export class LedgerAdapter implements ErpAdapter {
+  readonly name = 'ledger';
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  postInvoice(_invoice: Invoice, entry: JournalEntry): Promise<ErpDocumentRef> {
+    return this.postJournal(entry);
+  }
+
+  applyPayment(_payment: Payment, entry: JournalEntry): Promise<ErpDocumentRef> {
+    return this.postJournal(entry);
+  }
+
+  async postJournal(entry: JournalEntry): Promise<ErpDocumentRef> {
+    decidePosting(undefined, entry); // validates balance before anything is written
+    try {
+      await retryable(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: ENTRY_PREFIX + entry.entryId, sk: 'v1', ...entry, recordedAt: this.now().toISOString() },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return { erpId: entry.entryId, outcome: 'posted' };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const existing = await this.getEntry(entry.entryId);
+      return { erpId: entry.entryId, outcome: decidePosting(existing, entry) };
+    }
+  }
+
+  async getEntry(entryId: string): Promise<RecordedEntry | undefined> {
+    const { Item } = await retryable(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: ENTRY_PREFIX + entryId, sk: 'v1' }, ConsistentRead: true }),
+      ),
+    );
+    return Item ? toRecorded(Item) : undefined;
+  }
+
+  /** Every recorded entry, oldest first. Scans: fine for the local runtime and ops reads, not hot paths. */
+  async listEntries(): Promise<RecordedEntry[]> {
+    const entries: RecordedEntry[] = [];
+    const pages = paginateScan({ client: this.db }, { TableName: this.tableName, ConsistentRead: true });
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (String(item.pk).startsWith(ENTRY_PREFIX)) entries.push(toRecorded(item));
+      }
+    }
+    return entries.sort((a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.entryId.localeCompare(b.entryId));
+  }
+}
+
+function toRecorded(item: Record<string, unknown>): RecordedEntry {
+  const { pk: _pk, sk: _sk, recordedAt, ...rest } = item;
+  return { ...JournalEntry.parse(rest), recordedAt: String(recordedAt) };
+}

@@ -1,0 +1,20 @@
+/**
+ * The ERP port. Flows post canonical documents through it; adapters (built-in ledger, NetSuite…)
+ * decide how. Every method is idempotent on the entry's idempotency key and returns the ERP's id
+ * for the document, which goes into the crosswalk.
+ */
+import type { Invoice, JournalEntry, Payment } from '../../domain/model';
+import type { PostingOutcome } from '../../domain/accounting/ledger-book';
+
+export interface ErpDocumentRef {
+  /** The ERP's own id for the posted document (ledger entry id, NetSuite internal id, …). */
+  erpId: string;
+  outcome: PostingOutcome;
+}
+
+export interface ErpAdapter {
+  readonly name: string;
+  postInvoice(invoice: Invoice, entry: JournalEntry): Promise<ErpDocumentRef>;
+  applyPayment(payment: Payment, entry: JournalEntry): Promise<ErpDocumentRef>;
+  postJournal(entry: JournalEntry): Promise<ErpDocumentRef>;
+}

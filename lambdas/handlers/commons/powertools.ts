@@ -1,0 +1,6 @@
+/** Powertools created once per process: structured logs with correlation ids, EMF metrics. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+export const logger = new Logger();
+export const metrics = new Metrics();
