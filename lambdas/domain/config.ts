@@ -16,7 +16,8 @@ export const MappingConfig = z
     for (const s of cfg.subsidiaries) {
       for (const c of s.currencies) {
         const other = seen.get(c);
-        if (other) ctx.addIssue({ code: 'custom', message: `currency ${c} is booked by both ${other} and ${s.id}` });
+        if (other)
+          ctx.addIssue({ code: 'custom', message: `currency ${c} is booked by both ${other} and ${s.id}` });
         seen.set(c, s.id);
       }
     }

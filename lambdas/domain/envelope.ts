@@ -49,7 +49,8 @@ export function correlationIdOf(object: Record<string, unknown>): string {
     const v = m?.correlation_id;
     return typeof v === 'string' && v.length > 0 ? v : undefined;
   };
-  const parent = object.parent as { subscription_details?: { metadata?: unknown; subscription?: unknown } } | undefined;
+  const parent = object.parent as
+    { subscription_details?: { metadata?: unknown; subscription?: unknown } } | undefined;
   const subscription = parent?.subscription_details?.subscription;
   const subscriptionId = typeof subscription === 'string' ? subscription : undefined;
   return (

@@ -6,7 +6,10 @@
 import { z } from 'zod';
 
 const minorUnits = z.number().int().describe('Integer amount in minor units of the currency');
-const currency = z.string().regex(/^[a-z]{3}$/).describe('ISO 4217 code, lowercase');
+const currency = z
+  .string()
+  .regex(/^[a-z]{3}$/)
+  .describe('ISO 4217 code, lowercase');
 const isoTimestamp = z.string().datetime().describe('ISO 8601 UTC timestamp');
 
 export const ServicePeriod = z

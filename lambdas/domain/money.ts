@@ -5,7 +5,8 @@ export interface Money {
 }
 
 export function assertMinorUnits(amount: number, what: string): number {
-  if (!Number.isSafeInteger(amount)) throw new RangeError(`${what} must be an integer in minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount))
+    throw new RangeError(`${what} must be an integer in minor units, got ${amount}`);
   return amount;
 }
 
@@ -22,5 +23,20 @@ export function formatMoney(amount: number, currency: string): string {
 
 /** Currencies Stripe treats as zero-decimal (amounts are already whole units). */
 export const ZERO_DECIMAL_CURRENCIES = new Set([
-  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
 ]);

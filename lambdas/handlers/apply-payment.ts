@@ -7,6 +7,7 @@ import type { PaymentPosting } from '../domain/mapping/stripe-invoice';
 import { crosswalk, erpAdapter } from './commons/erp';
 import { idempotentPosting } from './commons/idempotency';
 import { logger, metrics } from './commons/powertools';
+import { FUNCTIONS } from '../../lib/topology';
 import type { PostedDocument } from './post-invoice';
 
 const erp = erpAdapter();
@@ -32,11 +33,16 @@ async function applyPayment(posting: PaymentPosting): Promise<PostedDocument> {
     byCurrency.addDimension('currency', payment.currency);
     byCurrency.addMetric('PaidAmountMinorUnits', MetricUnit.Count, payment.amount);
   }
-  logger.info('payment applied', { paymentRef: payment.paymentRef, erpId, outcome, correlationId: payment.correlationId });
+  logger.info('payment applied', {
+    paymentRef: payment.paymentRef,
+    erpId,
+    outcome,
+    correlationId: payment.correlationId,
+  });
   return { documentRef: payment.paymentRef, erpSystem: erp.name, erpId, outcome };
 }
 
-const apply = idempotentPosting(applyPayment);
+const apply = idempotentPosting(FUNCTIONS.applyPayment.id, applyPayment);
 
 export const handler = async (posting: PaymentPosting, context: Context): Promise<PostedDocument> => {
   logger.addContext(context);

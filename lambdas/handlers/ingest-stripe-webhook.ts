@@ -32,7 +32,11 @@ export const handler = async (
 async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const body = rawBody(event);
   if (body.length > MAX_WEBHOOK_BODY_BYTES) {
-    return reject(413, 'payload_too_large', `body is ${body.length} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`);
+    return reject(
+      413,
+      'payload_too_large',
+      `body is ${body.length} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`,
+    );
   }
   const signature = header(event, 'stripe-signature');
   if (!signature) return reject(401, 'missing_signature', 'Stripe-Signature header is required');
@@ -43,7 +47,11 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
     parsed = Stripe.webhooks.constructEvent(body, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
   } catch (err) {
     if (err instanceof SyntaxError) return reject(400, 'malformed_json', 'body is not valid JSON');
-    return reject(401, 'invalid_signature', 'signature verification failed (wrong secret, tampered or expired)');
+    return reject(
+      401,
+      'invalid_signature',
+      'signature verification failed (wrong secret, tampered or expired)',
+    );
   }
   const shape = StripeEventShape.safeParse(parsed);
   if (!shape.success) return reject(400, 'malformed_event', 'body is not a Stripe event object');

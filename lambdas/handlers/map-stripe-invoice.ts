@@ -14,7 +14,11 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   }
   logger.appendKeys({ correlationId: envelope.data.correlationId, eventId: envelope.data.eventId });
   try {
-    return mapStripeInvoiceEvent(envelope.data, mappingConfig, process.env.STRIPE_API_VERSION ?? STRIPE_API_VERSION);
+    return mapStripeInvoiceEvent(
+      envelope.data,
+      mappingConfig,
+      process.env.STRIPE_API_VERSION ?? STRIPE_API_VERSION,
+    );
   } finally {
     logger.removeKeys(['correlationId', 'eventId']);
   }

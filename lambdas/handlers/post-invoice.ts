@@ -8,6 +8,7 @@ import type { InvoicePosting } from '../domain/mapping/stripe-invoice';
 import { crosswalk, erpAdapter } from './commons/erp';
 import { idempotentPosting } from './commons/idempotency';
 import { logger, metrics } from './commons/powertools';
+import { FUNCTIONS } from '../../lib/topology';
 
 const erp = erpAdapter();
 const links = crosswalk();
@@ -39,11 +40,16 @@ async function postInvoice(posting: InvoicePosting): Promise<PostedDocument> {
     byCurrency.addDimension('currency', invoice.currency);
     byCurrency.addMetric('InvoicedAmountMinorUnits', MetricUnit.Count, entryTotal(entry));
   }
-  logger.info('invoice posted', { invoiceRef: invoice.invoiceRef, erpId, outcome, correlationId: invoice.correlationId });
+  logger.info('invoice posted', {
+    invoiceRef: invoice.invoiceRef,
+    erpId,
+    outcome,
+    correlationId: invoice.correlationId,
+  });
   return { documentRef: invoice.invoiceRef, erpSystem: erp.name, erpId, outcome };
 }
 
-const post = idempotentPosting(postInvoice);
+const post = idempotentPosting(FUNCTIONS.postInvoice.id, postInvoice);
 
 export const handler = async (posting: InvoicePosting, context: Context): Promise<PostedDocument> => {
   logger.addContext(context);

@@ -23,7 +23,8 @@ interface SdkErrorLike {
 export function asTransientIfRetryable(err: unknown): unknown {
   const e = err as SdkErrorLike;
   const status = e?.$metadata?.httpStatusCode ?? 0;
-  const network = typeof e?.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(e.code);
+  const network =
+    typeof e?.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(e.code);
   if (e?.$retryable || status >= 500 || THROTTLING.has(e?.name ?? '') || network) {
     return new TransientError(`${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
   }

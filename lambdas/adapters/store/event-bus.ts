@@ -30,7 +30,9 @@ export async function publish(busName: string, event: BusEvent): Promise<string>
   );
   const entry = out.Entries?.[0];
   if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
-    throw new TransientError(`PutEvents rejected the entry: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
+    throw new TransientError(
+      `PutEvents rejected the entry: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`,
+    );
   }
   return entry.EventId;
 }

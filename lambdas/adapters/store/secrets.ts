@@ -9,7 +9,8 @@ export async function secretValue(arnVar: string, localVar: string): Promise<str
   const arn = process.env[arnVar];
   if (arn) {
     const value = await getSecret(arn, { maxAge: 300 });
-    if (typeof value !== 'string' || value.length === 0) throw new Error(`secret ${arnVar} has no string value`);
+    if (typeof value !== 'string' || value.length === 0)
+      throw new Error(`secret ${arnVar} has no string value`);
     return value;
   }
   const local = process.env[localVar];

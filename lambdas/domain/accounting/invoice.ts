@@ -34,7 +34,10 @@ export function journalForInvoice(invoice: Invoice, idempotencyKey: string): Jou
     memo: `Invoice ${label} to ${invoice.customerRef}`,
     sourceEventId: invoice.source.eventId,
     correlationId: invoice.correlationId,
-    lines: nonZero([line(ctx, 'accounts_receivable', 'debit', receivable, `Invoice ${label}`), ...revenueLines]),
+    lines: nonZero([
+      line(ctx, 'accounts_receivable', 'debit', receivable, `Invoice ${label}`),
+      ...revenueLines,
+    ]),
   };
   assertBalanced(entry);
   return entry;

@@ -53,7 +53,9 @@ export function assertBalanced(entry: Pick<JournalEntry, 'entryId' | 'lines'>): 
   }
 }
 
-export function totalsByCurrency(lines: readonly JournalLine[]): Map<string, { debit: number; credit: number }> {
+export function totalsByCurrency(
+  lines: readonly JournalLine[],
+): Map<string, { debit: number; credit: number }> {
   const totals = new Map<string, { debit: number; credit: number }>();
   for (const l of lines) {
     const t = totals.get(l.currency) ?? { debit: 0, credit: 0 };
@@ -65,6 +67,8 @@ export function totalsByCurrency(lines: readonly JournalLine[]): Map<string, { d
 }
 
 /** Zero lines carry no information and clutter the ledger. */
-export const nonZero = (lines: JournalLine[]): JournalLine[] => lines.filter((l) => l.debit !== 0 || l.credit !== 0);
+export const nonZero = (lines: JournalLine[]): JournalLine[] =>
+  lines.filter((l) => l.debit !== 0 || l.credit !== 0);
 
-export const entryTotal = (entry: Pick<JournalEntry, 'lines'>): number => sum(entry.lines.map((l) => l.debit));
+export const entryTotal = (entry: Pick<JournalEntry, 'lines'>): number =>
+  sum(entry.lines.map((l) => l.debit));

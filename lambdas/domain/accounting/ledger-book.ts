@@ -25,7 +25,10 @@ export function decidePosting(existing: JournalEntry | undefined, entry: Journal
 }
 
 /** Posts into an in-memory book (used by property tests and as the reference the adapter must match). */
-export function postToBook(book: ReadonlyMap<string, JournalEntry>, entry: JournalEntry): Map<string, JournalEntry> {
+export function postToBook(
+  book: ReadonlyMap<string, JournalEntry>,
+  entry: JournalEntry,
+): Map<string, JournalEntry> {
   const next = new Map(book);
   if (decidePosting(book.get(entry.entryId), entry) === 'posted') next.set(entry.entryId, entry);
   return next;

@@ -19,7 +19,9 @@ export function trialBalance(entries: readonly Pick<JournalEntry, 'lines'>[]): T
       rows.set(key, row);
     }
   }
-  return [...rows.values()].sort((a, b) => a.currency.localeCompare(b.currency) || a.account.localeCompare(b.account));
+  return [...rows.values()].sort(
+    (a, b) => a.currency.localeCompare(b.currency) || a.account.localeCompare(b.account),
+  );
 }
 
 /** Currencies whose total debits differ from total credits (empty when the books balance). */

@@ -18,7 +18,10 @@ const StripeLine = z.object({
   description: z.string().nullable(),
   quantity: z.number().int().nullable(),
   period: z.object({ start: z.number().int(), end: z.number().int() }),
-  discount_amounts: z.array(z.object({ amount: z.number().int() })).nullable().optional(),
+  discount_amounts: z
+    .array(z.object({ amount: z.number().int() }))
+    .nullable()
+    .optional(),
   taxes: z
     .array(z.object({ amount: z.number().int(), tax_behavior: z.string() }))
     .nullable()
@@ -119,7 +122,10 @@ function parseInvoice(envelope: EventEnvelope): StripeInvoice {
   }
   const invoice = result.data;
   if (invoice.status === 'draft') {
-    throw new BusinessError('draft_invoice', `invoice ${invoice.id} is still a draft; only finalized invoices post`);
+    throw new BusinessError(
+      'draft_invoice',
+      `invoice ${invoice.id} is still a draft; only finalized invoices post`,
+    );
   }
   if (invoice.lines.has_more) {
     throw new BusinessError(
@@ -185,7 +191,9 @@ function toCanonicalLine(line: StripeLine): InvoiceLine {
     netAmount: line.amount - discount - taxOf(line, 'inclusive'),
     tax: taxOf(line, 'exclusive') + taxOf(line, 'inclusive'),
     recognition: ratable ? 'ratable' : 'point_in_time',
-    servicePeriod: ratable ? { start: isoFromUnix(line.period.start), end: isoFromUnix(line.period.end) } : null,
+    servicePeriod: ratable
+      ? { start: isoFromUnix(line.period.start), end: isoFromUnix(line.period.end) }
+      : null,
     proration: details?.proration ?? false,
   };
 }

@@ -10,14 +10,19 @@ import { dynamo, requiredEnv } from '../../adapters/store/dynamodb';
 import { TABLES } from '../../../lib/topology';
 
 export function idempotentPosting<In extends { idempotencyKey: string }, Out>(
+  /** Stable prefix of the idempotency records (the function's topology id), the same in AWS and locally. */
+  keyPrefix: string,
   post: (input: In) => Promise<Out>,
 ): (input: In, context: Context) => Promise<Out> {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds: 7 * 24 * 3600 });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    expiresAfterSeconds: 7 * 24 * 3600,
+  });
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: requiredEnv(TABLES.idempotency.envVar),
     awsSdkV3Client: dynamo().raw,
   });
-  const idempotent = makeIdempotent(post, { persistenceStore, config });
+  const idempotent = makeIdempotent(post, { persistenceStore, config, keyPrefix });
   return (input, context) => {
     config.registerLambdaContext(context);
     return idempotent(input);

@@ -41,7 +41,12 @@ export class LedgerAdapter implements ErpAdapter {
         this.db.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { pk: ENTRY_PREFIX + entry.entryId, sk: 'v1', ...entry, recordedAt: this.now().toISOString() },
+            Item: {
+              pk: ENTRY_PREFIX + entry.entryId,
+              sk: 'v1',
+              ...entry,
+              recordedAt: this.now().toISOString(),
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -57,7 +62,11 @@ export class LedgerAdapter implements ErpAdapter {
   async getEntry(entryId: string): Promise<RecordedEntry | undefined> {
     const { Item } = await retryable(() =>
       this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: ENTRY_PREFIX + entryId, sk: 'v1' }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: ENTRY_PREFIX + entryId, sk: 'v1' },
+          ConsistentRead: true,
+        }),
       ),
     );
     return Item ? toRecorded(Item) : undefined;
@@ -72,7 +81,9 @@ export class LedgerAdapter implements ErpAdapter {
         if (String(item.pk).startsWith(ENTRY_PREFIX)) entries.push(toRecorded(item));
       }
     }
-    return entries.sort((a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.entryId.localeCompare(b.entryId));
+    return entries.sort(
+      (a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.entryId.localeCompare(b.entryId),
+    );
   }
 }
 

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * q2c — the quote-to-cash command line.
+ *   q2c serve [--port 4242] [--data-dir .q2c] [--no-demo]   run the local runtime (npm start)
+ *   q2c trial-balance [--json]                               print the trial balance of a running runtime
+ *   q2c journal [--json]                                     print the journal
+ *   q2c queues [--json]                                      print parked exceptions and dead letters
+ */
+import { Command, Option } from 'commander';
+import { OpsClient } from './ops-client';
+import { journalTable, queuesTable, trialBalanceTable } from './report';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './defaults';
+
+const program = new Command('q2c').description('Quote-to-cash integration: local runtime and operations');
+
+program
+  .command('serve')
+  .description('Run the embedded local runtime (webhooks, bus, state machines, ledger) and the demo')
+  .option('-p, --port <port>', 'HTTP port (0 = any free port)', String(DEFAULT_PORT))
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('-d, --data-dir <dir>', 'where DynamoDB, queues and the event log persist', DEFAULT_DATA_DIR)
+  .option('--no-demo', 'do not replay the bundled demo scenario')
+  .addOption(new Option('--log-level <level>', 'Powertools log level of the handlers').default('WARN'))
+  .addOption(new Option('--retry-interval-ms <ms>', 'override state machine retry intervals').hideHelp())
+  .action(
+    async (opts: {
+      port: string;
+      host: string;
+      dataDir: string;
+      demo: boolean;
+      logLevel: string;
+      retryIntervalMs?: string;
+    }) => {
+      const { startLocalRuntime } = await import('./runtime');
+      const runtime = await startLocalRuntime({
+        port: Number(opts.port),
+        host: opts.host,
+        dataDir: opts.dataDir,
+        logLevel: opts.logLevel,
+        retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
+      });
+      const print = (line: string) => process.stdout.write(line + '\n');
+      print(`Quote-to-cash local runtime listening on ${runtime.url}`);
+      print(
+        `  POST ${runtime.url}/webhooks/stripe   Stripe webhooks (signing secret: ${runtime.webhookSecret})`,
+      );
+      print(
+        `  GET  ${runtime.url}/ops/trial-balance | /ops/journal | /ops/queues | /ops/events | /ops/health`,
+      );
+      print(`  data dir: ${runtime.dataDir}`);
+      if (opts.demo) {
+        print('');
+        await (await import('./demo')).runDemo(runtime, print);
+      }
+      print('');
+      print(
+        `Ready. Send more events (e.g. stripe listen --forward-to ${runtime.url}/webhooks/stripe); Ctrl-C to stop.`,
+      );
+      const shutdown = () => {
+        void runtime.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+  );
+
+const urlOption = () =>
+  new Option('--url <url>', 'base URL of the running local runtime').default(
+    `http://127.0.0.1:${DEFAULT_PORT}`,
+  );
+
+program
+  .command('trial-balance')
+  .description('Print the trial balance (debits and credits per account and currency)')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { json?: boolean; url: string }) => {
+    const tb = await new OpsClient(opts.url).trialBalance();
+    console.log(opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(tb.accounts));
+  });
+
+program
+  .command('journal')
+  .description('Print the journal entries with their source event and correlation ids')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { json?: boolean; url: string }) => {
+    const journal = await new OpsClient(opts.url).journal();
+    console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
+  });
+
+program
+  .command('queues')
+  .description('Print the exception queue and dead-letter queue with classified reasons')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { json?: boolean; url: string }) => {
+    const q = await new OpsClient(opts.url).queues();
+    console.log(opts.json ? JSON.stringify(q, null, 2) : queuesTable(q.queues));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`q2c: ${(err as Error).message}`);
+  process.exit(1);
+});

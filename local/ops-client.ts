@@ -1,0 +1,39 @@
+/** A tiny client for the local ops API, used by the CLI and the demo. */
+import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
+import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
+import type { ArchivedEvent } from './bus/local-event-bus';
+import type { QueueView } from './report';
+import type { ExecutionStats } from './runtime';
+
+export class OpsClient {
+  constructor(private readonly baseUrl: string) {}
+
+  private async get<T>(path: string): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl));
+    } catch {
+      throw new Error(
+        `cannot reach the local runtime at ${this.baseUrl} — is \`npm start\` (q2c serve) running?`,
+      );
+    }
+    if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
+    return (await res.json()) as T;
+  }
+
+  trialBalance() {
+    return this.get<{ accounts: TrialBalanceRow[]; unbalancedCurrencies: string[] }>('/ops/trial-balance');
+  }
+  journal() {
+    return this.get<{ entries: RecordedEntry[] }>('/ops/journal');
+  }
+  queues() {
+    return this.get<{ queues: QueueView[] }>('/ops/queues');
+  }
+  events() {
+    return this.get<{ received: number; unhandled: number; events: ArchivedEvent[] }>('/ops/events');
+  }
+  health() {
+    return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
+  }
+}

@@ -1,0 +1,86 @@
+/** Human-readable tables for the CLI and the demo: what finance ops would want to read. */
+import Table from 'cli-table3';
+import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
+import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
+import type { ParkedException } from '../lambdas/domain/exceptions';
+import { formatMoney } from '../lambdas/domain/money';
+
+const amount = (minor: number, currency: string) => (minor === 0 ? '' : formatMoney(minor, currency));
+
+export function trialBalanceTable(rows: readonly TrialBalanceRow[]): string {
+  const table = new Table({
+    head: ['Account', 'Currency', 'Debit', 'Credit', 'Balance'],
+    colAligns: ['left', 'left', 'right', 'right', 'right'],
+  });
+  const totals = new Map<string, { debit: number; credit: number }>();
+  for (const r of rows) {
+    table.push([
+      r.account,
+      r.currency.toUpperCase(),
+      amount(r.debit, r.currency),
+      amount(r.credit, r.currency),
+      formatBalance(r),
+    ]);
+    const t = totals.get(r.currency) ?? { debit: 0, credit: 0 };
+    t.debit += r.debit;
+    t.credit += r.credit;
+    totals.set(r.currency, t);
+  }
+  for (const [currency, t] of totals) {
+    const mark = t.debit === t.credit ? 'balanced ✓' : 'UNBALANCED ✗';
+    table.push([
+      `Total ${currency.toUpperCase()}`,
+      '',
+      formatMoney(t.debit, currency),
+      formatMoney(t.credit, currency),
+      mark,
+    ]);
+  }
+  return table.toString();
+}
+
+function formatBalance(r: TrialBalanceRow): string {
+  const net = r.debit - r.credit;
+  if (net === 0) return '0';
+  return `${formatMoney(Math.abs(net), r.currency)} ${net > 0 ? 'Dr' : 'Cr'}`;
+}
+
+export function journalTable(entries: readonly RecordedEntry[]): string {
+  const table = new Table({
+    head: ['Date', 'Entry', 'Account', 'Debit', 'Credit', 'Source event', 'Correlation'],
+  });
+  for (const e of entries) {
+    e.lines.forEach((l, i) => {
+      table.push([
+        i === 0 ? e.effectiveDate : '',
+        i === 0 ? `${e.kind} ${e.documentRef}` : '',
+        l.account,
+        amount(l.debit, l.currency),
+        amount(l.credit, l.currency),
+        i === 0 ? l.sourceEventId : '',
+        i === 0 ? l.correlationId : '',
+      ]);
+    });
+  }
+  return table.toString();
+}
+
+export interface QueueView {
+  queue: string;
+  depth: number;
+  messages: (ParkedException & { messageId: string })[];
+}
+
+export function queuesTable(queues: readonly QueueView[]): string {
+  const table = new Table({
+    head: ['Queue', 'Class', 'Event', 'Reason'],
+    colWidths: [14, 12, 30, 70],
+    wordWrap: true,
+  });
+  for (const q of queues) {
+    if (q.depth === 0) table.push([q.queue, '', '', 'empty']);
+    for (const m of q.messages)
+      table.push([q.queue, m.classification, `${m.eventType ?? '?'} ${m.sourceEventId ?? ''}`, m.reason]);
+  }
+  return table.toString();
+}

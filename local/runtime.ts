@@ -1,0 +1,276 @@
+/**
+ * The embedded local runtime: the whole pipeline on one laptop, no AWS account, no Docker.
+ * Real emulators (dynalite, fauxqs, a PutEvents endpoint) reached by the real AWS SDK v3
+ * clients; the same handlers, ASL files, rule patterns and table schemas CDK deploys.
+ */
+import './polyfills';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import * as path from 'node:path';
+import { LedgerAdapter } from '../lambdas/adapters/erp/ledger/ledger-adapter';
+import { dynamo } from '../lambdas/adapters/store/dynamodb';
+import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting/trial-balance';
+import { describeParked } from '../lambdas/domain/exceptions';
+import {
+  FUNCTIONS,
+  functionEnvironment,
+  definitionSubstitutions,
+  QUEUES,
+  RULES,
+  SECRETS,
+  STATE_MACHINES,
+  type FunctionKey,
+  type QueueKey,
+  type RuleKey,
+  type StateMachineKey,
+} from '../lib/topology';
+import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
+import { createHttpServer } from './http-server';
+import { LocalFunctions, localFunctionArn } from './lambda';
+import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './services/local-aws';
+import { startSqs, type LocalSqs } from './services/sqs';
+import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepfunctions';
+
+import { DEFAULT_DATA_DIR, DEFAULT_LOCAL_WEBHOOK_SECRET, DEFAULT_PORT } from './defaults';
+
+export interface LocalRuntimeOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  webhookSecret?: string;
+  /** Override every Retry interval (ms); tests use this to keep retries fast. */
+  retryIntervalMs?: number;
+  logLevel?: string;
+}
+
+export interface ExecutionStats {
+  inFlight: number;
+  started: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  dataDir: string;
+  webhookSecret: string;
+  /** Resolves when no state machine execution is running. */
+  idle(): Promise<void>;
+  stats(): ExecutionStats;
+  ledger: LedgerAdapter;
+  sqs: LocalSqs;
+  bus: LocalEventBus;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const webhookSecret =
+    options.webhookSecret ?? process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_LOCAL_WEBHOOK_SECRET;
+
+  const db = await startDynamo(dataDir);
+  const sqs = await startSqs(dataDir);
+  const executions = new ExecutionTracker(path.join(dataDir, 'executions.jsonl'));
+  const machines = new Map<StateMachineKey, LocalStateMachine>();
+  const bus = new LocalEventBus(dataDir, (rule, event) => deliver(rule, event));
+  const busEndpoint = await bus.start();
+
+  configureEnvironment({ db, sqs, busEndpoint, webhookSecret, logLevel: options.logLevel });
+  const functions = new LocalFunctions();
+  await functions.load();
+
+  for (const key of Object.keys(STATE_MACHINES) as StateMachineKey[]) {
+    const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q));
+    const resolver = {
+      lambda: (arn: string) => {
+        const f = functions.byArn(arn);
+        return f ? (input: Record<string, unknown>) => functions.invoke(f, input) : undefined;
+      },
+      sqs: sqs.client,
+      onQueueChanged: () => sqs.persist(),
+    };
+    machines.set(
+      key,
+      new LocalStateMachine(key, loadDefinition(key, subs), resolver, options.retryIntervalMs),
+    );
+  }
+
+  /** A rule target: start the execution asynchronously, as EventBridge does; undeliverable → DLQ. */
+  function deliver(ruleKey: RuleKey, event: BusEvent): void {
+    const rule = RULES[ruleKey];
+    const machine = machines.get(rule.target);
+    if (!machine) {
+      void deadLetter(ruleKey, event, `state machine ${rule.target} is not running`);
+      return;
+    }
+    executions.track(machine.execute(event));
+  }
+
+  async function deadLetter(ruleKey: RuleKey, event: BusEvent, message: string): Promise<void> {
+    const rule = RULES[ruleKey];
+    const attr = (v: string) => ({ DataType: 'String', StringValue: v });
+    await sqs.client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrl(rule.deadLetterQueue),
+        MessageBody: JSON.stringify(event),
+        MessageAttributes: {
+          ERROR_CODE: attr('ResourceNotFoundException'),
+          ERROR_MESSAGE: attr(message),
+          RULE_ARN: attr(rule.id),
+        },
+      }),
+    );
+    await sqs.persist();
+  }
+
+  const ledger = new LedgerAdapter(dynamo().doc, localTableName('ledger'));
+  const ingest = await functions.handlerOf<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
+    'ingestStripeWebhook',
+  );
+  const server = createHttpServer({
+    webhooks: { '/webhooks/stripe': (e) => ingest(e) },
+    ops: opsRoutes({ ledger, sqs, bus, executions }),
+  });
+  const port = options.port ?? DEFAULT_PORT;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, options.host ?? LOOPBACK, resolve);
+  });
+
+  return {
+    url: serverUrl(server, options.host ?? LOOPBACK),
+    dataDir,
+    webhookSecret,
+    idle: () => executions.idle(),
+    stats: () => executions.stats(),
+    ledger,
+    sqs,
+    bus,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await executions.idle();
+      await bus.stop();
+      await sqs.stop();
+      await db.stop();
+    },
+  };
+}
+
+function serverUrl(server: Server, host: string): string {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : DEFAULT_PORT;
+  return `http://${host}:${port}`;
+}
+
+/** Points the SDK clients at the local emulators and gives handlers their topology environment. */
+function configureEnvironment(opts: {
+  db: LocalDynamo;
+  sqs: LocalSqs;
+  busEndpoint: string;
+  webhookSecret: string;
+  logLevel?: string;
+}): void {
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: opts.db.endpoint,
+    AWS_ENDPOINT_URL_SQS: opts.sqs.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: opts.busEndpoint,
+    POWERTOOLS_LOG_LEVEL: opts.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // EMF lines would drown the demo output; the ops API shows the same counts.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    [SECRETS.stripeWebhook.localEnvVar]: opts.webhookSecret,
+  };
+  for (const f of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    Object.assign(
+      env,
+      functionEnvironment(f, {
+        tableName: localTableName,
+        queueUrl: (q: QueueKey) => opts.sqs.queueUrl(q),
+        secretArn: () => '', // no Secrets Manager locally: the value comes from localEnvVar
+      }),
+    );
+  }
+  for (const [k, v] of Object.entries(env)) {
+    if (v === '') delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+class ExecutionTracker {
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly counts = { started: 0, succeeded: 0, failed: 0 };
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly logFile: string) {}
+
+  track(execution: Promise<ExecutionRecord>): void {
+    this.counts.started++;
+    const done = execution.then((record) => {
+      this.counts[record.status === 'SUCCEEDED' ? 'succeeded' : 'failed']++;
+      appendFileSync(this.logFile, JSON.stringify(record) + '\n');
+    });
+    this.running.add(done);
+    void done.finally(() => {
+      this.running.delete(done);
+      if (this.running.size === 0) {
+        const waiters = this.waiters;
+        this.waiters = [];
+        waiters.forEach((w) => w());
+      }
+    });
+  }
+
+  idle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  stats(): ExecutionStats {
+    return { inFlight: this.running.size, ...this.counts };
+  }
+}
+
+function opsRoutes(deps: {
+  ledger: LedgerAdapter;
+  sqs: LocalSqs;
+  bus: LocalEventBus;
+  executions: ExecutionTracker;
+}) {
+  return {
+    '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
+    '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
+    '/ops/trial-balance': async () => {
+      const accounts = trialBalance(await deps.ledger.listEntries());
+      return { accounts, unbalancedCurrencies: unbalancedCurrencies(accounts) };
+    },
+    '/ops/queues': async () => ({
+      queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => {
+        const messages = deps.sqs.inspect(q);
+        return {
+          queue: q,
+          name: QUEUES[q].id,
+          url: deps.sqs.queueUrl(q),
+          depth: messages.length,
+          messages: messages.map((m) => ({
+            messageId: m.messageId,
+            ...describeParked(m.body, m.attributes),
+          })),
+        };
+      }),
+    }),
+    '/ops/events': async () => {
+      const events = deps.bus.archive();
+      return {
+        received: events.length,
+        unhandled: events.filter((e) => e.matchedRules.length === 0).length,
+        events,
+      };
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * SQS locally: fauxqs (pure-Node emulator) reached by the real @aws-sdk/client-sqs. fauxqs keeps
+ * queues in memory, so the queue contents are snapshotted to the data dir after every change
+ * the runtime makes (and every second, for changes made by other clients such as a replay) and
+ * restored on start: parked exceptions survive a restart.
+ */
+import { SQSClient, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { QUEUES, type QueueKey } from '../../lib/topology';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './local-aws';
+
+export const localQueueName = (q: QueueKey): string => `q2c-${QUEUES[q].id}`;
+
+interface SnapshotMessage {
+  body: string;
+  attributes: Record<string, MessageAttributeValue>;
+}
+type Snapshot = Record<string, SnapshotMessage[]>;
+
+export interface QueueMessageView {
+  messageId: string;
+  body: string;
+  attributes: Record<string, string>;
+  state: 'ready' | 'delayed' | 'inflight';
+}
+
+export interface LocalSqs {
+  endpoint: string;
+  client: SQSClient;
+  queueUrl(q: QueueKey): string;
+  /** Non-destructive view of a queue (ready, delayed and in-flight messages). */
+  inspect(q: QueueKey): QueueMessageView[];
+  /** Writes the snapshot now (call after the runtime itself changed a queue). */
+  persist(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSqs(dataDir: string): Promise<LocalSqs> {
+  const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
+  const endpoint = `http://${LOOPBACK}:${server.port}`;
+  const urls = new Map<QueueKey, string>();
+  for (const q of Object.keys(QUEUES) as QueueKey[]) {
+    const { queueUrl } = server.createQueue(localQueueName(q), {
+      attributes: { MessageRetentionPeriod: '1209600' },
+    });
+    urls.set(q, queueUrl);
+  }
+  // fauxqs URLs use sqs.<region>.localhost, which does not resolve here: send to the endpoint.
+  const client = new SQSClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  const file = path.join(dataDir, 'queues.json');
+
+  const inspect = (q: QueueKey): QueueMessageView[] => {
+    const view = server.inspectQueue(localQueueName(q));
+    if (!view) return [];
+    const toView = (
+      m: (typeof view.messages.ready)[number],
+      state: QueueMessageView['state'],
+    ): QueueMessageView => ({
+      messageId: m.messageId,
+      body: m.body,
+      attributes: Object.fromEntries(
+        Object.entries(m.messageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue ?? '')]),
+      ),
+      state,
+    });
+    return [
+      ...view.messages.ready.map((m) => toView(m, 'ready')),
+      ...view.messages.delayed.map((m) => toView(m, 'delayed')),
+      ...view.messages.inflight.map((m) => toView(m.message, 'inflight')),
+    ];
+  };
+
+  const snapshot = (): Snapshot => {
+    const snap: Snapshot = {};
+    for (const q of urls.keys()) {
+      const view = server.inspectQueue(localQueueName(q));
+      const all = view
+        ? [...view.messages.ready, ...view.messages.delayed, ...view.messages.inflight.map((m) => m.message)]
+        : [];
+      snap[q] = all.map((m) => ({
+        body: m.body,
+        attributes: (m.messageAttributes ?? {}) as Record<string, MessageAttributeValue>,
+      }));
+    }
+    return snap;
+  };
+
+  let lastWritten = '';
+  const persist = async (): Promise<void> => {
+    const text = JSON.stringify(snapshot(), null, 1);
+    if (text === lastWritten) return;
+    await fs.writeFile(`${file}.tmp`, text);
+    await fs.rename(`${file}.tmp`, file);
+    lastWritten = text;
+  };
+
+  await restore(file, client, urls);
+  lastWritten = JSON.stringify(snapshot(), null, 1);
+  const timer = setInterval(() => void persist().catch(() => undefined), 1000);
+  timer.unref();
+
+  return {
+    endpoint,
+    client,
+    queueUrl: (q) => urls.get(q) ?? '',
+    inspect,
+    persist,
+    stop: async () => {
+      clearInterval(timer);
+      await persist();
+      client.destroy();
+      await server.stop();
+    },
+  };
+}
+
+async function restore(file: string, client: SQSClient, urls: Map<QueueKey, string>): Promise<void> {
+  let snap: Snapshot;
+  try {
+    snap = JSON.parse(await fs.readFile(file, 'utf8')) as Snapshot;
+  } catch {
+    return; // first start: nothing to restore
+  }
+  for (const [q, messages] of Object.entries(snap)) {
+    const url = urls.get(q as QueueKey);
+    if (!url) continue;
+    for (const m of messages) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: m.body,
+          MessageAttributes: Object.keys(m.attributes).length ? m.attributes : undefined,
+        }),
+      );
+    }
+  }
+}
