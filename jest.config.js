@@ -4,8 +4,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // fauxqs ships ESM only; jest runs CommonJS, so it is mapped to its file and transpiled by SWC.
+  moduleNameMapper: { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
+  transformIgnorePatterns: ['/node_modules/(?!fauxqs/)'],
   transform: {
-    '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
   setupFiles: ['<rootDir>/local/polyfills.ts'],
   testTimeout: 60000,

@@ -10,6 +10,8 @@ import { Command, Option } from 'commander';
 import { OpsClient } from './ops-client';
 import { journalTable, queuesTable, trialBalanceTable } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './defaults';
+import { runDemo } from './demo';
+import { startLocalRuntime } from './runtime';
 
 const program = new Command('q2c').description('Quote-to-cash integration: local runtime and operations');
 
@@ -31,8 +33,7 @@ program
       logLevel: string;
       retryIntervalMs?: string;
     }) => {
-      const { startLocalRuntime } = await import('./runtime');
-      const runtime = await startLocalRuntime({
+        const runtime = await startLocalRuntime({
         port: Number(opts.port),
         host: opts.host,
         dataDir: opts.dataDir,
@@ -50,7 +51,7 @@ program
       print(`  data dir: ${runtime.dataDir}`);
       if (opts.demo) {
         print('');
-        await (await import('./demo')).runDemo(runtime, print);
+        await runDemo(runtime, print);
       }
       print('');
       print(

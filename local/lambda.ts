@@ -40,11 +40,11 @@ export class LocalFunctions {
   private readonly handlers = new Map<FunctionKey, LambdaHandler>();
 
   /** Imports every handler. Call after the environment points the SDK clients at local endpoints. */
-  async load(): Promise<void> {
+  load(): void {
     for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
-      const mod = (await import(path.join(PROJECT_ROOT, FUNCTIONS[key].entry))) as {
-        handler?: LambdaHandler;
-      };
+      // require, not import(): the handler modules are CommonJS under both tsx and jest.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(PROJECT_ROOT, FUNCTIONS[key].entry)) as { handler?: LambdaHandler };
       if (typeof mod.handler !== 'function') throw new Error(`${FUNCTIONS[key].entry} exports no handler`);
       this.handlers.set(key, mod.handler);
     }

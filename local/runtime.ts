@@ -81,7 +81,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   configureEnvironment({ db, sqs, busEndpoint, webhookSecret, logLevel: options.logLevel });
   const functions = new LocalFunctions();
-  await functions.load();
+  functions.load();
 
   for (const key of Object.keys(STATE_MACHINES) as StateMachineKey[]) {
     const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q));

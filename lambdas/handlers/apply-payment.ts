@@ -49,6 +49,6 @@ export const handler = async (posting: PaymentPosting, context: Context): Promis
   try {
     return await apply(posting, context);
   } finally {
-    metrics.publishStoredMetrics();
+    publishMetrics();
   }
 };

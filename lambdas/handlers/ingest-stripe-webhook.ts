@@ -25,7 +25,7 @@ export const handler = async (
   try {
     return await ingest(event);
   } finally {
-    metrics.publishStoredMetrics();
+    publishMetrics();
   }
 };
 

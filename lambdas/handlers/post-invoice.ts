@@ -56,6 +56,6 @@ export const handler = async (posting: InvoicePosting, context: Context): Promis
   try {
     return await post(posting, context);
   } finally {
-    metrics.publishStoredMetrics();
+    publishMetrics();
   }
 };

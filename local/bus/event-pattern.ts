@@ -26,8 +26,8 @@ export class InvalidEventPatternError extends Error {
 
 /** Does `event` (the full event: version, id, detail-type, source, …, detail) match `pattern`? */
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
-  if (!isObject(event)) return false;
-  return compiled(pattern).some((rule) => matchFields(rule, event));
+  const rules = compiled(pattern);
+  return isObject(event) && rules.some((rule) => matchFields(rule, event));
 }
 
 /** Throws InvalidEventPatternError if EventBridge would reject `pattern`. */
@@ -66,7 +66,17 @@ const invalid = (reason: string) => new InvalidEventPatternError(reason);
 
 // Field names Ruler refuses inside `$or` (Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP).
 const RESERVED_IN_OR = new Set([
-  ...['exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric', 'cidr'],
+  ...[
+    'exactly',
+    'equals-ignore-case',
+    'prefix',
+    'suffix',
+    'anything-but',
+    'exists',
+    'wildcard',
+    'numeric',
+    'cidr',
+  ],
   ...['=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after'],
   ...['date-on-or-after', 'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range'],
   'ip-address-not-in-range',
@@ -136,7 +146,12 @@ function compileConditions(values: readonly unknown[]): Condition[] {
 
 function compileCondition(value: unknown): Condition {
   // Exact match is typed: "5" never matches 5, "null" never matches null, true never matches "true".
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+  if (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  ) {
     return { test: (v) => v === value };
   }
   if (!isObject(value)) throw invalid('Match value must be String, number, true, false, or null');
@@ -183,7 +198,8 @@ function stringTest(accept: RegExp | ((s: string) => boolean)): (v: Leaf) => boo
 
 /** `{"prefix": "x"}` or `{"prefix": {"equals-ignore-case": "x"}}`, and the same for suffix. */
 function affixTest(arg: unknown, kind: 'prefix' | 'suffix'): (v: Leaf) => boolean {
-  if (typeof arg === 'string') return stringTest((s) => (kind === 'prefix' ? s.startsWith(arg) : s.endsWith(arg)));
+  if (typeof arg === 'string')
+    return stringTest((s) => (kind === 'prefix' ? s.startsWith(arg) : s.endsWith(arg)));
   if (!isObject(arg)) throw invalid(`${kind} match pattern must be a string`);
   const names = Object.keys(arg);
   const Kind = kind === 'prefix' ? 'Prefix' : 'Suffix';
@@ -227,7 +243,8 @@ function parseWildcard(text: string): string[] {
       literals.push('');
     } else if (c === '\\') {
       const next = text[i + 1];
-      if (next !== '*' && next !== '\\') throw invalid(`Invalid escape character at pos ${rulerPos(text, i)}`);
+      if (next !== '*' && next !== '\\')
+        throw invalid(`Invalid escape character at pos ${rulerPos(text, i)}`);
       literals[literals.length - 1] += next;
       i++;
     } else {
@@ -283,7 +300,9 @@ function anythingButList(list: readonly unknown[]): (string | number)[] {
   }
   const types = new Set(list.map((v) => typeof v));
   if (types.size !== 1) {
-    throw invalid('Inside anything but list, either all values are number or string, mixed type is not supported');
+    throw invalid(
+      'Inside anything but list, either all values are number or string, mixed type is not supported',
+    );
   }
   return list as (string | number)[];
 }
@@ -310,11 +329,18 @@ function anythingButOperatorTest(arg: Record<string, unknown>): (v: Leaf) => boo
 function excludedValueTest(operator: AnythingButOperator, value: unknown): (v: Leaf) => boolean {
   if (typeof value !== 'string') {
     if (operator === 'equals-ignore-case') {
-      throw invalid('Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.');
+      throw invalid(
+        'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
+      );
     }
-    throw invalid(operator === 'wildcard' ? 'wildcard match pattern must be a string' : 'prefix/suffix match pattern must be a string');
+    throw invalid(
+      operator === 'wildcard'
+        ? 'wildcard match pattern must be a string'
+        : 'prefix/suffix match pattern must be a string',
+    );
   }
-  if ((operator === 'prefix' || operator === 'suffix') && value === '') throw invalid('Null prefix/suffix not allowed');
+  if ((operator === 'prefix' || operator === 'suffix') && value === '')
+    throw invalid('Null prefix/suffix not allowed');
   if (operator === 'wildcard') return wildcardTest(value);
   if (operator === 'equals-ignore-case') return stringTest(ignoreCaseRegex(value, 'equals'));
   return affixTest(value, operator);
@@ -331,7 +357,8 @@ function numericTest(arg: unknown): (v: Leaf) => boolean {
   if (!Array.isArray(arg)) throw invalid('Value of numeric must be an array.');
   const [op, bound] = arg as unknown[];
   if (typeof op !== 'string') throw invalid(`Invalid member in numeric match: ${describe(op)}`);
-  if (op !== '=' && !LOWER.has(op) && !UPPER.has(op)) throw invalid(`Unrecognized numeric range operator: ${op}`);
+  if (op !== '=' && !LOWER.has(op) && !UPPER.has(op))
+    throw invalid(`Unrecognized numeric range operator: ${op}`);
   if (!isNumber(bound)) throw invalid(`Value of ${op === '=' ? 'equals' : op} must be numeric`);
   if (!LOWER.has(op) || arg.length === 2) {
     if (arg.length !== 2) throw invalid('Too many elements in numeric expression');
@@ -377,7 +404,8 @@ function cidrTest(text: string): (v: Leaf) => boolean {
   const network = parseIp(address);
   if (network === 'invalid') throw invalid(`Invalid IP address: ${address}`);
   if (!network) throw invalid(`Nonstandard IP address: ${address}`);
-  if (maskBits >= network.bits) throw invalid(`IPv${network.bits === 32 ? 4 : 6} mask bits must be < ${network.bits}`);
+  if (maskBits >= network.bits)
+    throw invalid(`IPv${network.bits === 32 ? 4 : 6} mask bits must be < ${network.bits}`);
   const shift = BigInt(network.bits - maskBits);
   const prefix = network.value >> shift;
   return (v) => {
@@ -448,7 +476,8 @@ function fieldValues(obj: Record<string, unknown>, key: string): unknown[] {
   const dotted = `${key}.`;
   let rest: Record<string, unknown> | undefined;
   for (const k of Object.keys(obj)) {
-    if (k.startsWith(dotted)) (rest ??= Object.create(null) as Record<string, unknown>)[k.slice(dotted.length)] = obj[k];
+    if (k.startsWith(dotted))
+      (rest ??= Object.create(null) as Record<string, unknown>)[k.slice(dotted.length)] = obj[k];
   }
   if (rest) values.push(rest);
   return values;
@@ -457,7 +486,8 @@ function fieldValues(obj: Record<string, unknown>, key: string): unknown[] {
 function leavesOf(values: readonly unknown[], out: Leaf[]): Leaf[] {
   for (const v of values) {
     if (Array.isArray(v)) leavesOf(v, out);
-    else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push(v);
+    else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      out.push(v);
   }
   return out;
 }

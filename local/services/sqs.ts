@@ -5,7 +5,6 @@
  * restored on start: parked exceptions survive a restart.
  */
 import { SQSClient, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QUEUES, type QueueKey } from '../../lib/topology';
@@ -38,6 +37,8 @@ export interface LocalSqs {
 }
 
 export async function startSqs(dataDir: string): Promise<LocalSqs> {
+  // fauxqs is ESM-only: load it with import(), which tsx keeps native (jest maps it, see jest.config.js).
+  const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
   const endpoint = `http://${LOOPBACK}:${server.port}`;
   const urls = new Map<QueueKey, string>();

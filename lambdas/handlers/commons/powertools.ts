@@ -4,3 +4,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 
 export const logger = new Logger();
 export const metrics = new Metrics();
+
+/** Flushes the metrics of this invocation; an invocation that recorded none publishes nothing. */
+export function publishMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
