@@ -6,7 +6,7 @@ import { Payment } from '../domain/model';
 import type { PaymentPosting } from '../domain/mapping/stripe-invoice';
 import { crosswalk, erpAdapter } from './commons/erp';
 import { idempotentPosting } from './commons/idempotency';
-import { logger, metrics } from './commons/powertools';
+import { logger, metrics, publishMetrics } from './commons/powertools';
 import { FUNCTIONS } from '../../lib/topology';
 import type { PostedDocument } from './post-invoice';
 

@@ -10,7 +10,7 @@ import { normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
 import { publish } from '../adapters/store/event-bus';
 import { secretValue } from '../adapters/store/secrets';
 import { header, json, rawBody } from './commons/http';
-import { logger, metrics } from './commons/powertools';
+import { logger, metrics, publishMetrics } from './commons/powertools';
 import { BUS_NAME, handledDetailTypes, MAX_WEBHOOK_BODY_BYTES, SECRETS, SOURCES } from '../../lib/topology';
 
 /** Stripe's documented default tolerance for the signature timestamp (replay window). */

@@ -7,7 +7,7 @@ import { Invoice } from '../domain/model';
 import type { InvoicePosting } from '../domain/mapping/stripe-invoice';
 import { crosswalk, erpAdapter } from './commons/erp';
 import { idempotentPosting } from './commons/idempotency';
-import { logger, metrics } from './commons/powertools';
+import { logger, metrics, publishMetrics } from './commons/powertools';
 import { FUNCTIONS } from '../../lib/topology';
 
 const erp = erpAdapter();
