@@ -464,6 +464,7 @@ function deliverySchedule(events: ScheduledEvent[], rand: () => number): Deliver
     return d.event.type === 'invoice.finalized' && paid !== undefined && paid - d.event.created < 60;
   });
   const retried = retryCandidates[between(rand, 0, retryCandidates.length - 1)];
+  if (!retried) throw new Error('the demo needs an invoice charged within a minute of its finalization');
   retried.at = retried.event.created + between(rand, 5 * 60, 15 * 60);
   retried.note = 'first delivery failed (HTTP 503), retried';
 

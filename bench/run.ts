@@ -1,0 +1,140 @@
+/**
+ * npm run bench — measured side by side in one run (numbers, not tests):
+ *  1. events/s end to end through the local runtime (signed HTTP webhook → bus → ASL → ledger)
+ *     vs direct calls of the posting handler on the same dynalite, and their ratio;
+ *  2. each Lambda bundle's size (esbuild, the CDK bundling options) and cold-init time
+ *     (require of the bundle in a fresh node process, minus an empty node process).
+ */
+import '../local/polyfills';
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type Stripe from 'stripe';
+import { FUNCTIONS, PROJECT_ROOT, type FunctionKey } from '../lib/topology';
+import { mapStripeInvoiceEvent } from '../lambdas/domain/mapping/stripe-invoice';
+import { normaliseStripeEvent, StripeEventShape } from '../lambdas/domain/envelope';
+import { parseMappingConfig } from '../lambdas/domain/config';
+import { lambdaContext } from '../local/lambda';
+import { startLocalRuntime } from '../local/runtime';
+import { invoiceObject, stripeEvent, unix } from '../local/scenarios/stripe-events';
+import { deliverStripeEvent } from '../local/webhook-client';
+import mapping from '../config/mapping.json';
+
+const N = Number(process.env.BENCH_EVENTS ?? 300);
+const CONCURRENCY = 8;
+
+function invoices(prefix: string, n: number): Stripe.Event[] {
+  return Array.from({ length: n }, (_, i) => {
+    const invoice = invoiceObject({
+      seed: `${prefix}-${i}`,
+      customer: { id: `cus_bench${i % 50}`, name: `Bench ${i % 50}`, email: `b${i % 50}@example.com`, invoicePrefix: 'BENCH' },
+      currency: i % 3 === 0 ? 'eur' : 'usd',
+      created: unix('2026-11-01T00:00:00Z'),
+      subscription: { id: `sub_bench${i}`, metadata: { correlation_id: `opp_bench${i}` } },
+      lines: [
+        {
+          description: 'Seats',
+          price: 'price_seats',
+          product: 'prod_seats',
+          unitAmount: 4_900,
+          quantity: 1 + (i % 20),
+          kind: 'subscription',
+          period: { start: unix('2026-11-01T00:00:00Z'), end: unix('2026-12-01T00:00:00Z') },
+        },
+      ],
+    });
+    return stripeEvent('invoice.finalized', invoice);
+  });
+}
+
+async function pool<T>(items: T[], worker: (t: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) await worker(items[next++]);
+    }),
+  );
+}
+
+async function throughput() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'q2c-bench-'));
+  const runtime = await startLocalRuntime({ port: 0, dataDir, logLevel: 'ERROR' });
+  try {
+    const e2eEvents = invoices('e2e', N);
+    let t0 = performance.now();
+    await pool(e2eEvents, (e) => deliverStripeEvent(`${runtime.url}/webhooks/stripe`, e, runtime.webhookSecret));
+    await runtime.idle();
+    const e2eSeconds = (performance.now() - t0) / 1000;
+
+    // Direct: the same PostInvoice handler on the same dynalite, given already-mapped postings.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const post = require(path.join(PROJECT_ROOT, FUNCTIONS.postInvoice.entry)).handler as (e: unknown, c: unknown) => Promise<unknown>;
+    const config = parseMappingConfig(mapping);
+    const postings = invoices('direct', N).map(
+      (e) => mapStripeInvoiceEvent(normaliseStripeEvent(StripeEventShape.parse(e), new Date()), config, e.api_version ?? '').invoicePosting,
+    );
+    t0 = performance.now();
+    await pool(postings, (p) => post(p, lambdaContext('postInvoice')));
+    const directSeconds = (performance.now() - t0) / 1000;
+
+    const posted = (await runtime.ledger.listEntries()).length;
+    return { e2eRate: N / e2eSeconds, directRate: N / directSeconds, posted };
+  } finally {
+    await runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function bundles() {
+  const out = mkdtempSync(path.join(tmpdir(), 'q2c-bundles-'));
+  const node = (script: string) => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AWS_REGION: 'us-east-1' } });
+    return performance.now() - t0;
+  };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const baseline = median([1, 2, 3, 4, 5].map(() => node('')));
+  const rows = [];
+  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    const outfile = path.join(out, `${key}.js`);
+    await build({
+      entryPoints: [path.join(PROJECT_ROOT, FUNCTIONS[key].entry)],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      outfile,
+      logLevel: 'silent',
+    });
+    const env = 'process.env.IDEMPOTENCY_TABLE_NAME="t";process.env.LEDGER_TABLE_NAME="t";process.env.CROSSWALK_TABLE_NAME="t";';
+    const init = median([1, 2, 3, 4, 5].map(() => node(`${env}require(${JSON.stringify(outfile)})`))) - baseline;
+    rows.push({ fn: FUNCTIONS[key].id, kb: statSync(outfile).size / 1024, initMs: init });
+  }
+  rmSync(out, { recursive: true, force: true });
+  return rows;
+}
+
+async function main() {
+  console.log(`Quote-to-cash benchmark — ${N} invoice.finalized events, concurrency ${CONCURRENCY}, node ${process.version}`);
+  const t = await throughput();
+  console.log('');
+  console.log('Posting throughput (same machine, same dynalite, one run)');
+  console.log(`  end to end through the local runtime : ${t.e2eRate.toFixed(1)} events/s`);
+  console.log(`  direct PostInvoice handler calls     : ${t.directRate.toFixed(1)} postings/s`);
+  console.log(`  ratio end-to-end / direct            : ${(t.e2eRate / t.directRate).toFixed(2)}`);
+  console.log(`  journal entries posted               : ${t.posted} (expected ${2 * N})`);
+  console.log('');
+  console.log('Lambda bundles (esbuild, minified, node22, cjs) and cold init (require in a fresh node, minus empty node)');
+  for (const r of await bundles()) {
+    console.log(`  ${r.fn.padEnd(22)} ${r.kb.toFixed(0).padStart(6)} KiB   init ${r.initMs.toFixed(0).padStart(4)} ms`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
