@@ -30,7 +30,12 @@ function invoices(prefix: string, n: number): Stripe.Event[] {
   return Array.from({ length: n }, (_, i) => {
     const invoice = invoiceObject({
       seed: `${prefix}-${i}`,
-      customer: { id: `cus_bench${i % 50}`, name: `Bench ${i % 50}`, email: `b${i % 50}@example.com`, invoicePrefix: 'BENCH' },
+      customer: {
+        id: `cus_bench${i % 50}`,
+        name: `Bench ${i % 50}`,
+        email: `b${i % 50}@example.com`,
+        invoicePrefix: 'BENCH',
+      },
       currency: i % 3 === 0 ? 'eur' : 'usd',
       created: unix('2026-11-01T00:00:00Z'),
       subscription: { id: `sub_bench${i}`, metadata: { correlation_id: `opp_bench${i}` } },
@@ -65,16 +70,26 @@ async function throughput() {
   try {
     const e2eEvents = invoices('e2e', N);
     let t0 = performance.now();
-    await pool(e2eEvents, (e) => deliverStripeEvent(`${runtime.url}/webhooks/stripe`, e, runtime.webhookSecret));
+    await pool(e2eEvents, (e) =>
+      deliverStripeEvent(`${runtime.url}/webhooks/stripe`, e, runtime.webhookSecret),
+    );
     await runtime.idle();
     const e2eSeconds = (performance.now() - t0) / 1000;
 
     // Direct: the same PostInvoice handler on the same dynalite, given already-mapped postings.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const post = require(path.join(PROJECT_ROOT, FUNCTIONS.postInvoice.entry)).handler as (e: unknown, c: unknown) => Promise<unknown>;
+    const post = require(path.join(PROJECT_ROOT, FUNCTIONS.postInvoice.entry)).handler as (
+      e: unknown,
+      c: unknown,
+    ) => Promise<unknown>;
     const config = parseMappingConfig(mapping);
     const postings = invoices('direct', N).map(
-      (e) => mapStripeInvoiceEvent(normaliseStripeEvent(StripeEventShape.parse(e), new Date()), config, e.api_version ?? '').invoicePosting,
+      (e) =>
+        mapStripeInvoiceEvent(
+          normaliseStripeEvent(StripeEventShape.parse(e), new Date()),
+          config,
+          e.api_version ?? '',
+        ).invoicePosting,
     );
     t0 = performance.now();
     await pool(postings, (p) => post(p, lambdaContext('postInvoice')));
@@ -110,8 +125,10 @@ async function bundles() {
       outfile,
       logLevel: 'silent',
     });
-    const env = 'process.env.IDEMPOTENCY_TABLE_NAME="t";process.env.LEDGER_TABLE_NAME="t";process.env.CROSSWALK_TABLE_NAME="t";';
-    const init = median([1, 2, 3, 4, 5].map(() => node(`${env}require(${JSON.stringify(outfile)})`))) - baseline;
+    const env =
+      'process.env.IDEMPOTENCY_TABLE_NAME="t";process.env.LEDGER_TABLE_NAME="t";process.env.CROSSWALK_TABLE_NAME="t";';
+    const init =
+      median([1, 2, 3, 4, 5].map(() => node(`${env}require(${JSON.stringify(outfile)})`))) - baseline;
     rows.push({ fn: FUNCTIONS[key].id, kb: statSync(outfile).size / 1024, initMs: init });
   }
   rmSync(out, { recursive: true, force: true });
@@ -119,7 +136,9 @@ async function bundles() {
 }
 
 async function main() {
-  console.log(`Quote-to-cash benchmark — ${N} invoice.finalized events, concurrency ${CONCURRENCY}, node ${process.version}`);
+  console.log(
+    `Quote-to-cash benchmark — ${N} invoice.finalized events, concurrency ${CONCURRENCY}, node ${process.version}`,
+  );
   const t = await throughput();
   console.log('');
   console.log('Posting throughput (same machine, same dynalite, one run)');
@@ -128,9 +147,13 @@ async function main() {
   console.log(`  ratio end-to-end / direct            : ${(t.e2eRate / t.directRate).toFixed(2)}`);
   console.log(`  journal entries posted               : ${t.posted} (expected ${2 * N})`);
   console.log('');
-  console.log('Lambda bundles (esbuild, minified, node22, cjs) and cold init (require in a fresh node, minus empty node)');
+  console.log(
+    'Lambda bundles (esbuild, minified, node22, cjs) and cold init (require in a fresh node, minus empty node)',
+  );
   for (const r of await bundles()) {
-    console.log(`  ${r.fn.padEnd(22)} ${r.kb.toFixed(0).padStart(6)} KiB   init ${r.initMs.toFixed(0).padStart(4)} ms`);
+    console.log(
+      `  ${r.fn.padEnd(22)} ${r.kb.toFixed(0).padStart(6)} KiB   init ${r.initMs.toFixed(0).padStart(4)} ms`,
+    );
   }
 }
 

@@ -33,7 +33,7 @@ program
       logLevel: string;
       retryIntervalMs?: string;
     }) => {
-        const runtime = await startLocalRuntime({
+      const runtime = await startLocalRuntime({
         port: Number(opts.port),
         host: opts.host,
         dataDir: opts.dataDir,

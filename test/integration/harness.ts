@@ -17,9 +17,24 @@ export interface RunningRuntime {
   stop(): Promise<void>;
 }
 
-export async function startRuntimeProcess(dataDir: string, extraArgs: string[] = []): Promise<RunningRuntime> {
+export async function startRuntimeProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+): Promise<RunningRuntime> {
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const args = [tsx, 'local/cli.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--no-demo', '--retry-interval-ms', '200', ...extraArgs];
+  const args = [
+    tsx,
+    'local/cli.ts',
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--no-demo',
+    '--retry-interval-ms',
+    '200',
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, STRIPE_WEBHOOK_SECRET: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'ERROR' },
@@ -58,13 +73,22 @@ export interface PostOptions {
   body?: string;
 }
 
-export async function postStripe(url: string, event: unknown, opts: PostOptions = {}): Promise<{ status: number; body: unknown }> {
+export async function postStripe(
+  url: string,
+  event: unknown,
+  opts: PostOptions = {},
+): Promise<{ status: number; body: unknown }> {
   const body = opts.body ?? JSON.stringify(event);
   const signature =
-    opts.signature === undefined ? signStripePayload(body, opts.secret ?? TEST_SECRET, opts.timestamp) : opts.signature;
+    opts.signature === undefined
+      ? signStripePayload(body, opts.secret ?? TEST_SECRET, opts.timestamp)
+      : opts.signature;
   const res = await fetch(`${url}/webhooks/stripe`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'stripe-signature': signature }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(signature === null ? {} : { 'stripe-signature': signature }),
+    },
     body,
   });
   const text = await res.text();

@@ -52,7 +52,14 @@ async function deliverAll(events: unknown[]): Promise<number[]> {
 describe('Stripe invoice → ledger through the local runtime', () => {
   it('posts each invoice and payment exactly once, whatever the order and duplicates', async () => {
     // invoice.paid before invoice.finalized, and duplicates of both kinds
-    const statuses = await deliverAll([usd.paid, usd.finalized, usd.finalized, eur.finalized, eur.paid, eur.paid]);
+    const statuses = await deliverAll([
+      usd.paid,
+      usd.finalized,
+      usd.finalized,
+      eur.finalized,
+      eur.paid,
+      eur.paid,
+    ]);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
 
     const { entries } = await runtime.ops.journal();
@@ -92,7 +99,10 @@ describe('Stripe invoice → ledger through the local runtime', () => {
       const expired = Math.floor(Date.now() / 1000) - 301;
       expect((await postStripe(runtime.url, usd.finalized, { timestamp: expired })).status).toBe(401);
       const missing = await postStripe(runtime.url, usd.finalized, { signature: null });
-      expect(missing).toEqual({ status: 401, body: { error: expect.objectContaining({ code: 'missing_signature' }) } });
+      expect(missing).toEqual({
+        status: 401,
+        body: { error: expect.objectContaining({ code: 'missing_signature' }) },
+      });
     });
 
     it('400 for a correctly signed body that is not JSON or not a Stripe event', async () => {
@@ -113,7 +123,10 @@ describe('Stripe invoice → ledger through the local runtime', () => {
 
     it('acknowledges an event type no rule handles and records it', async () => {
       const res = await postStripe(runtime.url, unhandledEvent);
-      expect(res).toEqual({ status: 200, body: { received: true, eventId: unhandledEvent.id, handled: false } });
+      expect(res).toEqual({
+        status: 200,
+        body: { received: true, eventId: unhandledEvent.id, handled: false },
+      });
       const events = await runtime.ops.events();
       expect(events.events.filter((e) => e.sourceEventId === unhandledEvent.id)).toEqual([
         expect.objectContaining({ detailType: 'customer.created', matchedRules: [] }),
@@ -147,7 +160,11 @@ describe('Stripe invoice → ledger through the local runtime', () => {
 
     expect(await runtime.ops.journal()).toEqual(journalBefore);
     const summarise = (q: typeof queuesBefore) =>
-      q.queues.map((x) => ({ queue: x.queue, depth: x.depth, ids: x.messages.map((m) => m.sourceEventId).sort() }));
+      q.queues.map((x) => ({
+        queue: x.queue,
+        depth: x.depth,
+        ids: x.messages.map((m) => m.sourceEventId).sort(),
+      }));
     expect(summarise(await runtime.ops.queues())).toEqual(summarise(queuesBefore));
 
     // Stripe redelivers everything after the restart: still exactly the same books.

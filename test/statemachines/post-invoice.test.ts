@@ -60,7 +60,9 @@ const ok = (calls: string[], name: string) => async (input: Record<string, unkno
 
 async function drainExceptions() {
   const messages = sqs.inspect('exceptions');
-  await sqs.client.send(new (await import('@aws-sdk/client-sqs')).PurgeQueueCommand({ QueueUrl: sqs.queueUrl('exceptions') }));
+  await sqs.client.send(
+    new (await import('@aws-sdk/client-sqs')).PurgeQueueCommand({ QueueUrl: sqs.queueUrl('exceptions') }),
+  );
   return messages;
 }
 
@@ -102,7 +104,11 @@ describe('statemachines/post-invoice.asl.json', () => {
 
   it('does not apply a payment for a finalized (unpaid) invoice', async () => {
     const calls: string[] = [];
-    const run = await machine({ mapStripeInvoice: mapped(false), postInvoice: ok(calls, 'post'), applyPayment: ok(calls, 'pay') }).execute(EVENT);
+    const run = await machine({
+      mapStripeInvoice: mapped(false),
+      postInvoice: ok(calls, 'post'),
+      applyPayment: ok(calls, 'pay'),
+    }).execute(EVENT);
     expect(run.status).toBe('SUCCEEDED');
     expect(calls).toEqual(['post:stripe:invoice:in_1:post']);
   });
@@ -114,7 +120,11 @@ describe('statemachines/post-invoice.asl.json', () => {
       if (failures-- > 0) throw new TransientError('ERP timed out');
       return ok(calls, 'post')(input);
     };
-    const run = await machine({ mapStripeInvoice: mapped(false), postInvoice: flaky, applyPayment: ok(calls, 'pay') }).execute(EVENT);
+    const run = await machine({
+      mapStripeInvoice: mapped(false),
+      postInvoice: flaky,
+      applyPayment: ok(calls, 'pay'),
+    }).execute(EVENT);
     expect(run.status).toBe('SUCCEEDED');
     expect(failures).toBe(-1);
     expect(calls).toEqual(['post:stripe:invoice:in_1:post']);
@@ -157,6 +167,10 @@ describe('statemachines/post-invoice.asl.json', () => {
     expect(run.status).toBe('FAILED');
     expect(attempts).toBe(6); // first attempt + MaxAttempts 5
     const [message] = await drainExceptions();
-    expect(describeParked(message.body, message.attributes)).toMatchObject({ classification: 'technical', error: 'TransientError', reason: 'ERP unavailable' });
+    expect(describeParked(message.body, message.attributes)).toMatchObject({
+      classification: 'technical',
+      error: 'TransientError',
+      reason: 'ERP unavailable',
+    });
   });
 });

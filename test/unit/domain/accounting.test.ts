@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { journalForInvoice } from '../../../lambdas/domain/accounting/invoice';
-import { assertBalanced, totalsByCurrency, UnbalancedEntryError } from '../../../lambdas/domain/accounting/journal';
+import {
+  assertBalanced,
+  totalsByCurrency,
+  UnbalancedEntryError,
+} from '../../../lambdas/domain/accounting/journal';
 import { postToBook, PostingConflictError } from '../../../lambdas/domain/accounting/ledger-book';
 import { journalForPayment } from '../../../lambdas/domain/accounting/payment';
 import { trialBalance, unbalancedCurrencies } from '../../../lambdas/domain/accounting/trial-balance';
@@ -71,14 +75,22 @@ describe('invoice finalized (DESIGN.md §5)', () => {
         servicePeriod: { start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' },
       }),
     ]);
-    expect(by('revenue')).toEqual([expect.objectContaining({ credit: 150_000, sourceLineRef: 'stripe:il_onboarding' })]);
+    expect(by('revenue')).toEqual([
+      expect.objectContaining({ credit: 150_000, sourceLineRef: 'stripe:il_onboarding' }),
+    ]);
     expect(by('tax_payable').map((l) => l.credit)).toEqual([3_914, 13_313]);
-    expect(entry).toMatchObject({ entryId: KEY, idempotencyKey: KEY, kind: 'invoice', effectiveDate: '2026-11-01' });
+    expect(entry).toMatchObject({
+      entryId: KEY,
+      idempotencyKey: KEY,
+      kind: 'invoice',
+      effectiveDate: '2026-11-01',
+    });
   });
 
   it('stamps every line with the source event id and correlation id', () => {
     const entry = journalForInvoice(sampleInvoice(), KEY);
-    for (const l of entry.lines) expect(l).toMatchObject({ sourceEventId: 'evt_A', correlationId: 'opp_A', currency: 'usd' });
+    for (const l of entry.lines)
+      expect(l).toMatchObject({ sourceEventId: 'evt_A', correlationId: 'opp_A', currency: 'usd' });
   });
 
   it('turns a negative (proration credit) line into a debit of deferred revenue', () => {
@@ -94,7 +106,10 @@ describe('invoice finalized (DESIGN.md §5)', () => {
   it('omits zero lines', () => {
     const inv = sampleInvoice();
     inv.lines = [{ ...inv.lines[1], tax: 0 }];
-    expect(journalForInvoice(inv, KEY).lines.map((l) => l.account)).toEqual(['accounts_receivable', 'revenue']);
+    expect(journalForInvoice(inv, KEY).lines.map((l) => l.account)).toEqual([
+      'accounts_receivable',
+      'revenue',
+    ]);
   });
 });
 
@@ -116,8 +131,18 @@ describe('payment succeeded (DESIGN.md §5)', () => {
       'stripe:invoice:in_A:payment',
     );
     expect(entry.lines).toEqual([
-      expect.objectContaining({ account: 'stripe_clearing', debit: 211_327, credit: 0, sourceEventId: 'evt_P' }),
-      expect.objectContaining({ account: 'accounts_receivable', debit: 0, credit: 211_327, correlationId: 'opp_A' }),
+      expect.objectContaining({
+        account: 'stripe_clearing',
+        debit: 211_327,
+        credit: 0,
+        sourceEventId: 'evt_P',
+      }),
+      expect.objectContaining({
+        account: 'accounts_receivable',
+        debit: 0,
+        credit: 211_327,
+        correlationId: 'opp_A',
+      }),
     ]);
     expect(entry.effectiveDate).toBe('2026-11-03');
   });
@@ -149,37 +174,52 @@ describe('journal invariants', () => {
     fc.assert(
       fc.property(invoice, (inv) => {
         const rows = trialBalance([journalForInvoice(inv, KEY)]);
-        const net = (a: string) => rows.filter((r) => r.account === a).reduce((s, r) => s + r.debit - r.credit, 0);
+        const net = (a: string) =>
+          rows.filter((r) => r.account === a).reduce((s, r) => s + r.debit - r.credit, 0);
         expect(net('accounts_receivable')).toBe(inv.total);
-        expect(0 - net('deferred_revenue') - net('revenue')).toBe(inv.lines.reduce((s, l) => s + l.netAmount, 0));
+        expect(0 - net('deferred_revenue') - net('revenue')).toBe(
+          inv.lines.reduce((s, l) => s + l.netAmount, 0),
+        );
         expect(0 - net('tax_payable')).toBe(inv.taxTotal);
       }),
     );
   });
 
   it('property: posting is deterministic', () => {
-    fc.assert(fc.property(invoice, (inv) => expect(journalForInvoice(inv, KEY)).toEqual(journalForInvoice(structuredClone(inv), KEY))));
+    fc.assert(
+      fc.property(invoice, (inv) =>
+        expect(journalForInvoice(inv, KEY)).toEqual(journalForInvoice(structuredClone(inv), KEY)),
+      ),
+    );
   });
 
   it('property: re-posting any entry is a no-op and the trial balance stays balanced', () => {
     fc.assert(
-      fc.property(fc.array(invoice, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), (invoices, repeats) => {
-        const entries = invoices.map((inv) => journalForInvoice(inv, `stripe:invoice:${inv.source.id}:post`));
-        const unique = new Map(entries.map((e) => [e.entryId, e]));
-        let book = new Map();
-        for (const e of entries) book = postToBook(book, e);
-        const once = trialBalance([...book.values()]);
-        for (const r of repeats) if (entries.length) book = postToBook(book, entries[r % entries.length]);
-        expect(book.size).toBe(unique.size);
-        expect(trialBalance([...book.values()])).toEqual(once);
-        expect(unbalancedCurrencies(once)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(invoice, { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (invoices, repeats) => {
+          const entries = invoices.map((inv) =>
+            journalForInvoice(inv, `stripe:invoice:${inv.source.id}:post`),
+          );
+          const unique = new Map(entries.map((e) => [e.entryId, e]));
+          let book = new Map();
+          for (const e of entries) book = postToBook(book, e);
+          const once = trialBalance([...book.values()]);
+          for (const r of repeats) if (entries.length) book = postToBook(book, entries[r % entries.length]);
+          expect(book.size).toBe(unique.size);
+          expect(trialBalance([...book.values()])).toEqual(once);
+          expect(unbalancedCurrencies(once)).toEqual([]);
+        },
+      ),
     );
   });
 
   it('refuses a different document under an already used entry id', () => {
     const entry = journalForInvoice(sampleInvoice(), KEY);
     const book = postToBook(new Map(), entry);
-    expect(() => postToBook(book, { ...entry, documentRef: 'stripe:in_OTHER' })).toThrow(PostingConflictError);
+    expect(() => postToBook(book, { ...entry, documentRef: 'stripe:in_OTHER' })).toThrow(
+      PostingConflictError,
+    );
   });
 });

@@ -4,10 +4,17 @@ import { BusinessError } from '../../../lambdas/domain/errors';
 import { mapStripeInvoiceEvent } from '../../../lambdas/domain/mapping/stripe-invoice';
 import { STRIPE_API_VERSION } from '../../../lib/topology';
 import mappingJson from '../../../config/mapping.json';
-import { eurAnnual, expectedFigures, jpyUnknownCurrency, oldApiVersion, usdMonthlyWithTaxAndDiscount } from '../../fixtures/stripe';
+import {
+  eurAnnual,
+  expectedFigures,
+  jpyUnknownCurrency,
+  oldApiVersion,
+  usdMonthlyWithTaxAndDiscount,
+} from '../../fixtures/stripe';
 
 const config = parseMappingConfig(mappingJson);
-const envelopeOf = (event: unknown) => normaliseStripeEvent(StripeEventShape.parse(event), new Date('2026-11-02T00:00:00Z'));
+const envelopeOf = (event: unknown) =>
+  normaliseStripeEvent(StripeEventShape.parse(event), new Date('2026-11-02T00:00:00Z'));
 const map = (event: unknown) => mapStripeInvoiceEvent(envelopeOf(event), config, STRIPE_API_VERSION);
 
 describe('Stripe invoice → canonical invoice', () => {
@@ -15,18 +22,34 @@ describe('Stripe invoice → canonical invoice', () => {
     const { invoicePosting, paymentPosting } = map(usdMonthlyWithTaxAndDiscount.finalized);
     const exp = expectedFigures.usdMonthlyWithTaxAndDiscount;
     expect(paymentPosting).toBeUndefined();
-    expect(invoicePosting.idempotencyKey).toBe(`stripe:invoice:${usdMonthlyWithTaxAndDiscount.invoice.id}:post`);
+    expect(invoicePosting.idempotencyKey).toBe(
+      `stripe:invoice:${usdMonthlyWithTaxAndDiscount.invoice.id}:post`,
+    );
     const inv = invoicePosting.invoice;
-    expect(inv).toMatchObject({ currency: 'usd', subsidiary: 'US-INC', subtotal: exp.subtotal, discountTotal: exp.discount, taxTotal: exp.tax, total: exp.total });
-    expect(inv.lines.map((l) => ({ amount: l.amount, discount: l.discount, net: l.netAmount, tax: l.tax }))).toEqual(exp.lines);
+    expect(inv).toMatchObject({
+      currency: 'usd',
+      subsidiary: 'US-INC',
+      subtotal: exp.subtotal,
+      discountTotal: exp.discount,
+      taxTotal: exp.tax,
+      total: exp.total,
+    });
+    expect(
+      inv.lines.map((l) => ({ amount: l.amount, discount: l.discount, net: l.netAmount, tax: l.tax })),
+    ).toEqual(exp.lines);
     expect(inv.lines.map((l) => l.recognition)).toEqual(['ratable', 'point_in_time']);
-    expect(inv.lines[0].servicePeriod).toEqual({ start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' });
+    expect(inv.lines[0].servicePeriod).toEqual({
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-12-01T00:00:00.000Z',
+    });
     expect(inv.source.eventId).toBe(usdMonthlyWithTaxAndDiscount.finalized.id);
   });
 
   it('takes the correlation id from the subscription metadata (set from the opportunity)', () => {
     const meta = usdMonthlyWithTaxAndDiscount.invoice.parent?.subscription_details?.metadata ?? {};
-    expect(map(usdMonthlyWithTaxAndDiscount.finalized).invoicePosting.invoice.correlationId).toBe(meta.correlation_id);
+    expect(map(usdMonthlyWithTaxAndDiscount.finalized).invoicePosting.invoice.correlationId).toBe(
+      meta.correlation_id,
+    );
   });
 
   it('adds the payment when the invoice is paid, with the same invoice posting key', () => {
@@ -42,8 +65,15 @@ describe('Stripe invoice → canonical invoice', () => {
 
   it('books EUR in the EU subsidiary', () => {
     const inv = map(eurAnnual.finalized).invoicePosting.invoice;
-    expect(inv).toMatchObject({ subsidiary: 'EU-BV', currency: 'eur', total: expectedFigures.eurAnnual.total });
-    expect(inv.lines[0].servicePeriod).toEqual({ start: '2026-11-01T00:00:00.000Z', end: '2027-11-01T00:00:00.000Z' });
+    expect(inv).toMatchObject({
+      subsidiary: 'EU-BV',
+      currency: 'eur',
+      total: expectedFigures.eurAnnual.total,
+    });
+    expect(inv.lines[0].servicePeriod).toEqual({
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2027-11-01T00:00:00.000Z',
+    });
   });
 
   it.each([
@@ -87,6 +117,8 @@ describe('mapping configuration', () => {
   });
 
   it('rejects a malformed file', () => {
-    expect(() => parseMappingConfig({ subsidiaries: [{ id: 'A' }] })).toThrow(/Invalid mapping configuration/);
+    expect(() => parseMappingConfig({ subsidiaries: [{ id: 'A' }] })).toThrow(
+      /Invalid mapping configuration/,
+    );
   });
 });

@@ -1,0 +1,126 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge, ACKNOWLEDGEMENTS } from '../nag';
+import {
+  FUNCTIONS,
+  type FunctionDef,
+  type FunctionKey,
+  functionEnvironment,
+  PROJECT_ROOT,
+  type QueueKey,
+  type SecretKey,
+  type TableKey,
+} from '../topology';
+import { grantPutEvents, grantSecretValue, grantSendMessage, grantTable } from './least-privilege';
+import { markTopology } from './topology-metadata';
+
+/**
+ * Lambda runtime for every function. nodejs20.x is deprecated; cdk-nag AwsSolutions-L1 requires the
+ * newest Node.js runtime aws-cdk-lib knows. The esbuild target follows it.
+ */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const ESBUILD_TARGET = 'node24';
+
+/** Finance audit: keep function logs for a year. */
+export const FINANCE_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+
+/** The concrete resources a function can be wired to; what it gets is decided by its `FunctionDef`. */
+export interface FunctionResources {
+  key: kms.IKey;
+  bus: events.IEventBus;
+  tables: Record<TableKey, dynamodb.ITable>;
+  queues: Record<QueueKey, sqs.IQueue>;
+  /** Secrets exist only where they are created (the ingest construct), hence partial. */
+  secrets: Partial<Record<SecretKey, secretsmanager.ISecret>>;
+}
+
+export interface FinanceFunctionProps {
+  functionKey: FunctionKey;
+  resources: FunctionResources;
+}
+
+/**
+ * One Lambda function of `FUNCTIONS`, bundled from its handler entry with esbuild (AWS SDK included,
+ * so the code runs against the SDK version we tested, not the runtime's copy), with its own
+ * KMS-encrypted log group, X-Ray tracing, and a role holding exactly the grants its `FunctionDef`
+ * declares (no AWSLambdaBasicExecutionRole: it would allow writing to every log group).
+ */
+export class FinanceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: FinanceFunctionProps) {
+    super(scope, id);
+    const { functionKey, resources } = props;
+    const def: FunctionDef = FUNCTIONS[functionKey];
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: FINANCE_LOG_RETENTION,
+      encryptionKey: resources.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${def.id}: only its own log group and its declared resources.`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      description: def.description,
+      entry: path.join(PROJECT_ROOT, def.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: def.memoryMb,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        ...functionEnvironment(functionKey, {
+          tableName: (t) => resources.tables[t].tableName,
+          queueUrl: (q) => resources.queues[q].queueUrl,
+          secretArn: (s) => required(resources.secrets[s], `secret ${s} for ${def.id}`).secretArn,
+        }),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: ESBUILD_TARGET,
+        format: OutputFormat.CJS,
+        bundleAwsSDK: true,
+      },
+    });
+    markTopology(this.fn, 'FUNCTIONS', functionKey);
+
+    for (const { table, access } of def.tables)
+      grantTable(this.role, resources.tables[table], access, resources.key);
+    for (const q of def.queues ?? []) grantSendMessage(this.role, resources.queues[q], resources.key);
+    for (const s of def.secrets ?? []) {
+      grantSecretValue(this.role, required(resources.secrets[s], `secret ${s}`), resources.key);
+    }
+    if (def.putsEvents) grantPutEvents(this.role, resources.bus);
+
+    acknowledge(this.role, ACKNOWLEDGEMENTS.lambdaXrayTracing);
+  }
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Missing ${what}: create it before the function that uses it`);
+  return value;
+}

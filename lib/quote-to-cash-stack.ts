@@ -1,0 +1,115 @@
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { DataProtectionKey } from './constructs/data-protection-key';
+import { ExceptionQueues } from './constructs/exception-queues';
+import { FinanceOpsDashboard } from './constructs/finance-ops-dashboard';
+import { LedgerStorage } from './constructs/ledger-storage';
+import { PostingFlow } from './constructs/posting-flow';
+import { QuoteToCashBus } from './constructs/quote-to-cash-bus';
+import { keysOf } from './constructs/topology-metadata';
+import { WebhookIngest } from './constructs/webhook-ingest';
+import { QUEUES, RULES, SECRETS, STATE_MACHINES, TABLES } from './topology';
+
+export interface QuoteToCashStackProps extends StackProps {
+  /** Subscribed to the finance-ops alarm topic when set (context `alarmEmail`). */
+  alarmEmail?: string;
+}
+
+/**
+ * Stripe webhooks → API Gateway → ingest Lambda → EventBridge bus → Express Step Functions →
+ * posting Lambdas → DynamoDB ledger, with exception/dead-letter queues and a finance-ops dashboard.
+ * Every resource is derived from `lib/topology.ts`, the map the local runtime also runs.
+ */
+export class QuoteToCashStack extends Stack {
+  readonly dataProtection: DataProtectionKey;
+  readonly storage: LedgerStorage;
+  readonly eventBus: QuoteToCashBus;
+  readonly exceptionQueues: ExceptionQueues;
+  readonly webhookIngest: WebhookIngest;
+  readonly postingFlow: PostingFlow;
+  readonly financeOps: FinanceOpsDashboard;
+
+  constructor(scope: Construct, id: string, props: QuoteToCashStackProps = {}) {
+    super(scope, id, {
+      description:
+        'Quote-to-cash: Stripe webhooks posted to a double-entry ledger via EventBridge and Step Functions.',
+      ...props,
+    });
+    Tags.of(this).add('application', 'quote-to-cash');
+
+    this.dataProtection = new DataProtectionKey(this, 'DataProtection');
+    const key = this.dataProtection.key;
+    this.storage = new LedgerStorage(this, 'LedgerStorage', { key });
+    this.eventBus = new QuoteToCashBus(this, 'EventBus', { key });
+    this.exceptionQueues = new ExceptionQueues(this, 'ExceptionQueues', { key });
+
+    const resources = {
+      key,
+      bus: this.eventBus.bus,
+      tables: this.storage.tables,
+      queues: this.exceptionQueues.queues,
+    };
+    this.webhookIngest = new WebhookIngest(this, 'WebhookIngest', { resources });
+    this.postingFlow = new PostingFlow(this, 'PostingFlow', {
+      resources: { ...resources, secrets: { stripeWebhook: this.webhookIngest.signingSecret } },
+    });
+
+    const queues = this.exceptionQueues.queues;
+    const deadLetterQueueKeys = [...new Set(keysOf(RULES).map((r) => RULES[r].deadLetterQueue))];
+    this.financeOps = new FinanceOpsDashboard(this, 'FinanceOps', {
+      key,
+      exceptionQueue: queues.exceptions,
+      deadLetterQueues: deadLetterQueueKeys.map((q) => queues[q]),
+      stateMachines: Object.values(this.postingFlow.stateMachines),
+      alarmEmail: props.alarmEmail,
+    });
+
+    this.addOutputs();
+  }
+
+  /**
+   * Output names are part of the operator contract: `q2c replay` and the README read them via
+   * `aws cloudformation describe-stacks`. They are derived from topology ids so they cannot drift.
+   */
+  private addOutputs(): void {
+    const out = (id: string, value: string, description: string): void => {
+      new CfnOutput(this, id, { value, description });
+    };
+    out(
+      'StripeWebhookUrl',
+      this.webhookIngest.stripeWebhookUrl,
+      'Stripe dashboard → Developers → Webhooks → Add endpoint: paste this URL.',
+    );
+    out(
+      `${SECRETS.stripeWebhook.id}Arn`,
+      this.webhookIngest.signingSecret.secretArn,
+      'After creating the Stripe endpoint, store its signing secret: aws secretsmanager put-secret-value ' +
+        '--secret-id <this ARN> --secret-string whsec_... (until then every webhook is rejected).',
+    );
+    out('EventBusName', this.eventBus.bus.eventBusName, 'EventBridge bus with the normalised vendor events.');
+    out('EventBusArn', this.eventBus.bus.eventBusArn, 'ARN of the bus (replay destination).');
+    out('EventArchiveName', this.eventBus.archive.archiveName, 'Archive of every bus event (replay source).');
+    out(
+      'EventArchiveArn',
+      this.eventBus.archive.archiveArn,
+      'ARN of the archive (StartReplay EventSourceArn).',
+    );
+    for (const q of keysOf(QUEUES)) {
+      const queue = this.exceptionQueues.queues[q];
+      out(`${QUEUES[q].id}Url`, queue.queueUrl, QUEUES[q].description);
+      out(`${QUEUES[q].id}Arn`, queue.queueArn, `ARN of ${QUEUES[q].id}.`);
+    }
+    for (const sm of keysOf(STATE_MACHINES)) {
+      out(
+        `${STATE_MACHINES[sm].id}Arn`,
+        this.postingFlow.stateMachines[sm].stateMachineArn,
+        `${STATE_MACHINES[sm].type} state machine running ${STATE_MACHINES[sm].file}.`,
+      );
+    }
+    for (const t of keysOf(TABLES)) {
+      out(`${TABLES[t].id}Name`, this.storage.tables[t].tableName, TABLES[t].description);
+    }
+    out('FinanceOpsDashboardName', this.financeOps.dashboard.dashboardName, 'CloudWatch dashboard.');
+    out('AlarmTopicArn', this.financeOps.alarmTopic.topicArn, 'SNS topic of the parked-work alarms.');
+  }
+}
