@@ -63,6 +63,9 @@ export interface LocalRuntime {
   ledger: LedgerAdapter;
   sqs: LocalSqs;
   bus: LocalEventBus;
+  /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
+  stateMachines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
+  dynamoEndpoint: string;
   stop(): Promise<void>;
 }
 
@@ -150,6 +153,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ledger,
     sqs,
     bus,
+    stateMachines: machines,
+    dynamoEndpoint: db.endpoint,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await executions.idle();

@@ -105,7 +105,8 @@ export class LocalStateMachine {
   ) {
     this.name = `q2c-${STATE_MACHINES[key].id}`;
     this.arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${this.name}`;
-    this.machine = new StateMachine(definition as never);
+    // The interpreter annotates the definition it is given (QueryLanguage…): give it a copy.
+    this.machine = new StateMachine(structuredClone(definition) as never);
     this.handlers = Object.fromEntries(
       taskStates(definition).map((t) => [t.name, taskHandlerFor(t.resource, resolver)]),
     );

@@ -70,6 +70,11 @@ export class LocalEventBus {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** The rules this bus applies (the topology's, as CDK deploys them). */
+  rules(): Record<RuleKey, RuleDef> {
+    return RULES;
+  }
+
   /** Everything the bus has received, oldest first (survives restarts). */
   archive(): ArchivedEvent[] {
     if (!existsSync(this.logFile)) return [];
@@ -116,7 +121,7 @@ export class LocalEventBus {
       resources: entry.Resources ?? [],
       detail: detail as Record<string, unknown>,
     };
-    const matched = (Object.entries(RULES) as [RuleKey, RuleDef][])
+    const matched = (Object.entries(this.rules()) as [RuleKey, RuleDef][])
       .filter(([, rule]) => matchesPattern(rule.pattern, event))
       .map(([key]) => key);
     this.record(event, matched);
