@@ -1,0 +1,24 @@
+/** The published JSON Schemas (schemas/v1/*.schema.json), generated from the zod definitions. */
+import { z } from 'zod';
+import { EventEnvelope } from '../lambdas/domain/envelope';
+import { Invoice, JournalEntry, Payment } from '../lambdas/domain/model';
+
+export const SCHEMA_VERSION = 'v1';
+
+export const SCHEMAS: Record<string, z.ZodType> = {
+  'event-envelope': EventEnvelope,
+  invoice: Invoice,
+  payment: Payment,
+  'journal-entry': JournalEntry,
+};
+
+export function jsonSchema(name: string): Record<string, unknown> {
+  const schema = z.toJSONSchema(SCHEMAS[name], { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $id: `urn:quote-to-cash:schema:${SCHEMA_VERSION}:${name}`,
+    title: name,
+    ...schema,
+  };
+}
+
+export const schemaFile = (name: string) => `${SCHEMA_VERSION}/${name}.schema.json`;
