@@ -1,15 +1,23 @@
 /** Human-readable tables for the CLI and the demo: what finance ops would want to read. */
-import Table from 'cli-table3';
+import Table, { type TableConstructorOptions } from 'cli-table3';
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
 import type { ParkedException } from '../lambdas/domain/exceptions';
 import { formatMoney } from '../lambdas/domain/money';
 
+// No ANSI colours: the output is read in terminals, CI logs and pasted into tickets alike.
+const PLAIN = { head: [], border: [] };
+/** Rows without separators between them: long journals stay readable. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+function newTable(head: string[], options: Omit<TableConstructorOptions, 'head'> = {}): Table.Table {
+  return new Table({ head, style: PLAIN, chars: COMPACT, ...options });
+}
+
 const amount = (minor: number, currency: string) => (minor === 0 ? '' : formatMoney(minor, currency));
 
 export function trialBalanceTable(rows: readonly TrialBalanceRow[]): string {
-  const table = new Table({
-    head: ['Account', 'Currency', 'Debit', 'Credit', 'Balance'],
+  const table = newTable(['Account', 'Currency', 'Debit', 'Credit', 'Balance'], {
     colAligns: ['left', 'left', 'right', 'right', 'right'],
   });
   const totals = new Map<string, { debit: number; credit: number }>();
@@ -46,10 +54,13 @@ function formatBalance(r: TrialBalanceRow): string {
 }
 
 export function journalTable(entries: readonly RecordedEntry[]): string {
-  const table = new Table({
-    head: ['Date', 'Entry', 'Account', 'Debit', 'Credit', 'Source event', 'Correlation'],
+  const table = newTable(['Date', 'Entry', 'Account', 'Debit', 'Credit', 'Source event', 'Correlation'], {
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'left', 'left'],
   });
-  for (const e of entries) {
+  const byDate = [...entries].sort(
+    (a, b) => a.effectiveDate.localeCompare(b.effectiveDate) || a.entryId.localeCompare(b.entryId),
+  );
+  for (const e of byDate) {
     e.lines.forEach((l, i) => {
       table.push([
         i === 0 ? e.effectiveDate : '',
@@ -72,8 +83,7 @@ export interface QueueView {
 }
 
 export function queuesTable(queues: readonly QueueView[]): string {
-  const table = new Table({
-    head: ['Queue', 'Class', 'Event', 'Reason'],
+  const table = newTable(['Queue', 'Class', 'Event', 'Reason'], {
     colWidths: [14, 12, 30, 70],
     wordWrap: true,
   });

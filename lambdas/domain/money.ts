@@ -4,21 +4,19 @@ export interface Money {
   currency: string;
 }
 
-export function assertMinorUnits(amount: number, what: string): number {
-  if (!Number.isSafeInteger(amount))
-    throw new RangeError(`${what} must be an integer in minor units, got ${amount}`);
-  return amount;
-}
-
 export function sum(values: readonly number[]): number {
   return values.reduce((total, v) => total + v, 0);
 }
 
-/** Formats minor units for people (2-decimal currencies; zero-decimal ones are shown as is). */
+/** Formats minor units for people, in integer arithmetic: 2702615 usd → "27,026.15 USD". */
 export function formatMoney(amount: number, currency: string): string {
-  const zeroDecimal = ZERO_DECIMAL_CURRENCIES.has(currency.toLowerCase());
-  const major = zeroDecimal ? String(amount) : (amount / 100).toFixed(2);
-  return `${major} ${currency.toUpperCase()}`;
+  const sign = amount < 0 ? '-' : '';
+  const abs = Math.abs(amount);
+  const group = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const text = ZERO_DECIMAL_CURRENCIES.has(currency.toLowerCase())
+    ? group(abs)
+    : `${group(Math.trunc(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
+  return `${sign}${text} ${currency.toUpperCase()}`;
 }
 
 /** Currencies Stripe treats as zero-decimal (amounts are already whole units). */
