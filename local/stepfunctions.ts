@@ -105,8 +105,10 @@ export class LocalStateMachine {
   ) {
     this.name = `q2c-${STATE_MACHINES[key].id}`;
     this.arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${this.name}`;
-    // The interpreter annotates the definition it is given (QueryLanguage…): give it a copy.
-    this.machine = new StateMachine(structuredClone(definition) as never);
+    // The interpreter annotates the definition it is given (QueryLanguage…): give it a copy. A JSON
+    // copy, not structuredClone: the interpreter checks plain objects by prototype, and under jest
+    // structuredClone returns objects of another realm.
+    this.machine = new StateMachine(JSON.parse(JSON.stringify(definition)) as never);
     this.handlers = Object.fromEntries(
       taskStates(definition).map((t) => [t.name, taskHandlerFor(t.resource, resolver)]),
     );

@@ -93,18 +93,27 @@ export async function startSqs(dataDir: string): Promise<LocalSqs> {
     return snap;
   };
 
+  // Snapshots are serialised: concurrent writers (the timer, parks finishing together) would
+  // otherwise race on the temp file, and a failed snapshot must never fail the send it follows.
   let lastWritten = '';
-  const persist = async (): Promise<void> => {
+  let chain: Promise<void> = Promise.resolve();
+  const writeSnapshot = async (): Promise<void> => {
     const text = JSON.stringify(snapshot(), null, 1);
     if (text === lastWritten) return;
     await fs.writeFile(`${file}.tmp`, text);
     await fs.rename(`${file}.tmp`, file);
     lastWritten = text;
   };
+  const persist = (): Promise<void> => {
+    chain = chain.then(writeSnapshot).catch((err: unknown) => {
+      process.emitWarning(`could not snapshot local queues: ${(err as Error).message}`);
+    });
+    return chain;
+  };
 
   await restore(file, client, urls);
   lastWritten = JSON.stringify(snapshot(), null, 1);
-  const timer = setInterval(() => void persist().catch(() => undefined), 1000);
+  const timer = setInterval(() => void persist(), 1000);
   timer.unref();
 
   return {
