@@ -27,6 +27,7 @@ import {
   type StateMachineKey,
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
+import { lockDataDir } from './data-dir-lock';
 import { createHttpServer } from './http-server';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
@@ -72,6 +73,7 @@ export interface LocalRuntime {
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   const webhookSecret =
     options.webhookSecret ?? process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_LOCAL_WEBHOOK_SECRET;
 
@@ -161,6 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await bus.stop();
       await sqs.stop();
       await db.stop();
+      unlock();
     },
   };
 }
