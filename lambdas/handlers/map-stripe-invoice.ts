@@ -1,25 +1,35 @@
 /** MapInvoice task: Stripe invoice event (EventBridge event with our envelope) → canonical postings. */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { EventEnvelope } from '../domain/envelope';
 import { BusinessError } from '../domain/errors';
 import { mapStripeInvoiceEvent, type MappedInvoiceEvent } from '../domain/mapping/stripe-invoice';
 import { mappingConfig } from './commons/config';
-import { logger } from './commons/powertools';
+import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<MappedInvoiceEvent> => {
-  const envelope = EventEnvelope.safeParse(event.detail);
-  if (!envelope.success) {
-    throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
-  }
-  logger.appendKeys({ correlationId: envelope.data.correlationId, eventId: envelope.data.eventId });
+  // Received side of the Finance Ops "invoices received vs posted" graph.
+  metrics.addMetric('InvoiceEventsReceived', MetricUnit.Count, 1);
   try {
+    const envelope = EventEnvelope.safeParse(event.detail);
+    if (!envelope.success) {
+      throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
+    }
+    logger.appendKeys({ correlationId: envelope.data.correlationId, eventId: envelope.data.eventId });
     return mapStripeInvoiceEvent(
       envelope.data,
       mappingConfig,
       process.env.STRIPE_API_VERSION ?? STRIPE_API_VERSION,
     );
+  } catch (err) {
+    if (err instanceof BusinessError) {
+      metrics.addMetric('InvoiceEventsUnmappable', MetricUnit.Count, 1);
+      logger.warn('invoice event parked', { reason: err.message });
+    }
+    throw err;
   } finally {
     logger.removeKeys(['correlationId', 'eventId']);
+    publishMetrics();
   }
 };

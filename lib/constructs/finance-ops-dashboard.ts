@@ -92,8 +92,12 @@ export class FinanceOpsDashboard extends Construct {
         width: 8,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Invoices posted',
-        left: [business('InvoicesPosted', 'invoices posted')],
+        title: 'Invoices: received vs posted',
+        left: [
+          business('InvoiceEventsReceived', 'invoice events received'),
+          business('InvoicesPosted', 'invoices posted'),
+          business('InvoiceEventsUnmappable', 'parked as unmappable'),
+        ],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
