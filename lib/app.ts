@@ -1,8 +1,13 @@
 import { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseMappingConfig } from '../lambdas/domain/config';
+import { PROJECT_ROOT } from './topology';
 import { applyNagChecks } from './nag';
 import { QuoteToCashStack } from './quote-to-cash-stack';
 
 export const STACK_NAME = 'QuoteToCash';
+export const MAPPING_CONFIG_FILE = 'config/mapping.json';
 
 export interface BuildAppProps {
   /** Extra App context (merged over cdk.json's when run by the CLI). */
@@ -19,6 +24,8 @@ export interface BuildAppProps {
   /** Overrides context `alarmEmail`. */
   alarmEmail?: string;
   outdir?: string;
+  /** The mapping configuration to validate (default: config/mapping.json, which the functions bundle). */
+  mappingConfig?: unknown;
 }
 
 export interface BuiltApp {
@@ -28,6 +35,10 @@ export interface BuiltApp {
 
 /** The App, the QuoteToCash stack and cdk-nag, shared by `bin/quote-to-cash.ts` and the infra tests. */
 export function buildApp(props: BuildAppProps = {}): BuiltApp {
+  // The functions bundle config/mapping.json: refuse to synthesize a deployment of an invalid one.
+  parseMappingConfig(
+    props.mappingConfig ?? JSON.parse(readFileSync(path.join(PROJECT_ROOT, MAPPING_CONFIG_FILE), 'utf8')),
+  );
   const context: Record<string, unknown> = { ...props.context };
   if (props.bundling === false) context['aws:cdk:bundling-stacks'] = [];
 

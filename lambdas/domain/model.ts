@@ -12,6 +12,15 @@ const currency = z
   .describe('ISO 4217 code, lowercase');
 const isoTimestamp = z.string().datetime().describe('ISO 8601 UTC timestamp');
 
+export const Dimensions = z
+  .object({
+    department: z.string().optional(),
+    class: z.string().optional(),
+    location: z.string().optional(),
+    region: z.string().optional(),
+  })
+  .describe('ERP classification dimensions (NetSuite department/class/location, reporting region)');
+
 export const ServicePeriod = z
   .object({ start: isoTimestamp, end: isoTimestamp })
   .describe('Service period; end is exclusive (Stripe: the start of the next period)');
@@ -33,6 +42,10 @@ export const InvoiceLine = z.object({
   recognition: Recognition,
   servicePeriod: ServicePeriod.nullable(),
   proration: z.boolean(),
+  /** ERP enrichment from config/mapping.json (optional in v1: added without breaking readers). */
+  item: z.string().optional(),
+  taxCode: z.string().nullable().optional(),
+  dimensions: Dimensions.optional(),
 });
 
 const sourceOf = z.object({
@@ -58,6 +71,8 @@ export const Invoice = z.object({
   total: minorUnits,
   lines: z.array(InvoiceLine),
   correlationId: z.string(),
+  paymentTerms: z.string().optional(),
+  dueAt: isoTimestamp.nullable().optional(),
 });
 
 export const Payment = z.object({

@@ -4,7 +4,7 @@
  * BusinessError with a reason a finance person can act on; nothing is guessed or dropped.
  */
 import { z } from 'zod';
-import { type MappingConfig, subsidiaryFor } from '../config';
+import { type MappingConfig, productFor, type SubsidiaryConfig, subsidiaryFor, taxCodeFor } from '../config';
 import { type EventEnvelope, isoFromUnix } from '../envelope';
 import { BusinessError } from '../errors';
 import { type Invoice, type InvoiceLine, type Payment, postingKeys } from '../model';
@@ -23,7 +23,13 @@ const StripeLine = z.object({
     .nullable()
     .optional(),
   taxes: z
-    .array(z.object({ amount: z.number().int(), tax_behavior: z.string() }))
+    .array(
+      z.object({
+        amount: z.number().int(),
+        tax_behavior: z.string(),
+        tax_rate_details: z.object({ tax_rate: z.string() }).nullable().optional(),
+      }),
+    )
     .nullable()
     .optional(),
   pricing: z
@@ -57,6 +63,7 @@ const StripeInvoice = z.object({
   subtotal: z.number().int(),
   total: z.number().int(),
   amount_paid: z.number().int(),
+  due_date: z.number().int().nullable().optional(),
   parent: z
     .object({ subscription_details: z.object({ subscription: idOf.nullable() }).nullable().optional() })
     .nullable()
@@ -138,7 +145,8 @@ function parseInvoice(envelope: EventEnvelope): StripeInvoice {
 
 function toCanonicalInvoice(stripe: StripeInvoice, envelope: EventEnvelope, config: MappingConfig): Invoice {
   const currency = stripe.currency.toLowerCase();
-  const lines = stripe.lines.data.map(toCanonicalLine);
+  const subsidiary = subsidiaryFor(config, currency);
+  const lines = stripe.lines.data.map((l) => toCanonicalLine(l, config, subsidiary));
   const taxTotal = sum(lines.map((l) => l.tax));
   const exclusiveTax = sum(stripe.lines.data.map((l) => taxOf(l, 'exclusive')));
   const discountTotal = sum(lines.map((l) => l.discount));
@@ -158,7 +166,7 @@ function toCanonicalInvoice(stripe: StripeInvoice, envelope: EventEnvelope, conf
     number: stripe.number,
     customerRef: `stripe:${stripe.customer}`,
     subscriptionRef: subscription ? `stripe:${subscription}` : null,
-    subsidiary: subsidiaryFor(config, currency),
+    subsidiary: subsidiary.id,
     currency,
     issuedAt: isoFromUnix(stripe.status_transitions?.finalized_at ?? stripe.created),
     subtotal: stripe.subtotal,
@@ -167,6 +175,8 @@ function toCanonicalInvoice(stripe: StripeInvoice, envelope: EventEnvelope, conf
     total: stripe.total,
     lines,
     correlationId: envelope.correlationId,
+    paymentTerms: subsidiary.paymentTerms,
+    dueAt: stripe.due_date ? isoFromUnix(stripe.due_date) : null,
   };
 }
 
@@ -174,27 +184,40 @@ function taxOf(line: StripeLine, behavior: 'exclusive' | 'inclusive'): number {
   return sum((line.taxes ?? []).filter((t) => t.tax_behavior === behavior).map((t) => t.amount));
 }
 
-function toCanonicalLine(line: StripeLine): InvoiceLine {
+function toCanonicalLine(line: StripeLine, config: MappingConfig, subsidiary: SubsidiaryConfig): InvoiceLine {
+  const lineRef = `stripe:${line.id}`;
   const discount = sum((line.discount_amounts ?? []).map((d) => d.amount));
   const details = line.parent?.subscription_item_details ?? line.parent?.invoice_item_details ?? null;
-  // A service period of positive length is delivered over time → ratable. Stripe shows one-off
-  // invoice items with period.start === period.end: delivered at issue → point in time.
-  const ratable = line.period.end > line.period.start;
+  const price = line.pricing?.price_details ?? null;
+  const product = productFor(config, price?.product ?? null, lineRef);
+  const taxCodes = [
+    ...new Set((line.taxes ?? []).flatMap((t) => (t.tax_rate_details ? [taxCodeFor(config, t.tax_rate_details.tax_rate, lineRef)] : []))),
+  ];
+  // The product's rule decides; a ratable product billed for no duration (Stripe shows one-off
+  // items with period.start === period.end) has nothing to spread and is recognised at issue.
+  const hasPeriod = line.period.end > line.period.start;
+  const ratable = product.recognition === 'ratable' && hasPeriod;
   return {
-    lineRef: `stripe:${line.id}`,
-    description: line.description ?? '',
-    productRef: line.pricing?.price_details ? `stripe:${line.pricing.price_details.product}` : null,
-    priceRef: line.pricing?.price_details ? `stripe:${line.pricing.price_details.price}` : null,
+    lineRef,
+    description: line.description ?? product.name,
+    productRef: price ? `stripe:${price.product}` : null,
+    priceRef: price ? `stripe:${price.price}` : null,
     quantity: line.quantity ?? 1,
     amount: line.amount,
     discount,
     netAmount: line.amount - discount - taxOf(line, 'inclusive'),
     tax: taxOf(line, 'exclusive') + taxOf(line, 'inclusive'),
     recognition: ratable ? 'ratable' : 'point_in_time',
-    servicePeriod: ratable
-      ? { start: isoFromUnix(line.period.start), end: isoFromUnix(line.period.end) }
-      : null,
+    servicePeriod: ratable ? { start: isoFromUnix(line.period.start), end: isoFromUnix(line.period.end) } : null,
     proration: details?.proration ?? false,
+    item: product.item,
+    taxCode: taxCodes.length ? taxCodes.join('+') : null,
+    dimensions: {
+      department: product.department,
+      class: product.class,
+      location: product.location,
+      region: subsidiary.region,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { parseMappingConfig } from '../../../lambdas/domain/config';
+import { parseMappingConfig, toFunctional } from '../../../lambdas/domain/config';
 import { normaliseStripeEvent, StripeEventShape } from '../../../lambdas/domain/envelope';
 import { BusinessError } from '../../../lambdas/domain/errors';
 import { mapStripeInvoiceEvent } from '../../../lambdas/domain/mapping/stripe-invoice';
@@ -91,6 +91,46 @@ describe('Stripe invoice → canonical invoice', () => {
     expect((caught as BusinessError).message).toMatch(reason);
   });
 
+  it('enriches each line with item, tax code and dimensions from the mapping configuration', () => {
+    const inv = map(usdMonthlyWithTaxAndDiscount.finalized).invoicePosting.invoice;
+    expect(inv.lines.map((l) => [l.item, l.taxCode, l.dimensions])).toEqual([
+      [
+        'SUB-TEAM',
+        'US-NY-SALES',
+        { department: 'Sales', class: 'Subscription', location: undefined, region: 'NA' },
+      ],
+      [
+        'PS-ONBOARDING',
+        'US-NY-SALES',
+        { department: 'Professional Services', class: 'Services', location: undefined, region: 'NA' },
+      ],
+    ]);
+    expect(inv.paymentTerms).toBe('Net 30');
+  });
+
+  it.each([
+    ['product', 'stripeProduct', 'unmapped_product', /prod_\w+ \(stripe:il_\w+\) has no item mapping/],
+    ['tax rate', 'stripeTaxRate', 'missing_tax_code', /tax rate txr_\w+ \(stripe:il_\w+\) has no tax code/],
+  ])('parks a line whose %s is not mapped, naming it', (_what, field, code, reason) => {
+    const partial = structuredClone(mappingJson) as {
+      products: { stripeProduct: string }[];
+      taxRates: { stripeTaxRate: string }[];
+    };
+    const ids = new Set([
+      ...usdMonthlyWithTaxAndDiscount.invoice.lines.data.map((l) => l.pricing?.price_details?.product),
+      ...usdMonthlyWithTaxAndDiscount.invoice.lines.data.flatMap((l) =>
+        (l.taxes ?? []).map((t) => t.tax_rate_details?.tax_rate),
+      ),
+    ]);
+    if (field === 'stripeProduct')
+      partial.products = partial.products.filter((p) => !ids.has(p.stripeProduct));
+    else partial.taxRates = partial.taxRates.filter((t) => !ids.has(t.stripeTaxRate));
+    const envelope = envelopeOf(usdMonthlyWithTaxAndDiscount.finalized);
+    expect(() => mapStripeInvoiceEvent(envelope, parseMappingConfig(partial), STRIPE_API_VERSION)).toThrow(
+      expect.objectContaining({ code, message: expect.stringMatching(reason) }),
+    );
+  });
+
   it('refuses an invoice whose lines do not add up to its total rather than mis-posting it', () => {
     const event = structuredClone(usdMonthlyWithTaxAndDiscount.finalized);
     event.data.object.total += 1;
@@ -105,6 +145,16 @@ describe('Stripe invoice → canonical invoice', () => {
 });
 
 describe('mapping configuration', () => {
+  it('converts to the functional currency in integer arithmetic with the fixed rate table', () => {
+    expect(toFunctional(config, 1_440_000, 'eur', 'usd')).toBe(1_562_400); // 14,400.00 × 1.0850
+    expect(toFunctional(config, 1, 'eur', 'usd')).toBe(1); // 1.085 cents rounds to 1
+    expect(toFunctional(config, -1_000, 'eur', 'usd')).toBe(-1_085);
+    expect(toFunctional(config, 500, 'usd', 'usd')).toBe(500);
+    const withJpy = parseMappingConfig({ ...mappingJson, exchangeRates: { jpy: { usd: '0.0067' } } });
+    expect(toFunctional(withJpy, 41_250, 'jpy', 'usd')).toBe(27_638); // ¥41,250 × 0.0067 = $276.375 → 27,638 cents
+    expect(() => toFunctional(config, 1, 'gbp', 'usd')).toThrow(/missing_exchange_rate: no GBP→USD rate/);
+  });
+
   it('rejects a currency booked by two subsidiaries with a clear message', () => {
     expect(() =>
       parseMappingConfig({

@@ -1,0 +1,85 @@
+/**
+ * Deferred revenue waterfall (roll-forward) for one period, derived from the journal alone:
+ *
+ *   opening deferred + billed + adjustments − recognised = closing deferred
+ *
+ * Movements are bucketed by entry kind; the closing balance is computed independently (every entry
+ * dated up to the period's last day) and must agree, so an entry counted twice or missed by the
+ * classification fails loudly instead of producing a report that does not tie to the ledger.
+ */
+import type { JournalEntry } from '../model';
+import { lastDayOf, periodOf } from './periods';
+
+/** Any journal entry; `kind` is a plain string so future kinds (credit_note, void, …) fit unchanged. */
+export type WaterfallEntry = Pick<JournalEntry, 'subsidiary' | 'effectiveDate' | 'lines'> & { kind: string };
+
+export interface WaterfallRow {
+  subsidiary: string;
+  currency: string;
+  /** Deferred balance (credit − debit) of every entry before the period. */
+  openingDeferred: number;
+  /** Net deferred credits of invoice entries in the period (proration credit lines reduce it). */
+  billed: number;
+  /** Net deferred movement of every other kind in the period: credit notes, voids (negative reduces). */
+  adjustments: number;
+  /** Net deferred debits of revenue_release entries in the period (a negative catch-up reduces it). */
+  recognised: number;
+  closingDeferred: number;
+}
+
+export class WaterfallIdentityError extends Error {
+  override readonly name = 'WaterfallIdentityError';
+}
+
+type Bucket = 'opening' | 'billed' | 'adjustments' | 'recognised' | 'after';
+
+function bucketOf(entry: WaterfallEntry, period: string): Bucket {
+  const entryPeriod = periodOf(entry.effectiveDate);
+  if (entryPeriod < period) return 'opening';
+  if (entryPeriod > period) return 'after';
+  if (entry.kind === 'invoice') return 'billed';
+  if (entry.kind === 'revenue_release') return 'recognised';
+  return 'adjustments';
+}
+
+export function revenueWaterfall(entries: readonly WaterfallEntry[], period: string): WaterfallRow[] {
+  const periodEnd = lastDayOf(period);
+  const rows = new Map<string, WaterfallRow & { balanceAtEnd: number }>();
+  for (const entry of entries) {
+    const bucket = bucketOf(entry, period);
+    const dueByPeriodEnd = entry.effectiveDate <= periodEnd;
+    if (bucket === 'after' && !dueByPeriodEnd) continue;
+    for (const l of entry.lines) {
+      if (l.account !== 'deferred_revenue') continue;
+      const key = `${entry.subsidiary}|${l.currency}`;
+      const row = rows.get(key) ?? {
+        subsidiary: entry.subsidiary,
+        currency: l.currency,
+        openingDeferred: 0,
+        billed: 0,
+        adjustments: 0,
+        recognised: 0,
+        closingDeferred: 0,
+        balanceAtEnd: 0,
+      };
+      const credit = l.credit - l.debit;
+      if (bucket === 'opening') row.openingDeferred += credit;
+      else if (bucket === 'billed') row.billed += credit;
+      else if (bucket === 'recognised') row.recognised -= credit;
+      else if (bucket === 'adjustments') row.adjustments += credit;
+      if (dueByPeriodEnd) row.balanceAtEnd += credit;
+      rows.set(key, row);
+    }
+  }
+  return [...rows.values()]
+    .map(({ balanceAtEnd, ...row }) => {
+      const closingDeferred = row.openingDeferred + row.billed + row.adjustments - row.recognised;
+      if (closingDeferred !== balanceAtEnd) {
+        throw new WaterfallIdentityError(
+          `${row.subsidiary} ${row.currency.toUpperCase()} ${period}: roll-forward closes at ${closingDeferred} but deferred_revenue balance is ${balanceAtEnd}`,
+        );
+      }
+      return { ...row, closingDeferred };
+    })
+    .sort((a, b) => a.subsidiary.localeCompare(b.subsidiary) || a.currency.localeCompare(b.currency));
+}
