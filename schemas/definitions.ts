@@ -1,7 +1,19 @@
 /** The published JSON Schemas (schemas/v1/*.schema.json), generated from the zod definitions. */
 import { z } from 'zod';
 import { EventEnvelope } from '../lambdas/domain/envelope';
-import { Invoice, JournalEntry, Payment } from '../lambdas/domain/model';
+import {
+  CreditMemo,
+  Customer,
+  Dispute,
+  Invoice,
+  JournalEntry,
+  Payment,
+  Payout,
+  Product,
+  Refund,
+  Subscription,
+  WriteOff,
+} from '../lambdas/domain/model';
 
 export const SCHEMA_VERSION = 'v1';
 
@@ -10,6 +22,14 @@ export const SCHEMAS: Record<string, z.ZodType> = {
   invoice: Invoice,
   payment: Payment,
   'journal-entry': JournalEntry,
+  customer: Customer,
+  product: Product,
+  subscription: Subscription,
+  'credit-memo': CreditMemo,
+  refund: Refund,
+  dispute: Dispute,
+  payout: Payout,
+  'write-off': WriteOff,
 };
 
 export function jsonSchema(name: string): Record<string, unknown> {

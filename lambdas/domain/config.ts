@@ -49,25 +49,34 @@ export const MappingConfig = z
     exchangeRates: z
       .record(z.string(), z.union([z.string(), z.record(currency, decimalRate)]))
       .default({})
-      .transform((rates) => Object.fromEntries(Object.entries(rates).filter(([k]) => k !== '$comment')) as Record<string, Record<string, string>>),
+      .transform(
+        (rates) =>
+          Object.fromEntries(Object.entries(rates).filter(([k]) => k !== '$comment')) as Record<
+            string,
+            Record<string, string>
+          >,
+      ),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, string>();
     for (const s of cfg.subsidiaries) {
       for (const c of s.currencies) {
         const other = seen.get(c);
-        if (other) ctx.addIssue({ code: 'custom', message: `currency ${c} is booked by both ${other} and ${s.id}` });
+        if (other)
+          ctx.addIssue({ code: 'custom', message: `currency ${c} is booked by both ${other} and ${s.id}` });
         seen.set(c, s.id);
       }
     }
     const products = new Set<string>();
     for (const p of cfg.products) {
-      if (products.has(p.stripeProduct)) ctx.addIssue({ code: 'custom', message: `product ${p.stripeProduct} is mapped twice` });
+      if (products.has(p.stripeProduct))
+        ctx.addIssue({ code: 'custom', message: `product ${p.stripeProduct} is mapped twice` });
       products.add(p.stripeProduct);
     }
     const rates = new Set<string>();
     for (const t of cfg.taxRates) {
-      if (rates.has(t.stripeTaxRate)) ctx.addIssue({ code: 'custom', message: `tax rate ${t.stripeTaxRate} is mapped twice` });
+      if (rates.has(t.stripeTaxRate))
+        ctx.addIssue({ code: 'custom', message: `tax rate ${t.stripeTaxRate} is mapped twice` });
       rates.add(t.stripeTaxRate);
     }
   });
@@ -96,7 +105,11 @@ export function subsidiaryFor(config: MappingConfig, currencyCode: string): Subs
   return found;
 }
 
-export function productFor(config: MappingConfig, stripeProduct: string | null, lineRef: string): ProductConfig {
+export function productFor(
+  config: MappingConfig,
+  stripeProduct: string | null,
+  lineRef: string,
+): ProductConfig {
   const found = stripeProduct ? config.products.find((p) => p.stripeProduct === stripeProduct) : undefined;
   if (!found) {
     throw new BusinessError(
@@ -122,7 +135,12 @@ export function taxCodeFor(config: MappingConfig, stripeTaxRate: string, lineRef
  * Converts minor units of `from` into the functional currency with the configured fixed rate,
  * in integer arithmetic (rate scaled to 1e8; half away from zero), so amounts never pass through floats.
  */
-export function toFunctional(config: MappingConfig, amount: number, from: string, functional: string): number {
+export function toFunctional(
+  config: MappingConfig,
+  amount: number,
+  from: string,
+  functional: string,
+): number {
   if (from === functional) return amount;
   const rate = config.exchangeRates[from]?.[functional];
   if (!rate) {

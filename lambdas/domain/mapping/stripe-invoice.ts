@@ -191,7 +191,11 @@ function toCanonicalLine(line: StripeLine, config: MappingConfig, subsidiary: Su
   const price = line.pricing?.price_details ?? null;
   const product = productFor(config, price?.product ?? null, lineRef);
   const taxCodes = [
-    ...new Set((line.taxes ?? []).flatMap((t) => (t.tax_rate_details ? [taxCodeFor(config, t.tax_rate_details.tax_rate, lineRef)] : []))),
+    ...new Set(
+      (line.taxes ?? []).flatMap((t) =>
+        t.tax_rate_details ? [taxCodeFor(config, t.tax_rate_details.tax_rate, lineRef)] : [],
+      ),
+    ),
   ];
   // The product's rule decides; a ratable product billed for no duration (Stripe shows one-off
   // items with period.start === period.end) has nothing to spread and is recognised at issue.
@@ -208,7 +212,9 @@ function toCanonicalLine(line: StripeLine, config: MappingConfig, subsidiary: Su
     netAmount: line.amount - discount - taxOf(line, 'inclusive'),
     tax: taxOf(line, 'exclusive') + taxOf(line, 'inclusive'),
     recognition: ratable ? 'ratable' : 'point_in_time',
-    servicePeriod: ratable ? { start: isoFromUnix(line.period.start), end: isoFromUnix(line.period.end) } : null,
+    servicePeriod: ratable
+      ? { start: isoFromUnix(line.period.start), end: isoFromUnix(line.period.end) }
+      : null,
     proration: details?.proration ?? false,
     item: product.item,
     taxCode: taxCodes.length ? taxCodes.join('+') : null,

@@ -8,7 +8,7 @@
  * classification fails loudly instead of producing a report that does not tie to the ledger.
  */
 import type { JournalEntry } from '../model';
-import { lastDayOf, periodOf } from './periods';
+import { InvalidDateError, lastDayOf, periodOf } from './periods';
 
 /** Any journal entry; `kind` is a plain string so future kinds (credit_note, void, …) fit unchanged. */
 export type WaterfallEntry = Pick<JournalEntry, 'subsidiary' | 'effectiveDate' | 'lines'> & { kind: string };
@@ -42,13 +42,20 @@ function bucketOf(entry: WaterfallEntry, period: string): Bucket {
   return 'adjustments';
 }
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 export function revenueWaterfall(entries: readonly WaterfallEntry[], period: string): WaterfallRow[] {
   const periodEnd = lastDayOf(period);
+  // Plain dates only (as JournalEntry requires): bucketing and the closing balance compare them as text.
+  const undated = entries.find((e) => !DATE.test(e.effectiveDate));
+  if (undated) {
+    throw new InvalidDateError(`journal entry effectiveDate is not YYYY-MM-DD: '${undated.effectiveDate}'`);
+  }
   const rows = new Map<string, WaterfallRow & { balanceAtEnd: number }>();
   for (const entry of entries) {
+    // The balance side: everything dated up to the period end. The movement side: bucketOf.
+    if (entry.effectiveDate > periodEnd) continue;
     const bucket = bucketOf(entry, period);
-    const dueByPeriodEnd = entry.effectiveDate <= periodEnd;
-    if (bucket === 'after' && !dueByPeriodEnd) continue;
     for (const l of entry.lines) {
       if (l.account !== 'deferred_revenue') continue;
       const key = `${entry.subsidiary}|${l.currency}`;
@@ -62,12 +69,12 @@ export function revenueWaterfall(entries: readonly WaterfallEntry[], period: str
         closingDeferred: 0,
         balanceAtEnd: 0,
       };
-      const credit = l.credit - l.debit;
-      if (bucket === 'opening') row.openingDeferred += credit;
-      else if (bucket === 'billed') row.billed += credit;
-      else if (bucket === 'recognised') row.recognised -= credit;
-      else if (bucket === 'adjustments') row.adjustments += credit;
-      if (dueByPeriodEnd) row.balanceAtEnd += credit;
+      const netCredit = l.credit - l.debit;
+      if (bucket === 'opening') row.openingDeferred += netCredit;
+      else if (bucket === 'billed') row.billed += netCredit;
+      else if (bucket === 'recognised') row.recognised -= netCredit;
+      else if (bucket === 'adjustments') row.adjustments += netCredit;
+      row.balanceAtEnd += netCredit;
       rows.set(key, row);
     }
   }
