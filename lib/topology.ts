@@ -120,6 +120,12 @@ export const SECRETS = {
     localEnvVar: 'STRIPE_WEBHOOK_SECRET',
     description: 'Stripe webhook endpoint signing secret (whsec_…). Set its value after the first deploy.',
   },
+  stripeApiKey: {
+    id: 'StripeApiKey',
+    envVar: 'STRIPE_API_KEY_SECRET_ARN',
+    localEnvVar: 'STRIPE_API_KEY',
+    description: 'Stripe restricted API key (rk_…) with read access to invoices, balance transactions and payouts.',
+  },
 } as const;
 export type SecretKey = keyof typeof SECRETS;
 
@@ -169,6 +175,29 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 512,
   },
+  mapStripeMoneyEvent: {
+    id: 'MapStripeMoneyEvent',
+    entry: 'lambdas/handlers/map-stripe-money-event.ts',
+    description: 'Maps voids, write-offs, credit notes, refunds, disputes, payouts and customers to postings.',
+    tables: [],
+    secrets: ['stripeApiKey'],
+    asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+  postDocument: {
+    id: 'PostDocument',
+    entry: 'lambdas/handlers/post-document.ts',
+    description: 'Posts one document (journal entry or ERP customer) to the ERP exactly once.',
+    tables: [
+      { table: 'idempotency', access: 'readwrite' },
+      { table: 'ledger', access: 'readwrite' },
+      { table: 'crosswalk', access: 'readwrite' },
+    ],
+    asArnSubstitution: 'PostDocumentFunctionArn',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
 } as const satisfies Record<string, FunctionDef>;
 export type FunctionKey = keyof typeof FUNCTIONS;
 
@@ -195,6 +224,13 @@ export const STATE_MACHINES = {
     functions: ['mapStripeInvoice', 'postInvoice', 'applyPayment'],
     queues: ['exceptions'],
   },
+  postMoneyEvent: {
+    id: 'PostMoneyEventFlow',
+    file: 'statemachines/post-money-event.asl.json',
+    type: 'EXPRESS',
+    functions: ['mapStripeMoneyEvent', 'postDocument'],
+    queues: ['exceptions'],
+  },
 } as const satisfies Record<string, StateMachineDef>;
 export type StateMachineKey = keyof typeof STATE_MACHINES;
 
@@ -217,9 +253,34 @@ export const RULES = {
     description: 'Stripe invoice finalized or paid → PostInvoiceFlow (post AR, then apply payment).',
     pattern: {
       source: [SOURCES.stripe],
-      'detail-type': ['invoice.finalized', 'invoice.paid'],
+      'detail-type': ['invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded'],
     },
     target: 'postInvoice',
+    retry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 3600 },
+    deadLetterQueue: 'postingDlq',
+  },
+  moneyEventPosting: {
+    id: 'StripeMoneyEventPostingRule',
+    description: 'Stripe voids, write-offs, credit notes, refunds, disputes, payouts, customers → PostMoneyEventFlow.',
+    pattern: {
+      source: [SOURCES.stripe],
+      'detail-type': [
+        'invoice.voided',
+        'invoice.marked_uncollectible',
+        'credit_note.created',
+        'credit_note.voided',
+        'charge.refunded',
+        'refund.created',
+        'refund.updated',
+        'charge.dispute.created',
+        'charge.dispute.closed',
+        'payout.paid',
+        'payout.failed',
+        'customer.created',
+        'customer.updated',
+      ],
+    },
+    target: 'postMoneyEvent',
     retry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 3600 },
     deadLetterQueue: 'postingDlq',
   },

@@ -26,9 +26,12 @@ function cutOffPeriod(effectiveDate: string, firstOpenPeriod: string): string {
   return own > firstOpenPeriod ? own : firstOpenPeriod;
 }
 
-/** Service days of the schedule in `period` on or after `fromDay` (0 outside the service period). */
-function remainingServiceDays(schedule: RevenueSchedule, period: string, fromDay: number): number {
-  const { firstDay, endDay } = serviceDays(schedule.servicePeriod);
+/** Service days [firstDay, endDay) in `period` on or after `fromDay` (0 outside the service period). */
+function remainingServiceDays(
+  { firstDay, endDay }: { firstDay: number; endDay: number },
+  period: string,
+  fromDay: number,
+): number {
   const from = Math.max(firstDay, fromDay, periodStartDay(period));
   const to = Math.min(endDay, periodStartDay(nextPeriod(period)));
   return Math.max(0, to - from);
@@ -57,9 +60,10 @@ export function reallocate(schedule: RevenueSchedule, change: ScheduleChange): R
   if (change.amount === 0) return schedule;
 
   const fromDay = utcDay(change.effectiveDate);
+  const service = serviceDays(schedule.servicePeriod);
   const open = schedule.periods
     .filter((p) => p.period >= cutOff)
-    .map((p) => ({ period: p.period, weight: remainingServiceDays(schedule, p.period, fromDay) }))
+    .map((p) => ({ period: p.period, weight: remainingServiceDays(service, p.period, fromDay) }))
     .filter((p) => p.weight > 0);
 
   if (open.length === 0) {

@@ -6,7 +6,7 @@
 import type { Invoice, ServicePeriod } from '../model';
 import { sum } from '../money';
 import { allocate } from './allocation';
-import { instantMs, periodOfDay, periodStartDay, nextPeriod, utcDay } from './periods';
+import { instantMs, MS_PER_DAY, periodOfDay, periodStartDay, utcDay } from './periods';
 
 export interface ScheduleInput {
   lineRef: string;
@@ -58,11 +58,17 @@ export function serviceDays(servicePeriod: ServicePeriod): { firstDay: number; e
 
 /** Days of [firstDay, endDay) in each calendar month they touch, in order. */
 export function daysByMonth(firstDay: number, endDay: number): { period: string; days: number }[] {
+  const first = new Date(firstDay * MS_PER_DAY);
+  const [year, month] = [first.getUTCFullYear(), first.getUTCMonth()];
   const months: { period: string; days: number }[] = [];
-  for (let period = periodOfDay(firstDay); periodStartDay(period) < endDay; period = nextPeriod(period)) {
-    const from = Math.max(firstDay, periodStartDay(period));
-    const to = Math.min(endDay, periodStartDay(nextPeriod(period)));
-    months.push({ period, days: to - from });
+  // Date.UTC rolls month 12 into January of the next year, so the offset can simply count up.
+  for (let offset = 0, monthStart = periodStartDay(periodOfDay(firstDay)); monthStart < endDay; offset++) {
+    const nextMonthStart = Date.UTC(year, month + offset + 1, 1) / MS_PER_DAY;
+    months.push({
+      period: periodOfDay(monthStart),
+      days: Math.min(endDay, nextMonthStart) - Math.max(firstDay, monthStart),
+    });
+    monthStart = nextMonthStart;
   }
   return months;
 }

@@ -19,6 +19,7 @@ import {
 } from '../../../lambdas/domain/accounting/money-events';
 import { journalForPayment } from '../../../lambdas/domain/accounting/payment';
 import { trialBalance } from '../../../lambdas/domain/accounting/trial-balance';
+import { withFunctionalAmounts } from '../../../lambdas/domain/accounting/functional';
 import type {
   CreditMemo,
   Dispute,
@@ -352,4 +353,40 @@ it('property: every money-event entry balances per currency', () => {
       },
     ),
   );
+});
+
+describe('functional currency amounts', () => {
+  it('records each line at the fixed rate and keeps the functional view balanced to the unit', () => {
+    // 3 revenue lines of 0.01 EUR at 1.5: each 0.015 → 0.02 USD (credits 0.06); AR 0.03 → 0.045 → 0.05.
+    // The debit side is 0.01 short, so the largest debit (AR) takes the residue: 0.06 = 0.06.
+    const entry = journalForInvoice(
+      {
+        ...invoice,
+        currency: 'eur',
+        lines: [1, 2, 3].map((n) => ({
+          ...invoice.lines[0],
+          lineRef: `stripe:il_${n}`,
+          amount: 1,
+          netAmount: 1,
+          tax: 0,
+        })),
+      },
+      'k',
+    );
+    const converted = withFunctionalAmounts(entry, 'usd', (a) => Math.round(a * 1.5));
+    const debit = converted.lines.reduce((s, l) => s + (l.functional?.debit ?? 0), 0);
+    const credit = converted.lines.reduce((s, l) => s + (l.functional?.credit ?? 0), 0);
+    expect([debit, credit]).toEqual([6, 6]);
+    expect(converted.lines.map((l) => l.functional)).toEqual([
+      { currency: 'usd', debit: 6, credit: 0 },
+      { currency: 'usd', debit: 0, credit: 2 },
+      { currency: 'usd', debit: 0, credit: 2 },
+      { currency: 'usd', debit: 0, credit: 2 },
+    ]);
+  });
+
+  it('leaves entries already in the functional currency untouched', () => {
+    const entry = journalForInvoice(invoice, 'k');
+    expect(withFunctionalAmounts(entry, 'usd', () => 0)).toBe(entry);
+  });
 });

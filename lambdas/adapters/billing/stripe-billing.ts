@@ -1,0 +1,77 @@
+/**
+ * The billing port's Stripe adapter: reads what webhook payloads do not carry (the invoice a
+ * credit note credits, the balance transactions a payout settles) with the official SDK.
+ * Locally STRIPE_API_HOST/PORT/PROTOCOL point the same SDK at the Stripe sandbox in local/.
+ */
+import Stripe from 'stripe';
+import { BusinessError, TransientError } from '../../domain/errors';
+import type { StripeBalanceTransaction } from '../../domain/mapping/stripe-money';
+import { secretValue } from '../store/secrets';
+import { SECRETS } from '../../../lib/topology';
+
+export interface BillingReader {
+  retrieveInvoice(invoiceId: string): Promise<Record<string, unknown>>;
+  payoutTransactions(payoutId: string): Promise<StripeBalanceTransaction[]>;
+}
+
+let client: Promise<Stripe> | undefined;
+
+function stripe(): Promise<Stripe> {
+  client ??= secretValue(SECRETS.stripeApiKey.envVar, SECRETS.stripeApiKey.localEnvVar).then(
+    (key) =>
+      new Stripe(key, {
+        host: process.env.STRIPE_API_HOST,
+        port: process.env.STRIPE_API_PORT ? Number(process.env.STRIPE_API_PORT) : undefined,
+        protocol: process.env.STRIPE_API_PROTOCOL === 'http' ? 'http' : undefined,
+        // Step Functions owns retries (with backoff and a budget); the SDK must not multiply them.
+        maxNetworkRetries: 0,
+        timeout: 10_000,
+        appInfo: { name: 'quote-to-cash' },
+      }),
+  );
+  return client;
+}
+
+/** Rate limits, 5xx and network failures are retried by the flow; a missing object is business data. */
+function classify(err: unknown): unknown {
+  if (
+    err instanceof Stripe.errors.StripeRateLimitError ||
+    err instanceof Stripe.errors.StripeAPIError ||
+    err instanceof Stripe.errors.StripeConnectionError
+  ) {
+    return new TransientError(`Stripe: ${(err as Error).message}`);
+  }
+  if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') {
+    return new BusinessError('stripe_object_missing', err.message);
+  }
+  return err;
+}
+
+async function call<T>(fn: (s: Stripe) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await stripe());
+  } catch (err) {
+    throw classify(err);
+  }
+}
+
+export const stripeBilling: BillingReader = {
+  retrieveInvoice: (invoiceId) =>
+    call(async (s) => (await s.invoices.retrieve(invoiceId)) as unknown as Record<string, unknown>),
+  payoutTransactions: (payoutId) =>
+    call(async (s) => {
+      const all: StripeBalanceTransaction[] = [];
+      for await (const t of s.balanceTransactions.list({ payout: payoutId, limit: 100 })) {
+        all.push({
+          id: t.id,
+          type: t.type,
+          amount: t.amount,
+          fee: t.fee,
+          net: t.net,
+          currency: t.currency,
+          source: typeof t.source === 'string' ? t.source : (t.source?.id ?? null),
+        });
+      }
+      return all;
+    }),
+};
