@@ -52,6 +52,13 @@ export const ACKNOWLEDGEMENTS = {
       'the Stripe dashboard/API; Secrets Manager cannot generate a value Stripe would accept. Operators ' +
       'roll it in Stripe, then put-secret-value on the StripeWebhookSigningSecretArn stack output.',
   },
+  stripeApiKeyRotation: {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The Stripe restricted API key (rk_) is issued and rolled in the Stripe dashboard; Secrets Manager ' +
+      'cannot mint a key Stripe would accept. Operators roll it in Stripe (with an expiry on the old ' +
+      'key), then put-secret-value on the StripeApiKeyArn stack output; functions re-read it within 5 min.',
+  },
   postingDeadLetterQueue: {
     id: 'AwsSolutions-SQS3',
     reason:

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { BillingApiCredentials } from './constructs/billing-api-credentials';
 import { DataProtectionKey } from './constructs/data-protection-key';
 import { ExceptionQueues } from './constructs/exception-queues';
 import { FinanceOpsDashboard } from './constructs/finance-ops-dashboard';
@@ -27,6 +28,7 @@ export class QuoteToCashStack extends Stack {
   readonly exceptionQueues: ExceptionQueues;
   readonly webhookIngest: WebhookIngest;
   readonly postingFlow: PostingFlow;
+  readonly billingApi: BillingApiCredentials;
   readonly financeOps: FinanceOpsDashboard;
 
   constructor(scope: Construct, id: string, props: QuoteToCashStackProps = {}) {
@@ -50,8 +52,15 @@ export class QuoteToCashStack extends Stack {
       queues: this.exceptionQueues.queues,
     };
     this.webhookIngest = new WebhookIngest(this, 'WebhookIngest', { resources });
+    this.billingApi = new BillingApiCredentials(this, 'BillingApi', { key });
     this.postingFlow = new PostingFlow(this, 'PostingFlow', {
-      resources: { ...resources, secrets: { stripeWebhook: this.webhookIngest.signingSecret } },
+      resources: {
+        ...resources,
+        secrets: {
+          stripeWebhook: this.webhookIngest.signingSecret,
+          stripeApiKey: this.billingApi.stripeApiKey,
+        },
+      },
     });
 
     const queues = this.exceptionQueues.queues;
@@ -85,6 +94,12 @@ export class QuoteToCashStack extends Stack {
       this.webhookIngest.signingSecret.secretArn,
       'After creating the Stripe endpoint, store its signing secret: aws secretsmanager put-secret-value ' +
         '--secret-id <this ARN> --secret-string whsec_... (until then every webhook is rejected).',
+    );
+    out(
+      `${SECRETS.stripeApiKey.id}Arn`,
+      this.billingApi.stripeApiKey.secretArn,
+      'Store a Stripe restricted key (read: invoices, balance transactions, payouts) here: ' +
+        'aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string rk_live_...',
     );
     out('EventBusName', this.eventBus.bus.eventBusName, 'EventBridge bus with the normalised vendor events.');
     out('EventBusArn', this.eventBus.bus.eventBusArn, 'ARN of the bus (replay destination).');

@@ -124,7 +124,8 @@ export const SECRETS = {
     id: 'StripeApiKey',
     envVar: 'STRIPE_API_KEY_SECRET_ARN',
     localEnvVar: 'STRIPE_API_KEY',
-    description: 'Stripe restricted API key (rk_…) with read access to invoices, balance transactions and payouts.',
+    description:
+      'Stripe restricted API key (rk_…) with read access to invoices, balance transactions and payouts.',
   },
 } as const;
 export type SecretKey = keyof typeof SECRETS;
@@ -178,7 +179,8 @@ export const FUNCTIONS = {
   mapStripeMoneyEvent: {
     id: 'MapStripeMoneyEvent',
     entry: 'lambdas/handlers/map-stripe-money-event.ts',
-    description: 'Maps voids, write-offs, credit notes, refunds, disputes, payouts and customers to postings.',
+    description:
+      'Maps voids, write-offs, credit notes, refunds, disputes, payouts and customers to postings.',
     tables: [],
     secrets: ['stripeApiKey'],
     asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
@@ -261,7 +263,8 @@ export const RULES = {
   },
   moneyEventPosting: {
     id: 'StripeMoneyEventPostingRule',
-    description: 'Stripe voids, write-offs, credit notes, refunds, disputes, payouts, customers → PostMoneyEventFlow.',
+    description:
+      'Stripe voids, write-offs, credit notes, refunds, disputes, payouts, customers → PostMoneyEventFlow.',
     pattern: {
       source: [SOURCES.stripe],
       'detail-type': [

@@ -3,3 +3,5 @@ export const DEFAULT_PORT = 4242;
 export const DEFAULT_DATA_DIR = '.q2c';
 /** Printed at start so users can sign test events; override with STRIPE_WEBHOOK_SECRET. */
 export const DEFAULT_LOCAL_WEBHOOK_SECRET = 'whsec_local_quote_to_cash_demo_secret';
+/** The local Stripe sandbox's secret key (test mode only; the sandbox refuses any other). */
+export const DEFAULT_LOCAL_STRIPE_API_KEY = 'sk_test_local_quote_to_cash_sandbox';

@@ -35,7 +35,13 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './services/local-aws'
 import { startSqs, type LocalSqs } from './services/sqs';
 import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepfunctions';
 
-import { DEFAULT_DATA_DIR, DEFAULT_LOCAL_WEBHOOK_SECRET, DEFAULT_PORT } from './defaults';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_LOCAL_STRIPE_API_KEY,
+  DEFAULT_LOCAL_WEBHOOK_SECRET,
+  DEFAULT_PORT,
+} from './defaults';
+import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
 
 export interface LocalRuntimeOptions {
   port?: number;
@@ -64,6 +70,8 @@ export interface LocalRuntime {
   ledger: LedgerAdapter;
   sqs: LocalSqs;
   bus: LocalEventBus;
+  /** The local Stripe API sandbox the billing adapter reads from. */
+  stripe: StripeSandbox;
   /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
   stateMachines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   dynamoEndpoint: string;
@@ -79,12 +87,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   const db = await startDynamo(dataDir);
   const sqs = await startSqs(dataDir);
+  const stripe = await startStripeSandbox({
+    apiKey: DEFAULT_LOCAL_STRIPE_API_KEY,
+    dataFile: path.join(dataDir, 'stripe-sandbox.json'),
+  });
   const executions = new ExecutionTracker(path.join(dataDir, 'executions.jsonl'));
   const machines = new Map<StateMachineKey, LocalStateMachine>();
   const bus = new LocalEventBus(dataDir, (rule, event) => deliver(rule, event));
   const busEndpoint = await bus.start();
 
-  configureEnvironment({ db, sqs, busEndpoint, webhookSecret, logLevel: options.logLevel });
+  configureEnvironment({ db, sqs, stripe, busEndpoint, webhookSecret, logLevel: options.logLevel });
   const functions = new LocalFunctions();
   functions.load();
 
@@ -156,12 +168,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     stateMachines: machines,
+    stripe,
     dynamoEndpoint: db.endpoint,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await executions.idle();
       await bus.stop();
       await sqs.stop();
+      await stripe.stop();
       await db.stop();
       unlock();
     },
@@ -178,6 +192,7 @@ function serverUrl(server: Server, host: string): string {
 function configureEnvironment(opts: {
   db: LocalDynamo;
   sqs: LocalSqs;
+  stripe: StripeSandbox;
   busEndpoint: string;
   webhookSecret: string;
   logLevel?: string;
@@ -193,6 +208,11 @@ function configureEnvironment(opts: {
     // EMF lines would drown the demo output; the ops API shows the same counts.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     [SECRETS.stripeWebhook.localEnvVar]: opts.webhookSecret,
+    [SECRETS.stripeApiKey.localEnvVar]: opts.stripe.apiKey,
+    // The real stripe SDK, pointed at the local sandbox.
+    STRIPE_API_HOST: new URL(opts.stripe.url).hostname,
+    STRIPE_API_PORT: String(opts.stripe.port),
+    STRIPE_API_PROTOCOL: 'http',
   };
   for (const f of Object.keys(FUNCTIONS) as FunctionKey[]) {
     Object.assign(

@@ -284,7 +284,7 @@ describe('Lambda functions', () => {
       .sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10))
       .pop();
     expect(NODE_RUNTIME.name).toBe(newestNode);
-    expect(functions()).toHaveLength(4);
+    expect(functions()).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const [, fn] of functions()) {
       const runtime = String(fn.Properties?.Runtime);
       expect(runtime).toBe(NODE_RUNTIME.name);

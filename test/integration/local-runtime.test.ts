@@ -122,14 +122,18 @@ describe('Stripe invoice → ledger through the local runtime', () => {
     });
 
     it('acknowledges an event type no rule handles and records it', async () => {
-      const res = await postStripe(runtime.url, unhandledEvent);
-      expect(res).toEqual({
-        status: 200,
-        body: { received: true, eventId: unhandledEvent.id, handled: false },
-      });
+      // A type no flow handles (catalogue changes), in Stripe's event envelope.
+      const unhandled = {
+        ...unhandledEvent,
+        id: 'evt_1DemoUnhandledProduct01',
+        type: 'product.updated',
+        data: { object: { id: 'prod_DemoawVgYYX81y', object: 'product', name: 'Growth', active: true } },
+      };
+      const res = await postStripe(runtime.url, unhandled);
+      expect(res).toEqual({ status: 200, body: { received: true, eventId: unhandled.id, handled: false } });
       const events = await runtime.ops.events();
-      expect(events.events.filter((e) => e.sourceEventId === unhandledEvent.id)).toEqual([
-        expect.objectContaining({ detailType: 'customer.created', matchedRules: [] }),
+      expect(events.events.filter((e) => e.sourceEventId === unhandled.id)).toEqual([
+        expect.objectContaining({ detailType: 'product.updated', matchedRules: [] }),
       ]);
       expect(events.unhandled).toBe(1);
     });

@@ -3,7 +3,7 @@
  * decide how. Every method is idempotent on the entry's idempotency key and returns the ERP's id
  * for the document, which goes into the crosswalk.
  */
-import type { Invoice, JournalEntry, Payment } from '../../domain/model';
+import type { Customer, Invoice, JournalEntry, Payment } from '../../domain/model';
 import type { PostingOutcome } from '../../domain/accounting/ledger-book';
 
 export interface ErpDocumentRef {
@@ -12,9 +12,20 @@ export interface ErpDocumentRef {
   outcome: PostingOutcome;
 }
 
+/** A canonical document and the journal entry that books it (adapters use either or both). */
+export interface ErpDocument {
+  kind: JournalEntry['kind'];
+  data: unknown;
+}
+
 export interface ErpAdapter {
   readonly name: string;
   postInvoice(invoice: Invoice, entry: JournalEntry): Promise<ErpDocumentRef>;
   applyPayment(payment: Payment, entry: JournalEntry): Promise<ErpDocumentRef>;
   postJournal(entry: JournalEntry): Promise<ErpDocumentRef>;
+  /** Credit memos, refunds, disputes, deposits, voids, write-offs, revenue releases. */
+  postDocument(document: ErpDocument, entry: JournalEntry): Promise<ErpDocumentRef>;
+  /** Whether a posting with this idempotency key has been recorded (reversals need their original). */
+  hasPosting(idempotencyKey: string): Promise<boolean>;
+  upsertCustomer(customer: Customer): Promise<ErpDocumentRef>;
 }

@@ -109,7 +109,7 @@ export function mapStripeInvoiceEvent(
 
 const isPaidEvent = (type: string) => type === 'invoice.paid' || type === 'invoice.payment_succeeded';
 
-function assertApiVersion(envelope: EventEnvelope, supported: string): void {
+export function assertApiVersion(envelope: EventEnvelope, supported: string): void {
   if (envelope.apiVersion !== supported) {
     throw new BusinessError(
       'unsupported_api_version',

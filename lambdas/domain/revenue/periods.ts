@@ -80,6 +80,8 @@ export function periodBounds(period: string): { start: string; end: string } {
 
 export interface PostingPeriod {
   period: string;
+  /** The event's own period; differs from `period` exactly when the event was late (JournalEntry.lateFromClosedPeriod). */
+  sourcePeriod: string;
   /** 'YYYY-MM-DD' — the event's own UTC date, or the first day of the period it was moved to. */
   effectiveDate: string;
   lateFromClosedPeriod: boolean;
@@ -93,9 +95,10 @@ export interface PostingPeriod {
 export function postingPeriod(eventDate: string, closedPeriods: ReadonlySet<string>): PostingPeriod {
   const day = utcDay(eventDate);
   const own = periodOfDay(day);
-  if (!closedPeriods.has(own))
-    return { period: own, effectiveDate: dateOfDay(day), lateFromClosedPeriod: false };
+  if (!closedPeriods.has(own)) {
+    return { period: own, sourcePeriod: own, effectiveDate: dateOfDay(day), lateFromClosedPeriod: false };
+  }
   let period = nextPeriod(own);
   while (closedPeriods.has(period)) period = nextPeriod(period);
-  return { period, effectiveDate: firstDayOf(period), lateFromClosedPeriod: true };
+  return { period, sourcePeriod: own, effectiveDate: firstDayOf(period), lateFromClosedPeriod: true };
 }

@@ -7,11 +7,8 @@ import { assertBalanced, line, nonZero, type LineContext } from '../accounting/j
 import { assertPeriod, lastDayOf } from './periods';
 import type { RevenueSchedule } from './schedule';
 
-/**
- * JournalEntry.kind is 'invoice' | 'payment' in model.ts today; 'revenue_release' is proposed for it.
- * Until then the release entry is typed through this widening (structurally a JournalEntry otherwise).
- */
-export type RevenueReleaseEntry = Omit<JournalEntry, 'kind'> & { kind: 'revenue_release' };
+/** A journal entry of kind 'revenue_release'. */
+export type RevenueReleaseEntry = JournalEntry & { kind: 'revenue_release' };
 
 /** Derived from the source, never random (DESIGN.md §1): one release per line and period, ever. */
 export const revenueReleaseKey = (lineRef: string, period: string): string => `revrec:${lineRef}:${period}`;

@@ -41,11 +41,11 @@ export class InvalidServicePeriodError extends Error {
 }
 
 /**
- * The service period as whole UTC days [firstDay, endDay). Boundaries are floored to the UTC day, so
- * a period starting mid-day counts its start day in full and one ending mid-day does not count its
- * end day (the same rule at both ends: durations are preserved to the day). A period that does not
- * cross a UTC midnight — shorter than a day, or zero-length as Stripe sends for one-off items — is
- * one service day, its start day.
+ * The service period as whole UTC days [firstDay, endDay). Both boundaries are floored to the UTC day:
+ * a period starting mid-day counts its start day in full, one ending mid-day does not count its end
+ * day, and a whole number of days keeps its count wherever it starts. A period that does not cross a
+ * UTC midnight — shorter than a day, or zero-length as Stripe sends for one-off items — is one service
+ * day, its start day.
  */
 export function serviceDays(servicePeriod: ServicePeriod): { firstDay: number; endDay: number } {
   const { start, end } = servicePeriod;

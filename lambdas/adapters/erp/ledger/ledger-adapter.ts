@@ -7,11 +7,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { decidePosting } from '../../../domain/accounting/ledger-book';
-import { JournalEntry, type Invoice, type Payment } from '../../../domain/model';
+import { JournalEntry, type Customer, type Invoice, type Payment } from '../../../domain/model';
 import { retryable } from '../../store/aws-errors';
-import type { ErpAdapter, ErpDocumentRef } from '../port';
+import type { ErpAdapter, ErpDocument, ErpDocumentRef } from '../port';
 
 const ENTRY_PREFIX = 'ENTRY#';
+const CUSTOMER_PREFIX = 'CUSTOMER#';
 
 export interface RecordedEntry extends JournalEntry {
   recordedAt: string;
@@ -32,6 +33,35 @@ export class LedgerAdapter implements ErpAdapter {
 
   applyPayment(_payment: Payment, entry: JournalEntry): Promise<ErpDocumentRef> {
     return this.postJournal(entry);
+  }
+
+  postDocument(_document: ErpDocument, entry: JournalEntry): Promise<ErpDocumentRef> {
+    return this.postJournal(entry);
+  }
+
+  async hasPosting(idempotencyKey: string): Promise<boolean> {
+    return (await this.getEntry(idempotencyKey)) !== undefined;
+  }
+
+  /** The ledger's customer master: latest version wins; an older update never overwrites a newer one. */
+  async upsertCustomer(customer: Customer): Promise<ErpDocumentRef> {
+    try {
+      await retryable(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: CUSTOMER_PREFIX + customer.customerRef, sk: 'v1', ...customer },
+            ConditionExpression: 'attribute_not_exists(pk) OR updatedAt <= :v',
+            ExpressionAttributeValues: { ':v': customer.updatedAt },
+          }),
+        ),
+      );
+      return { erpId: customer.externalId, outcome: 'posted' };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException)
+        return { erpId: customer.externalId, outcome: 'already-posted' };
+      throw err;
+    }
   }
 
   async postJournal(entry: JournalEntry): Promise<ErpDocumentRef> {

@@ -180,7 +180,7 @@ describe('buildSchedule properties', () => {
           s.periods.map((p) => (p.amount === 0 ? 0 : -p.amount)),
         );
       }),
-      { numRuns: 200 },
+      { numRuns: 150 },
     );
   });
 
@@ -207,7 +207,7 @@ describe('scheduleInputsForInvoice', () => {
           expect(s).toMatchObject({ invoiceRef: inv.invoiceRef, sourceEventId: inv.source.eventId });
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
   });
 

@@ -138,7 +138,7 @@ describe('waterfall properties', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -211,7 +211,7 @@ describe('waterfall properties', () => {
           expect(row?.recognised ?? 0).toBe(recognisedInPeriod);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });
