@@ -200,6 +200,36 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 512,
   },
+  planMonthEndClose: {
+    id: 'PlanMonthEndClose',
+    entry: 'lambdas/handlers/plan-month-end-close.ts',
+    description: 'Month-end close: resolves the period to close and the shards to release revenue over.',
+    tables: [{ table: 'ledger', access: 'read' }],
+    asArnSubstitution: 'PlanMonthEndCloseFunctionArn',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  releaseRevenue: {
+    id: 'ReleaseRevenue',
+    entry: 'lambdas/handlers/release-revenue.ts',
+    description: 'Month-end close: releases deferred revenue due in the period for one shard of schedules.',
+    tables: [
+      { table: 'ledger', access: 'readwrite' },
+      { table: 'crosswalk', access: 'readwrite' },
+    ],
+    asArnSubstitution: 'ReleaseRevenueFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
+  closePeriod: {
+    id: 'ClosePeriod',
+    entry: 'lambdas/handlers/close-period.ts',
+    description: 'Month-end close: marks the period closed (late events then post to the next open period).',
+    tables: [{ table: 'ledger', access: 'readwrite' }],
+    asArnSubstitution: 'ClosePeriodFunctionArn',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
 } as const satisfies Record<string, FunctionDef>;
 export type FunctionKey = keyof typeof FUNCTIONS;
 
@@ -233,7 +263,35 @@ export const STATE_MACHINES = {
     functions: ['mapStripeMoneyEvent', 'postDocument'],
     queues: ['exceptions'],
   },
+  monthEndClose: {
+    id: 'MonthEndCloseFlow',
+    file: 'statemachines/month-end-close.asl.json',
+    type: 'STANDARD',
+    functions: ['planMonthEndClose', 'releaseRevenue', 'closePeriod'],
+    queues: ['exceptions'],
+  },
 } as const satisfies Record<string, StateMachineDef>;
+
+/** Schedules (EventBridge Scheduler) that start state machines; locally, `q2c close` runs them on demand. */
+export const SCHEDULES = {
+  monthEndClose: {
+    id: 'MonthEndCloseSchedule',
+    description:
+      'Closes the previous month at 03:00 UTC on the 1st: releases deferred revenue, closes the period.',
+    expression: 'cron(0 3 1 * ? *)',
+    target: 'monthEndClose',
+    input: { period: 'previous' },
+  },
+} as const satisfies Record<
+  string,
+  {
+    id: string;
+    description: string;
+    expression: string;
+    target: StateMachineKey;
+    input: Record<string, unknown>;
+  }
+>;
 export type StateMachineKey = keyof typeof STATE_MACHINES;
 
 /** An EventBridge event pattern (the JSON the rule is created with). */

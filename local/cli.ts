@@ -8,7 +8,7 @@
  */
 import { Command, Option } from 'commander';
 import { OpsClient } from './ops-client';
-import { journalTable, queuesTable, trialBalanceTable } from './report';
+import { journalTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './defaults';
 import { runDemo } from './demo';
 import { startLocalRuntime } from './runtime';
@@ -98,6 +98,42 @@ program
   .action(async (opts: { json?: boolean; url: string }) => {
     const q = await new OpsClient(opts.url).queues();
     console.log(opts.json ? JSON.stringify(q, null, 2) : queuesTable(q.queues));
+  });
+
+program
+  .command('close')
+  .description('Run month-end close for a period: release deferred revenue, then close the period')
+  .requiredOption('--period <YYYY-MM>', 'the period to close ("previous" = last month)')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { period: string; json?: boolean; url: string }) => {
+    const ops = new OpsClient(opts.url);
+    const record = await ops.close(opts.period);
+    if (opts.json) return console.log(JSON.stringify(record, null, 2));
+    if (record.status !== 'SUCCEEDED') {
+      console.error(`Close of ${opts.period} failed: ${record.error ?? ''} ${record.cause ?? ''}`);
+      process.exitCode = 1;
+      return;
+    }
+    const summary = record.output as { period: string; scheduleLines: number; releasesPosted: number };
+    console.log(
+      `Closed ${summary.period}: ${summary.releasesPosted} revenue releases posted over ${summary.scheduleLines} schedule lines.`,
+    );
+    const { waterfall } = await ops.revenue(summary.period);
+    console.log(waterfallTable(summary.period, waterfall));
+  });
+
+program
+  .command('revenue')
+  .description(
+    'Print the revenue waterfall of a period (deferred at start, billed, adjustments, recognised, deferred at end)',
+  )
+  .requiredOption('--period <YYYY-MM>', 'the period')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { period: string; json?: boolean; url: string }) => {
+    const r = await new OpsClient(opts.url).revenue(opts.period);
+    console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -11,10 +11,13 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 export type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type OpsHandler = (url: URL) => Promise<unknown>;
+/** An operator action (POST with a JSON body), e.g. month-end close. */
+export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
 
 export interface Routes {
   webhooks: Partial<Record<string, RouteHandler>>; // keyed by path, POST only
   ops: Partial<Record<string, OpsHandler>>; // keyed by path, GET only
+  actions?: Partial<Record<string, ActionHandler>>; // keyed by path, POST with JSON
 }
 
 export function createHttpServer(routes: Routes): Server {
@@ -29,6 +32,8 @@ async function handle(routes: Routes, req: IncomingMessage, res: ServerResponse)
   const url = new URL(req.url ?? '/', 'http://localhost');
   const webhook = routes.webhooks[url.pathname];
   const ops = routes.ops[url.pathname];
+  const action = routes.actions?.[url.pathname];
+  if (action) return handleAction(action, req, res, url);
   if (!webhook && !ops) return send(res, 404, { message: 'Not Found' });
   const allowed = webhook ? 'POST' : 'GET';
   if (req.method !== allowed) return send(res, 405, { message: 'Method Not Allowed' });
@@ -40,6 +45,25 @@ async function handle(routes: Routes, req: IncomingMessage, res: ServerResponse)
   const result = await webhook(toApiGatewayEvent(req, url, body));
   res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
   res.end(result.body ?? '');
+}
+
+async function handleAction(
+  action: ActionHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  if (req.method !== 'POST') return send(res, 405, { message: 'Method Not Allowed' });
+  const body = await readBody(req);
+  if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
+  let parsed: unknown = {};
+  try {
+    parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch {
+    return send(res, 400, { error: { code: 'malformed_json', message: 'body is not valid JSON' } });
+  }
+  const result = await action(parsed, url);
+  send(res, result.status, result.body);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {

@@ -3,7 +3,9 @@ import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapte
 import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
 import type { ArchivedEvent } from './bus/local-event-bus';
 import type { QueueView } from './report';
+import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
+import type { ExecutionRecord } from './stepfunctions';
 
 export class OpsClient {
   constructor(private readonly baseUrl: string) {}
@@ -32,6 +34,28 @@ export class OpsClient {
   }
   events() {
     return this.get<{ received: number; unhandled: number; events: ArchivedEvent[] }>('/ops/events');
+  }
+  revenue(period: string) {
+    return this.get<{ period: string; waterfall: WaterfallRow[] }>(
+      `/ops/revenue?period=${encodeURIComponent(period)}`,
+    );
+  }
+  async close(period: string): Promise<ExecutionRecord> {
+    let res: Response;
+    try {
+      res = await fetch(new URL('/ops/close', this.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ period }),
+      });
+    } catch {
+      throw new Error(
+        `cannot reach the local runtime at ${this.baseUrl} — is \`npm start\` (q2c serve) running?`,
+      );
+    }
+    const body = (await res.json()) as ExecutionRecord & { error?: { message: string } };
+    if (res.status === 400) throw new Error(body.error?.message ?? 'bad request');
+    return body;
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

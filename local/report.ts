@@ -3,6 +3,7 @@ import Table, { type TableConstructorOptions } from 'cli-table3';
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
 import type { ParkedException } from '../lambdas/domain/exceptions';
+import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import { formatMoney } from '../lambdas/domain/money';
 
 // No ANSI colours: the output is read in terminals, CI logs and pasted into tickets alike.
@@ -91,6 +92,34 @@ export function queuesTable(queues: readonly QueueView[]): string {
     if (q.depth === 0) table.push([q.queue, '', '', 'empty']);
     for (const m of q.messages)
       table.push([q.queue, m.classification, `${m.eventType ?? '?'} ${m.sourceEventId ?? ''}`, m.reason]);
+  }
+  return table.toString();
+}
+
+export function waterfallTable(period: string, rows: readonly WaterfallRow[]): string {
+  const table = newTable(
+    [
+      'Subsidiary',
+      `Deferred at start of ${period}`,
+      'Billed',
+      'Adjustments',
+      'Recognised',
+      'Deferred at end',
+    ],
+    {
+      colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    },
+  );
+  const m = (n: number, c: string) => formatMoney(n, c);
+  for (const r of rows) {
+    table.push([
+      r.subsidiary,
+      m(r.openingDeferred, r.currency),
+      m(r.billed, r.currency),
+      m(r.adjustments, r.currency),
+      m(r.recognised, r.currency),
+      m(r.closingDeferred, r.currency),
+    ]);
   }
   return table.toString();
 }

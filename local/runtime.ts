@@ -13,6 +13,7 @@ import { LedgerAdapter } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import { dynamo } from '../lambdas/adapters/store/dynamodb';
 import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting/trial-balance';
 import { describeParked } from '../lambdas/domain/exceptions';
+import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
 import {
   FUNCTIONS,
   functionEnvironment,
@@ -67,6 +68,8 @@ export interface LocalRuntime {
   /** Resolves when no state machine execution is running. */
   idle(): Promise<void>;
   stats(): ExecutionStats;
+  /** Runs month-end close for a period ('YYYY-MM' or 'previous') to completion. */
+  close(period: string): Promise<ExecutionRecord>;
   ledger: LedgerAdapter;
   sqs: LocalSqs;
   bus: LocalEventBus;
@@ -116,6 +119,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
   }
 
+  /** Runs a state machine directly (operator actions such as month-end close) and waits for it. */
+  async function startExecution(key: StateMachineKey, input: unknown): Promise<ExecutionRecord> {
+    const machine = machines.get(key);
+    if (!machine) throw new Error(`state machine ${key} is not loaded`);
+    const execution = machine.execute(input);
+    executions.track(execution);
+    return execution;
+  }
+
   /** A rule target: start the execution asynchronously, as EventBridge does; undeliverable → DLQ. */
   function deliver(ruleKey: RuleKey, event: BusEvent): void {
     const rule = RULES[ruleKey];
@@ -151,6 +163,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const server = createHttpServer({
     webhooks: { '/webhooks/stripe': (e) => ingest(e) },
     ops: opsRoutes({ ledger, sqs, bus, executions }),
+    actions: {
+      '/ops/close': async (body) => {
+        const period = (body as { period?: unknown }).period;
+        if (typeof period !== 'string')
+          return {
+            status: 400,
+            body: { error: { code: 'missing_period', message: 'give {"period":"YYYY-MM"} or "previous"' } },
+          };
+        const record = await startExecution('monthEndClose', { period });
+        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+      },
+    },
   });
   const port = options.port ?? DEFAULT_PORT;
   await new Promise<void>((resolve, reject) => {
@@ -164,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     webhookSecret,
     idle: () => executions.idle(),
     stats: () => executions.stats(),
+    close: (period) => startExecution('monthEndClose', { period }),
     ledger,
     sqs,
     bus,
@@ -292,6 +317,10 @@ function opsRoutes(deps: {
         };
       }),
     }),
+    '/ops/revenue': async (url: URL) => {
+      const period = url.searchParams.get('period') ?? new Date().toISOString().slice(0, 7);
+      return { period, waterfall: revenueWaterfall(await deps.ledger.listEntries(), period) };
+    },
     '/ops/events': async () => {
       const events = deps.bus.archive();
       return {

@@ -1,19 +1,27 @@
 /**
- * The one way a journal entry reaches the ERP, shared by every posting handler: functional
- * currency amounts, the ERP call, the crosswalk link and the business metrics.
+ * The one way a journal entry reaches the ERP, shared by every posting handler: closed-period
+ * protection, functional currency amounts, the ERP call, the crosswalk link, the revenue schedules
+ * the document creates or re-allocates, and the business metrics.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ErpDocument } from '../../adapters/erp/port';
+import { ScheduleStore } from '../../adapters/revenue/schedule-store';
+import { dynamo, requiredEnv } from '../../adapters/store/dynamodb';
 import { withFunctionalAmounts } from '../../domain/accounting/functional';
 import { entryTotal } from '../../domain/accounting/journal';
 import { toFunctional } from '../../domain/config';
 import type { JournalEntry } from '../../domain/model';
+import { applyScheduleChange, scheduleEffects } from '../../domain/revenue/effects';
+import { nextPeriod, postingPeriod } from '../../domain/revenue/periods';
+import { catchUpInto } from '../../domain/revenue/reallocate';
 import { mappingConfig } from './config';
 import { crosswalk, erpAdapter } from './erp';
 import { logger, metrics } from './powertools';
+import { TABLES } from '../../../lib/topology';
 
 const erp = erpAdapter();
 const links = crosswalk();
+const schedules = new ScheduleStore(dynamo().doc, requiredEnv(TABLES.ledger.envVar));
 
 export interface PostedDocument {
   documentRef: string;
@@ -22,11 +30,16 @@ export interface PostedDocument {
   outcome: 'posted' | 'already-posted' | 'skipped';
 }
 
-/** What a posting is, in the crosswalk and the metrics: `invoice`, `payment`, `credit_memo`… */
 const METRIC_BY_KIND: Partial<Record<JournalEntry['kind'], string>> = {
   invoice: 'InvoicesPosted',
   payment: 'PaymentsApplied',
+  revenue_release: 'RevenueReleases',
 };
+
+/** Periods before this one are closed (nothing closed yet: every period is open). */
+export function firstOpenPeriod(closed: ReadonlySet<string>): string {
+  return closed.size ? nextPeriod([...closed].sort().at(-1) as string) : '1970-01';
+}
 
 export async function postEntry(
   document: ErpDocument,
@@ -35,7 +48,8 @@ export async function postEntry(
   send: (entry: JournalEntry) => ReturnType<typeof erp.postDocument> = (entry) =>
     erp.postDocument(document, entry),
 ): Promise<PostedDocument> {
-  const entry = inFunctionalCurrency(rawEntry);
+  const closed = await schedules.closedPeriods();
+  const entry = inFunctionalCurrency(inOpenPeriod(rawEntry, closed));
   const { erpId, outcome } = await send(entry);
   await links.link({
     sourceRef: entry.documentRef,
@@ -46,6 +60,8 @@ export async function postEntry(
     sourceVersion,
     correlationId: entry.correlationId,
   });
+  // After the ERP write, on every attempt: a retry after a crash completes the schedules (each effect is idempotent).
+  await applyScheduleEffects(entry, document.data, closed);
   if (outcome === 'posted') recordPostingMetrics(entry);
   logger.info('document posted', {
     documentRef: entry.documentRef,
@@ -53,8 +69,36 @@ export async function postEntry(
     erpId,
     outcome,
     correlationId: entry.correlationId,
+    lateFromClosedPeriod: entry.lateFromClosedPeriod,
   });
   return { documentRef: entry.documentRef, erpSystem: erp.name, erpId, outcome };
+}
+
+/** Closed books are never reopened: a late document is booked on the first day of the first open period. */
+function inOpenPeriod(entry: JournalEntry, closed: ReadonlySet<string>): JournalEntry {
+  if (entry.kind === 'revenue_release' || closed.size === 0) return entry;
+  const booking = postingPeriod(entry.effectiveDate, closed);
+  if (!booking.lateFromClosedPeriod) return entry;
+  return { ...entry, effectiveDate: booking.effectiveDate, lateFromClosedPeriod: booking.sourcePeriod };
+}
+
+async function applyScheduleEffects(
+  entry: JournalEntry,
+  document: unknown,
+  closed: ReadonlySet<string>,
+): Promise<void> {
+  const open = firstOpenPeriod(closed);
+  for (const effect of scheduleEffects(entry, document)) {
+    if (effect.type === 'create') {
+      await schedules.create(effect.input, (s) => (closed.size ? catchUpInto(s, open) : s));
+    } else {
+      const result = await schedules.change(effect.lineRef, effect.changeKey, (s) =>
+        applyScheduleChange(s, effect, open),
+      );
+      if (result === 'no-schedule')
+        logger.warn('no revenue schedule to re-allocate', { lineRef: effect.lineRef });
+    }
+  }
 }
 
 function inFunctionalCurrency(entry: JournalEntry): JournalEntry {
@@ -74,4 +118,4 @@ function recordPostingMetrics(entry: JournalEntry): void {
   byCurrency.addMetric('PostedAmountMinorUnits', MetricUnit.Count, entryTotal(entry));
 }
 
-export { erp };
+export { erp, schedules };

@@ -1,0 +1,27 @@
+/** PlanClose task: which period to close ('previous' = the month before now) and its release shards. */
+import { z } from 'zod';
+import { CLOSE_SHARDS } from '../adapters/revenue/schedule-store';
+import { BusinessError } from '../domain/errors';
+import { isPeriod, periodOf } from '../domain/revenue/periods';
+import { logger } from './commons/powertools';
+
+const Input = z.object({ period: z.string().default('previous') });
+
+export interface ClosePlan {
+  period: string;
+  shards: number[];
+}
+
+export const handler = async (event: unknown): Promise<ClosePlan> => {
+  const { period: requested } = Input.parse(event ?? {});
+  const period = requested === 'previous' ? previousPeriod(new Date()) : requested;
+  if (!isPeriod(period))
+    throw new BusinessError('invalid_period', `period must be YYYY-MM or "previous", got ${requested}`);
+  logger.info('month-end close planned', { period });
+  return { period, shards: Array.from({ length: CLOSE_SHARDS }, (_, i) => i) };
+};
+
+function previousPeriod(now: Date): string {
+  const firstOfMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  return periodOf(new Date(firstOfMonth - 1).toISOString());
+}
