@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BillingApiCredentials } from './constructs/billing-api-credentials';
 import { DataProtectionKey } from './constructs/data-protection-key';
+import { FlowSchedules } from './constructs/flow-schedules';
 import { ExceptionQueues } from './constructs/exception-queues';
 import { FinanceOpsDashboard } from './constructs/finance-ops-dashboard';
 import { LedgerStorage } from './constructs/ledger-storage';
@@ -29,6 +30,7 @@ export class QuoteToCashStack extends Stack {
   readonly webhookIngest: WebhookIngest;
   readonly postingFlow: PostingFlow;
   readonly billingApi: BillingApiCredentials;
+  readonly schedules: FlowSchedules;
   readonly financeOps: FinanceOpsDashboard;
 
   constructor(scope: Construct, id: string, props: QuoteToCashStackProps = {}) {
@@ -61,6 +63,11 @@ export class QuoteToCashStack extends Stack {
           stripeApiKey: this.billingApi.stripeApiKey,
         },
       },
+    });
+
+    this.schedules = new FlowSchedules(this, 'Schedules', {
+      stateMachines: this.postingFlow.stateMachines,
+      key,
     });
 
     const queues = this.exceptionQueues.queues;

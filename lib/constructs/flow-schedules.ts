@@ -1,0 +1,37 @@
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SCHEDULES, type StateMachineKey } from '../topology';
+import { keysOf, markTopology } from './topology-metadata';
+
+/**
+ * EventBridge Scheduler schedules from the topology (month-end close on the 1st at 03:00 UTC for
+ * the previous month). The same flows run on demand: `q2c close --period YYYY-MM`.
+ */
+export class FlowSchedules extends Construct {
+  readonly schedules = {} as Record<keyof typeof SCHEDULES, scheduler.Schedule>;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { stateMachines: Record<StateMachineKey, sfn.IStateMachine>; key: kms.IKey },
+  ) {
+    super(scope, id);
+    for (const key of keysOf(SCHEDULES)) {
+      const def = SCHEDULES[key];
+      const schedule = new scheduler.Schedule(this, def.id, {
+        description: def.description,
+        schedule: scheduler.ScheduleExpression.expression(def.expression),
+        target: new targets.StepFunctionsStartExecution(props.stateMachines[def.target], {
+          input: scheduler.ScheduleTargetInput.fromObject(def.input),
+          retryAttempts: 3,
+        }),
+        key: props.key,
+      });
+      markTopology(schedule, 'SCHEDULES', key);
+      this.schedules[key] = schedule;
+    }
+  }
+}
