@@ -56,7 +56,7 @@ async function handleAction(
   if (req.method !== 'POST') return send(res, 405, { message: 'Method Not Allowed' });
   const body = await readBody(req);
   if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
-  let parsed: unknown = {};
+  let parsed: unknown;
   try {
     parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
   } catch {

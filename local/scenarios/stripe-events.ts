@@ -88,6 +88,14 @@ export function percentOf(amount: number, percent: number): number {
   return Number((numerator + 500_000n) / 1_000_000n);
 }
 
+/**
+ * percentOf for signed amounts (proration credits): the magnitude is rounded half up, i.e. half away
+ * from zero, so a credit line's tax is exactly the negative of the same charge line's tax.
+ */
+export function signedPercentOf(amount: number, percent: number): number {
+  return amount < 0 ? -percentOf(-amount, percent) : percentOf(amount, percent);
+}
+
 const total = (values: readonly number[]): number => values.reduce((acc, v) => acc + v, 0);
 
 // ───────────────────────────── specs ─────────────────────────────
@@ -126,6 +134,15 @@ export interface LineSpec {
   period?: { start: number; end: number };
   discount?: DiscountSpec;
   taxRate?: TaxRateSpec;
+  /**
+   * Marks a subscription line as a proration Stripe created for a mid-period change
+   * (`proration_behavior: always_invoice`): `unitAmount` is then the prorated amount per unit — negative
+   * for the unused time on the old price — and `period` runs from the change to the period end.
+   * `creditedItems` names the earlier invoice line whose unused time this line gives back.
+   */
+  proration?: { creditedItems?: { invoice: string; invoiceLineItems: string[] } };
+  /** The subscription item (`si_…`); defaults to one per subscription and price. A price change keeps its item. */
+  subscriptionItem?: string;
 }
 
 export interface CustomerSpec {
@@ -178,6 +195,15 @@ export interface InvoiceOptions {
   finalizedAt?: number;
   /** When set, the invoice is rendered in its paid state. */
   paidAt?: number;
+  /** When set, the finalized invoice was voided then (status `void`); it can no longer be paid. */
+  voidedAt?: number;
+  /** When set, the open invoice was written off then (status `uncollectible`). */
+  markedUncollectibleAt?: number;
+  /**
+   * Credit notes issued against the invoice so far. Pre-payment credit reduces `amount_due` (what is
+   * still to collect); post-payment credit (refunds after payment) leaves the invoice's amounts alone.
+   */
+  creditNotes?: { prePayment?: number; postPayment?: number };
   /** Invoice-level period; Stripe sets it to the *previous* period on renewals, so default = created. */
   periodStart?: number;
   periodEnd?: number;
@@ -212,6 +238,17 @@ function linePeriod(spec: LineSpec, ctx: LineContext): Stripe.InvoiceLineItem.Pe
   return { start: spec.period.start, end: spec.period.end };
 }
 
+function creditedItems(
+  spec: LineSpec,
+): Stripe.InvoiceLineItem.Parent.SubscriptionItemDetails.ProrationDetails {
+  const credited = spec.proration?.creditedItems;
+  return {
+    credited_items: credited
+      ? { invoice: credited.invoice, invoice_line_items: [...credited.invoiceLineItems] }
+      : null,
+  };
+}
+
 function lineParent(spec: LineSpec, key: string, ctx: LineContext): Stripe.InvoiceLineItem.Parent {
   const subscription = ctx.subscription?.id ?? null;
   if (spec.kind === 'subscription') {
@@ -220,15 +257,17 @@ function lineParent(spec: LineSpec, key: string, ctx: LineContext): Stripe.Invoi
     return {
       invoice_item_details: null,
       subscription_item_details: {
-        invoice_item: null,
-        proration: false,
-        proration_details: { credited_items: null },
+        // Prorations are pending invoice items the subscription change created, then swept onto the invoice.
+        invoice_item: spec.proration ? stripeId('ii', `${ctx.seed}:${key}`) : null,
+        proration: spec.proration !== undefined,
+        proration_details: creditedItems(spec),
         subscription,
-        subscription_item: stripeId('si', `${subscription}:${spec.price}`),
+        subscription_item: spec.subscriptionItem ?? stripeId('si', `${subscription}:${spec.price}`),
       },
       type: 'subscription_item_details',
     };
   }
+  if (spec.proration) throw new Error(`one-time line "${spec.description}" cannot be a proration`);
   return {
     invoice_item_details: {
       invoice_item: stripeId('ii', `${ctx.seed}:${key}`),
@@ -245,7 +284,7 @@ function lineTaxes(net: number, rate: TaxRateSpec | undefined): Stripe.InvoiceLi
   if (!rate) return [];
   return [
     {
-      amount: percentOf(net, rate.percent),
+      amount: signedPercentOf(net, rate.percent),
       tax_behavior: 'exclusive',
       tax_rate_details: { tax_rate: rate.id },
       // Manual Tax Rates carry no Stripe Tax taxability decision.
@@ -256,11 +295,21 @@ function lineTaxes(net: number, rate: TaxRateSpec | undefined): Stripe.InvoiceLi
   ];
 }
 
+/** unit × quantity; only proration lines may be negative (the credit for unused time). */
+function lineAmount(spec: LineSpec, quantity: number): number {
+  if (!spec.proration)
+    return assertMinor(assertMinor(spec.unitAmount, 'unitAmount') * quantity, 'line amount');
+  const amount = spec.unitAmount * quantity;
+  if (!Number.isSafeInteger(amount))
+    throw new RangeError(`proration amount must be an integer, got ${amount}`);
+  return amount;
+}
+
 function buildLine(spec: LineSpec, index: number, ctx: LineContext): BuiltLine {
   const key = spec.key ?? String(index);
   const quantity = assertMinor(spec.quantity ?? 1, 'quantity');
-  const amount = assertMinor(assertMinor(spec.unitAmount, 'unitAmount') * quantity, 'line amount');
-  const discount = spec.discount ? percentOf(amount, spec.discount.percentOff) : 0;
+  const amount = lineAmount(spec, quantity);
+  const discount = spec.discount ? signedPercentOf(amount, spec.discount.percentOff) : 0;
   const taxes = lineTaxes(amount - discount, spec.taxRate);
   const item: Stripe.InvoiceLineItem = {
     id: stripeId('il', `${ctx.seed}:${key}`),
@@ -342,7 +391,18 @@ interface Lifecycle {
   collectionMethod: 'charge_automatically' | 'send_invoice';
   finalizedAt: number;
   paidAt: number | null;
+  voidedAt: number | null;
+  markedUncollectibleAt: number | null;
   dueDate: number | null;
+}
+
+/** A finalized invoice ends paid, void or uncollectible — at most one of them, and never before finalizing. */
+function checkTerminalState(opts: InvoiceOptions, finalizedAt: number): void {
+  const ends = [opts.paidAt, opts.voidedAt, opts.markedUncollectibleAt].filter((t) => t !== undefined);
+  if (ends.length > 1)
+    throw new RangeError(`invoice ${opts.seed} can only be one of paid, void, uncollectible`);
+  if (ends.some((t) => t < finalizedAt))
+    throw new RangeError(`invoice ${opts.seed} changes state before finalization`);
 }
 
 function lifecycleOf(opts: InvoiceOptions): Lifecycle {
@@ -356,24 +416,52 @@ function lifecycleOf(opts: InvoiceOptions): Lifecycle {
     throw new RangeError(`invoice ${opts.seed} is finalized before it was created`);
   if (paidAt !== null && paidAt < finalizedAt)
     throw new RangeError(`invoice ${opts.seed} is paid before finalization`);
+  checkTerminalState(opts, finalizedAt);
   const dueDate = collectionMethod === 'send_invoice' ? finalizedAt + (opts.daysUntilDue ?? 30) * DAY : null;
-  return { billingReason, collectionMethod, finalizedAt, paidAt, dueDate };
+  return {
+    billingReason,
+    collectionMethod,
+    finalizedAt,
+    paidAt,
+    voidedAt: opts.voidedAt ?? null,
+    markedUncollectibleAt: opts.markedUncollectibleAt ?? null,
+    dueDate,
+  };
 }
 
-/** The fields that differ between the open and the paid rendering of the same invoice. */
+function statusOf(life: Lifecycle): Stripe.Invoice.Status {
+  if (life.voidedAt !== null) return 'void';
+  if (life.markedUncollectibleAt !== null) return 'uncollectible';
+  return life.paidAt !== null ? 'paid' : 'open';
+}
+
+/** The fields that differ between the open, paid, void and uncollectible renderings of the same invoice. */
 function paymentState(amountDue: number, life: Lifecycle) {
-  const paid = life.paidAt !== null;
+  const status = statusOf(life);
+  const paid = status === 'paid';
   return {
-    status: paid ? 'paid' : 'open',
+    status,
     amountPaid: paid ? amountDue : 0,
+    // amount_due − amount_paid: a void or written-off invoice still shows what was never collected.
     amountRemaining: paid ? 0 : amountDue,
     attempted: paid,
     attemptCount: paid ? 1 : 0,
-    // Stripe stops auto-advancing once the invoice is paid.
-    autoAdvance: !paid,
+    // Stripe stops auto-advancing once the invoice is paid, voided or written off.
+    autoAdvance: status === 'open',
     // Charge-automatically invoices are attempted right at finalization; send_invoice waits for the customer.
-    nextPaymentAttempt: !paid && life.collectionMethod === 'charge_automatically' ? life.finalizedAt : null,
+    nextPaymentAttempt:
+      status === 'open' && life.collectionMethod === 'charge_automatically' ? life.finalizedAt : null,
   };
+}
+
+function creditNoteAmounts(opts: InvoiceOptions, invoiceTotal: number) {
+  const prePayment = assertMinor(opts.creditNotes?.prePayment ?? 0, 'pre-payment credit');
+  const postPayment = assertMinor(opts.creditNotes?.postPayment ?? 0, 'post-payment credit');
+  if (prePayment + postPayment > invoiceTotal)
+    throw new RangeError(`invoice ${opts.seed} is credited beyond its total`);
+  if (postPayment > 0 && opts.paidAt === undefined)
+    throw new RangeError(`invoice ${opts.seed} has post-payment credit but was never paid`);
+  return { prePayment, postPayment };
 }
 
 /** A complete, finalized `Stripe.Invoice` (open, or paid when `paidAt` is set) with consistent totals. */
@@ -395,7 +483,10 @@ export function invoiceObject(opts: InvoiceOptions): Stripe.Invoice {
   const lines = built.map((b) => b.item);
   const subtotal = total(built.map((b) => b.amount));
   const totalExcludingTax = subtotal - total(built.map((b) => b.discount));
-  const amountDue = totalExcludingTax + total(built.map((b) => b.tax));
+  const invoiceTotal = totalExcludingTax + total(built.map((b) => b.tax));
+  const credited = creditNoteAmounts(opts, invoiceTotal);
+  // Pre-payment credit notes lower what is still due; the invoice total never changes.
+  const amountDue = invoiceTotal - credited.prePayment;
   const totalDiscounts = aggregateDiscounts(lines);
   const pay = paymentState(amountDue, life);
   const urls = hostedUrls(account, opts.seed);
@@ -467,8 +558,8 @@ export function invoiceObject(opts: InvoiceOptions): Stripe.Invoice {
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: opts.periodEnd ?? opts.created,
     period_start: opts.periodStart ?? opts.created,
-    post_payment_credit_notes_amount: 0,
-    pre_payment_credit_notes_amount: 0,
+    post_payment_credit_notes_amount: credited.postPayment,
+    pre_payment_credit_notes_amount: credited.prePayment,
     receipt_number: null,
     rendering: {
       amount_tax_display: null,
@@ -483,14 +574,14 @@ export function invoiceObject(opts: InvoiceOptions): Stripe.Invoice {
     status: pay.status,
     status_transitions: {
       finalized_at: life.finalizedAt,
-      marked_uncollectible_at: null,
+      marked_uncollectible_at: life.markedUncollectibleAt,
       paid_at: life.paidAt,
-      voided_at: null,
+      voided_at: life.voidedAt,
     },
     subtotal,
     subtotal_excluding_tax: subtotal,
     test_clock: null,
-    total: amountDue,
+    total: invoiceTotal,
     total_discount_amounts: totalDiscounts,
     total_excluding_tax: totalExcludingTax,
     total_pretax_credit_amounts: totalDiscounts.map((d) => ({
@@ -561,20 +652,85 @@ const CUSTOMER_EVENT_TYPES = [
   'customer.updated',
   'customer.deleted',
 ] as const satisfies readonly Stripe.Event.Type[];
+const CHARGE_EVENT_TYPES = [
+  'charge.succeeded',
+  'charge.updated',
+  'charge.refunded',
+] as const satisfies readonly Stripe.Event.Type[];
+const REFUND_EVENT_TYPES = [
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+  'charge.refund.updated',
+] as const satisfies readonly Stripe.Event.Type[];
+const CREDIT_NOTE_EVENT_TYPES = [
+  'credit_note.created',
+  'credit_note.updated',
+  'credit_note.voided',
+] as const satisfies readonly Stripe.Event.Type[];
+const DISPUTE_EVENT_TYPES = [
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+  'charge.dispute.closed',
+] as const satisfies readonly Stripe.Event.Type[];
+const PAYOUT_EVENT_TYPES = [
+  'payout.created',
+  'payout.updated',
+  'payout.paid',
+  'payout.failed',
+  'payout.reconciliation_completed',
+] as const satisfies readonly Stripe.Event.Type[];
+const PAYMENT_INTENT_EVENT_TYPES = [
+  'payment_intent.created',
+  'payment_intent.processing',
+  'payment_intent.succeeded',
+] as const satisfies readonly Stripe.Event.Type[];
 
 export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
+export type ChargeEventType = (typeof CHARGE_EVENT_TYPES)[number];
+export type RefundEventType = (typeof REFUND_EVENT_TYPES)[number];
+export type CreditNoteEventType = (typeof CREDIT_NOTE_EVENT_TYPES)[number];
+export type DisputeEventType = (typeof DISPUTE_EVENT_TYPES)[number];
+export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
+export type PaymentIntentEventType = (typeof PAYMENT_INTENT_EVENT_TYPES)[number];
+/** Every event type `stripeEvent` can build. */
+export type SupportedEventType =
+  | InvoiceEventType
+  | CustomerEventType
+  | ChargeEventType
+  | RefundEventType
+  | CreditNoteEventType
+  | DisputeEventType
+  | PayoutEventType
+  | PaymentIntentEventType;
 type EventOf<T extends Stripe.Event.Type> = Extract<Stripe.Event, { type: T }>;
+/** The object an event of type T carries in `data.object` (per the SDK's event union). */
+export type EventObjectOf<T extends SupportedEventType> = EventOf<T>['data']['object'];
+type EventObject = EventObjectOf<SupportedEventType>;
 
-const isInvoiceEventType = (t: string): t is InvoiceEventType =>
-  (INVOICE_EVENT_TYPES as readonly string[]).includes(t);
-const isCustomerEventType = (t: string): t is CustomerEventType =>
-  (CUSTOMER_EVENT_TYPES as readonly string[]).includes(t);
+const oneOf =
+  <T extends string>(types: readonly T[]) =>
+  (t: string): t is T =>
+    (types as readonly string[]).includes(t);
+const isInvoiceEventType = oneOf(INVOICE_EVENT_TYPES);
+const isCustomerEventType = oneOf(CUSTOMER_EVENT_TYPES);
+const isChargeEventType = oneOf(CHARGE_EVENT_TYPES);
+const isRefundEventType = oneOf(REFUND_EVENT_TYPES);
+const isCreditNoteEventType = oneOf(CREDIT_NOTE_EVENT_TYPES);
+const isDisputeEventType = oneOf(DISPUTE_EVENT_TYPES);
+const isPayoutEventType = oneOf(PAYOUT_EVENT_TYPES);
+const isPaymentIntentEventType = oneOf(PAYMENT_INTENT_EVENT_TYPES);
 
-export interface EventOptions {
+export interface EventOptions<O = unknown> {
   /** Seed for `evt_…` and request ids; defaults to `${type}:${object.id}` (one event per type and object). */
   seed?: string;
-  /** Defaults to the matching status transition (paid_at for invoice.paid, finalized_at for finalized). */
+  /**
+   * Defaults to the matching status transition (paid_at for invoice.paid, finalized_at for finalized,
+   * voided_at for voids, arrival_date for payouts), else the object's `created`.
+   */
   created?: number;
   /** Defaults to STRIPE_API_VERSION; old endpoints render events in the version they were created with. */
   apiVersion?: string | null;
@@ -584,20 +740,37 @@ export interface EventOptions {
    */
   origin?: 'api' | 'automatic';
   pendingWebhooks?: number;
+  /** `*.updated` events: the changed fields' values before the change (`data.previous_attributes`). */
+  previousAttributes?: Partial<O>;
 }
 
-function defaultCreated(type: string, object: Stripe.Invoice | Stripe.Customer): number {
-  if (object.object !== 'invoice') return object.created;
-  const transitions = object.status_transitions;
+function invoiceEventCreated(type: string, invoice: Stripe.Invoice): number {
+  const transitions = invoice.status_transitions;
   if (type === 'invoice.paid' || type === 'invoice.payment_succeeded')
-    return transitions.paid_at ?? object.created;
-  if (type === 'invoice.finalized') return transitions.finalized_at ?? object.created;
-  return object.created;
+    return transitions.paid_at ?? invoice.created;
+  if (type === 'invoice.finalized') return transitions.finalized_at ?? invoice.created;
+  if (type === 'invoice.voided') return transitions.voided_at ?? invoice.created;
+  if (type === 'invoice.marked_uncollectible') return transitions.marked_uncollectible_at ?? invoice.created;
+  return invoice.created;
+}
+
+function defaultCreated(type: string, object: EventObject): number {
+  switch (object.object) {
+    case 'invoice':
+      return invoiceEventCreated(type, object);
+    case 'credit_note':
+      return type === 'credit_note.voided' ? (object.voided_at ?? object.created) : object.created;
+    case 'payout':
+      // Stripe announces payout.paid / payout.failed on the expected arrival date.
+      return type === 'payout.paid' || type === 'payout.failed' ? object.arrival_date : object.created;
+    default:
+      return object.created;
+  }
 }
 
 // Split in two only to emit keys in Stripe's order: id, object, api_version, created, data,
 // livemode, pending_webhooks, request, type.
-function eventHead(type: string, object: Stripe.Invoice | Stripe.Customer, seed: string, opts: EventOptions) {
+function eventHead(type: string, object: EventObject, seed: string, opts: EventOptions) {
   return {
     id: stripeId('evt', seed),
     object: 'event',
@@ -614,29 +787,93 @@ function eventDelivery(seed: string, opts: EventOptions) {
   return { livemode: false, pending_webhooks: opts.pendingWebhooks ?? 1, request };
 }
 
-/** A complete `Stripe.Event` wrapping an invoice or customer, narrowed to the given event type. */
+/** previous_attributes may only name fields the object has (Stripe sends the old values of changed fields). */
+function isPreviousOf<O extends object>(object: O, previous: Partial<object>): previous is Partial<O> {
+  return Object.keys(previous).every((key) => key in object);
+}
+
+/** `data`, with `previous_attributes` only when given (so other events stay byte-identical to before). */
+function eventData<O extends object>(
+  object: O,
+  previous: Partial<object> | undefined,
+): { object: O; previous_attributes?: Partial<O> } {
+  if (previous === undefined) return { object };
+  if (!isPreviousOf(object, previous))
+    throw new TypeError('previous_attributes names fields the object lacks');
+  return { object, previous_attributes: previous };
+}
+
+/**
+ * A complete `Stripe.Event` wrapping an invoice, customer, charge, refund, credit note, dispute, payout
+ * or payment intent, narrowed to the given event type (one overload per object kind, so
+ * `stripeEvent('payout.paid', refund)` does not compile).
+ */
 export function stripeEvent<T extends InvoiceEventType>(
   type: T,
   object: Stripe.Invoice,
-  opts?: EventOptions,
+  opts?: EventOptions<Stripe.Invoice>,
 ): EventOf<T>;
 export function stripeEvent<T extends CustomerEventType>(
   type: T,
   object: Stripe.Customer,
-  opts?: EventOptions,
+  opts?: EventOptions<Stripe.Customer>,
+): EventOf<T>;
+export function stripeEvent<T extends ChargeEventType>(
+  type: T,
+  object: Stripe.Charge,
+  opts?: EventOptions<Stripe.Charge>,
+): EventOf<T>;
+export function stripeEvent<T extends RefundEventType>(
+  type: T,
+  object: Stripe.Refund,
+  opts?: EventOptions<Stripe.Refund>,
+): EventOf<T>;
+export function stripeEvent<T extends CreditNoteEventType>(
+  type: T,
+  object: Stripe.CreditNote,
+  opts?: EventOptions<Stripe.CreditNote>,
+): EventOf<T>;
+export function stripeEvent<T extends DisputeEventType>(
+  type: T,
+  object: Stripe.Dispute,
+  opts?: EventOptions<Stripe.Dispute>,
+): EventOf<T>;
+export function stripeEvent<T extends PayoutEventType>(
+  type: T,
+  object: Stripe.Payout,
+  opts?: EventOptions<Stripe.Payout>,
+): EventOf<T>;
+export function stripeEvent<T extends PaymentIntentEventType>(
+  type: T,
+  object: Stripe.PaymentIntent,
+  opts?: EventOptions<Stripe.PaymentIntent>,
 ): EventOf<T>;
 export function stripeEvent(
-  type: InvoiceEventType | CustomerEventType,
-  object: Stripe.Invoice | Stripe.Customer,
-  opts: EventOptions = {},
+  type: SupportedEventType,
+  object: EventObject,
+  opts: EventOptions<object> = {},
 ): Stripe.Event {
   const seed = opts.seed ?? `${type}:${object.id}`;
   const head = eventHead(type, object, seed, opts);
   const delivery = eventDelivery(seed, opts);
+  const previous = opts.previousAttributes;
+  // One branch per object kind: each proves to the compiler that this (type, object) pair is a real event.
   if (object.object === 'invoice' && isInvoiceEventType(type))
-    return { ...head, data: { object }, ...delivery, type };
+    return { ...head, data: eventData(object, previous), ...delivery, type };
   if (object.object === 'customer' && isCustomerEventType(type))
-    return { ...head, data: { object }, ...delivery, type };
+    return { ...head, data: eventData(object, previous), ...delivery, type };
+  if (object.object === 'charge' && isChargeEventType(type))
+    return { ...head, data: eventData(object, previous), ...delivery, type };
+  if (object.object === 'refund' && isRefundEventType(type))
+    return { ...head, data: eventData(object, previous), ...delivery, type };
+  if (object.object === 'credit_note' && isCreditNoteEventType(type))
+    return { ...head, data: eventData(object, previous), ...delivery, type };
+  if (object.object === 'dispute' && isDisputeEventType(type))
+    return { ...head, data: eventData(object, previous), ...delivery, type };
+  if (object.object === 'payout' && isPayoutEventType(type))
+    return { ...head, data: eventData(object, previous), ...delivery, type };
+  if (object.object === 'payment_intent' && isPaymentIntentEventType(type))
+    return { ...head, data: eventData(object, previous), ...delivery, type };
   throw new TypeError(`a ${type} event cannot carry a ${object.object} object`);
 }
 
