@@ -136,6 +136,10 @@ export const Dispute = z.object({
   currency,
   amount: minorUnits.nonnegative(),
   fee: minorUnits.nonnegative().describe('Dispute fee withdrawn by Stripe'),
+  feeRefunded: minorUnits
+    .nonnegative()
+    .default(0)
+    .describe('Dispute fee Stripe gave back when the dispute was won (some card networks)'),
   status: z.string(),
   outcome: z.enum(['open', 'won', 'lost']),
   createdAt: isoTimestamp,

@@ -163,7 +163,10 @@ export function journalForDisputeOpened(d: Dispute): JournalEntry {
   );
 }
 
-/** Dispute closed: won → funds reinstated (Dr clearing / Cr AR); lost → written off (Dr bad_debt / Cr AR). */
+/**
+ * Dispute closed: won → funds reinstated (Dr clearing / Cr AR), plus any dispute fee Stripe gave
+ * back (Dr clearing / Cr merchant_fees); lost → written off (Dr bad_debt / Cr AR).
+ */
 export function journalForDisputeClosed(d: Dispute, closedAt: string): JournalEntry {
   if (d.outcome === 'open') throw new Error(`dispute ${d.disputeRef} is not closed`);
   const won = d.outcome === 'won';
@@ -181,6 +184,12 @@ export function journalForDisputeClosed(d: Dispute, closedAt: string): JournalEn
     (ctx) => [
       line(ctx, won ? 'stripe_clearing' : 'bad_debt', 'debit', d.amount, memo),
       line(ctx, 'accounts_receivable', 'credit', d.amount, memo),
+      ...(won
+        ? [
+            line(ctx, 'stripe_clearing', 'debit', d.feeRefunded, `${memo}: dispute fee returned`),
+            line(ctx, 'merchant_fees', 'credit', d.feeRefunded, `${memo}: dispute fee returned`),
+          ]
+        : []),
     ],
   );
 }

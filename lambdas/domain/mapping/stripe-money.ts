@@ -335,6 +335,8 @@ export function mapDispute(e: EventEnvelope, config: MappingConfig): MappedMoney
     amount: d.amount,
     // The fee comes with the withdrawal; a reinstatement may refund it, which Stripe books separately.
     fee: sum(d.balance_transactions.filter((t) => t.amount < 0).map((t) => t.fee)),
+    // A won dispute's reinstatement may carry the fee back (a negative fee).
+    feeRefunded: -sum(d.balance_transactions.filter((t) => t.amount > 0 && t.fee < 0).map((t) => t.fee)),
     status: d.status,
     outcome,
     createdAt: isoFromUnix(d.created),

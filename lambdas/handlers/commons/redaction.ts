@@ -99,8 +99,21 @@ const SENSITIVE_KEYS = new Set(
   ].map(normalise),
 );
 
-/** Suffixes that make any key sensitive (`receipt_email`, `stripeApiKeySecret`, `webhookSignature`…). */
-const SENSITIVE_SUFFIXES = ['email', 'secret', 'password', 'token', 'signature', 'fingerprint', 'apikey'];
+/** Suffixes that make any key sensitive (`receipt_email`, `customer_phone`, `webhookSignature`…). */
+const SENSITIVE_SUFFIXES = [
+  'email',
+  'phone',
+  'address',
+  'line1',
+  'line2',
+  'postalcode',
+  'secret',
+  'password',
+  'token',
+  'signature',
+  'fingerprint',
+  'apikey',
+];
 
 export function isSensitiveKey(key: string): boolean {
   const k = normalise(key);

@@ -173,4 +173,3 @@ describe('contract: mapper output validates against schemas/v1', () => {
     expect(() => expectValid('invoice', { ...invoice, total: 12.5 })).toThrow(/total/);
   });
 });
-

@@ -214,6 +214,7 @@ const dispute: Dispute = {
   chargeRef: 'stripe:ch_2',
   amount: 86_915,
   fee: 1_500,
+  feeRefunded: 0,
   status: 'needs_response',
   outcome: 'open',
   createdAt: '2026-11-15T00:00:00.000Z',
@@ -227,6 +228,28 @@ describe('dispute', () => {
       ['stripe_clearing', 0, 86_915],
       ['merchant_fees', 1_500, 0],
       ['stripe_clearing', 0, 1_500],
+    ]);
+  });
+
+  it('won with the fee returned: the fee comes back from merchant fees too', () => {
+    const won = journalForDisputeClosed(
+      { ...dispute, status: 'won', outcome: 'won', feeRefunded: 1_500 },
+      '2026-11-28T00:00:00.000Z',
+    );
+    expect(sides(won)).toEqual([
+      ['stripe_clearing', 86_915, 0],
+      ['accounts_receivable', 0, 86_915],
+      ['stripe_clearing', 1_500, 0],
+      ['merchant_fees', 0, 1_500],
+    ]);
+    const net = trialBalance([journalForDisputeOpened(dispute), won]).map((r) => [
+      r.account,
+      r.debit - r.credit,
+    ]);
+    expect(net).toEqual([
+      ['accounts_receivable', 0],
+      ['merchant_fees', 0],
+      ['stripe_clearing', 0],
     ]);
   });
 
