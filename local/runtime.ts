@@ -164,6 +164,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     webhooks: { '/webhooks/stripe': (e) => ingest(e) },
     ops: opsRoutes({ ledger, sqs, bus, executions }),
     actions: {
+      // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
+      // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
+      '/ops/stripe/objects': async (body) => {
+        const objects = (body as { objects?: unknown }).objects;
+        if (!Array.isArray(objects))
+          return {
+            status: 400,
+            body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
+          };
+        stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
+        return { status: 200, body: { loaded: objects.length } };
+      },
       '/ops/close': async (body) => {
         const period = (body as { period?: unknown }).period;
         if (typeof period !== 'string')

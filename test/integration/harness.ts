@@ -101,6 +101,16 @@ export async function postStripe(
   return { status: res.status, body: parsed };
 }
 
+/** Loads Stripe API objects into the runtime's Stripe sandbox (what the billing adapter reads). */
+export async function seedStripe(runtime: RunningRuntime, objects: readonly object[]): Promise<void> {
+  const res = await fetch(`${runtime.url}/ops/stripe/objects`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ objects }),
+  });
+  if (!res.ok) throw new Error(`seeding the Stripe sandbox failed: ${res.status} ${await res.text()}`);
+}
+
 /** Waits until every state machine execution started so far has finished. */
 export async function settled(runtime: RunningRuntime): Promise<void> {
   for (let i = 0; i < 300; i++) {
