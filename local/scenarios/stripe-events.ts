@@ -729,7 +729,8 @@ export interface EventOptions<O = unknown> {
   seed?: string;
   /**
    * Defaults to the matching status transition (paid_at for invoice.paid, finalized_at for finalized,
-   * voided_at for voids, arrival_date for payouts), else the object's `created`.
+   * voided_at for voids, the latest refund for charge.refunded, arrival_date for payouts), else the
+   * object's `created`.
    */
   created?: number;
   /** Defaults to STRIPE_API_VERSION; old endpoints render events in the version they were created with. */
@@ -760,6 +761,11 @@ function defaultCreated(type: string, object: EventObject): number {
       return invoiceEventCreated(type, object);
     case 'credit_note':
       return type === 'credit_note.voided' ? (object.voided_at ?? object.created) : object.created;
+    case 'charge': {
+      // charge.refunded fires when the latest refund is made.
+      const refunds = type === 'charge.refunded' ? (object.refunds?.data ?? []) : [];
+      return Math.max(object.created, ...refunds.map((r) => r.created));
+    }
     case 'payout':
       // Stripe announces payout.paid / payout.failed on the expected arrival date.
       return type === 'payout.paid' || type === 'payout.failed' ? object.arrival_date : object.created;
