@@ -1,56 +1,90 @@
 /**
- * The bundled demo: a month of Stripe Billing for a small SaaS, delivered as Stripe would
- * (signed, shuffled, one duplicate) through the real pipeline, then reported in finance terms.
+ * The bundled demo: November 2026 of Stripe Billing for a small SaaS with a US and an EU entity,
+ * delivered as Stripe would (signed, shuffled, retried, duplicated) through the real pipeline, then
+ * month-end close — reported in finance terms: postings, trial balance per subsidiary, revenue waterfall.
  */
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
-import { journalTable, queuesTable, trialBalanceTable } from './report';
+import { queuesTable, trialBalanceTable, waterfallTable } from './report';
 import type { LocalRuntime } from './runtime';
-import { buildDemoScenario } from './scenarios/demo';
+import { buildMonthScenario, MONTH_START } from './scenarios/month';
 import { deliverStripeEvent, type Delivery } from './webhook-client';
 
+export const DEMO_PERIOD = MONTH_START.slice(0, 7);
+
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
-  const scenario = buildDemoScenario();
+  const scenario = buildMonthScenario();
   print(`Demo scenario: ${scenario.events.length} Stripe webhook deliveries`);
   scenario.description.forEach((d) => print(`  • ${d}`));
 
+  // What the flows read back from Stripe (credited invoices, payout balance transactions).
+  // As JSON, the way the API would return them (Stripe.Decimal fields become strings).
+  runtime.stripe.store.putAll(JSON.parse(JSON.stringify(scenario.sandboxObjects)));
   const deliveries: Delivery[] = [];
   for (const event of scenario.events) {
     deliveries.push(await deliverStripeEvent(`${runtime.url}/webhooks/stripe`, event, runtime.webhookSecret));
   }
   await runtime.idle();
+  const close = await runtime.close(DEMO_PERIOD);
 
   const ops = new OpsClient(runtime.url);
-  const [journal, tb, queues] = await Promise.all([ops.journal(), ops.trialBalance(), ops.queues()]);
-  const byStatus = countBy(deliveries.map((d) => String(d.status)));
+  const [journal, tb, queues, revenue] = await Promise.all([
+    ops.journal(),
+    ops.trialBalance(),
+    ops.queues(),
+    ops.revenue(DEMO_PERIOD),
+  ]);
   const distinct = new Set(deliveries.map((d) => d.eventId)).size;
 
   print('');
   print(
-    `Received: ${deliveries.length} deliveries (${distinct} distinct events) → HTTP ${fmtCounts(byStatus)}`,
+    `Received: ${deliveries.length} deliveries (${distinct} distinct events) → HTTP ${fmtCounts(countBy(deliveries.map((d) => String(d.status))))}`,
   );
-  print(`          by type: ${fmtCounts(countBy(deliveries.map((d) => d.type)))}`);
-  const kinds = countBy(journal.entries.map((e) => `${e.kind}s ${e.lines[0]?.currency.toUpperCase() ?? ''}`));
-  print(`Posted:   ${journal.entries.length} journal entries in the ledger — ${fmtCounts(kinds)}`);
-  for (const [currency, total] of invoicedByCurrency(journal.entries)) {
-    print(
-      `          invoiced ${formatMoney(total.invoiced, currency)}, collected ${formatMoney(total.paid, currency)}`,
-    );
+  print(`Posted:   ${journal.entries.length} journal entries`);
+  for (const [kind, n] of countBy(journal.entries.map((e) => e.kind)))
+    print(`          ${kind.padEnd(16)} ×${n}`);
+  print(
+    close.status === 'SUCCEEDED'
+      ? `Closed:   ${DEMO_PERIOD} — ${(close.output as { releasesPosted: number }).releasesPosted} revenue releases posted`
+      : `Close of ${DEMO_PERIOD} FAILED: ${close.error ?? ''} ${close.cause ?? ''}`,
+  );
+  print('');
+  for (const subsidiary of [...new Set(journal.entries.map((e) => e.subsidiary))].sort()) {
+    const ids = new Set(journal.entries.filter((e) => e.subsidiary === subsidiary).map((e) => e.entryId));
+    const rows = tbFor(journal.entries.filter((e) => ids.has(e.entryId)));
+    print(`Trial balance — ${subsidiary}`);
+    print(trialBalanceTable(rows));
   }
-  print('');
-  print('Journal');
-  print(journalTable(journal.entries));
-  print('');
-  print('Trial balance (integer minor units under the hood; balanced per currency)');
-  print(trialBalanceTable(tb.accounts));
   print(
     tb.unbalancedCurrencies.length === 0
       ? 'Every currency balances: debits = credits.'
       : `UNBALANCED: ${tb.unbalancedCurrencies.join(', ')}`,
   );
   print('');
+  print(`Revenue waterfall ${DEMO_PERIOD}`);
+  print(waterfallTable(DEMO_PERIOD, revenue.waterfall));
+  for (const r of revenue.waterfall) {
+    print(
+      `  ${r.subsidiary}: recognised ${formatMoney(r.recognised, r.currency)} of ${formatMoney(r.billed, r.currency)} billed into deferred revenue`,
+    );
+  }
+  print('');
   print('Exception queue and dead-letter queue');
   print(queuesTable(queues.queues));
+}
+
+function tbFor(entries: { lines: { account: string; currency: string; debit: number; credit: number }[] }[]) {
+  const rows = new Map<string, { account: string; currency: string; debit: number; credit: number }>();
+  for (const l of entries.flatMap((e) => e.lines)) {
+    const key = `${l.currency}|${l.account}`;
+    const row = rows.get(key) ?? { account: l.account, currency: l.currency, debit: 0, credit: 0 };
+    row.debit += l.debit;
+    row.credit += l.credit;
+    rows.set(key, row);
+  }
+  return [...rows.values()].sort(
+    (a, b) => a.currency.localeCompare(b.currency) || a.account.localeCompare(b.account),
+  ) as Parameters<typeof trialBalanceTable>[0];
 }
 
 function countBy(values: string[]): Map<string, number> {
@@ -60,19 +94,3 @@ function countBy(values: string[]): Map<string, number> {
 }
 
 const fmtCounts = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} ×${n}`).join(', ');
-
-function invoicedByCurrency(
-  entries: { kind: string; lines: { account: string; debit: number; credit: number; currency: string }[] }[],
-) {
-  const totals = new Map<string, { invoiced: number; paid: number }>();
-  for (const e of entries) {
-    for (const l of e.lines) {
-      if (l.account !== 'accounts_receivable') continue;
-      const t = totals.get(l.currency) ?? { invoiced: 0, paid: 0 };
-      t.invoiced += l.debit;
-      t.paid += l.credit;
-      totals.set(l.currency, t);
-    }
-  }
-  return totals;
-}
