@@ -203,4 +203,4 @@ describe('November 2026 through the local runtime', () => {
 });
 
 const pick = (r: { debit: number; credit: number }) => ({ debit: r.debit, credit: r.credit });
-const withoutRecordedAt = ({ recordedAt: _r, ...rest }: { recordedAt: string; [k: string]: unknown }) => rest;
+const withoutRecordedAt = <T extends { recordedAt: string }>({ recordedAt: _r, ...rest }: T) => rest;
