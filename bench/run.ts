@@ -23,6 +23,24 @@ import { invoiceObject, stripeEvent, unix } from '../local/scenarios/stripe-even
 import { deliverStripeEvent } from '../local/webhook-client';
 import mapping from '../config/mapping.json';
 
+/** One local runtime per process: the close benchmark runs in a child process of its own. */
+function closeBench(lines: number): {
+  close: { rate: number; seconds: number };
+  pure: { rate: number; seconds: number };
+} {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const out = execFileSync(
+    process.execPath,
+    [tsx, path.join(PROJECT_ROOT, 'bench', 'close.ts'), String(lines)],
+    {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(out.toString().trim().split('\n').pop() as string);
+}
+
 const N = Number(process.env.BENCH_EVENTS ?? 300);
 const CONCURRENCY = 8;
 
@@ -135,6 +153,8 @@ async function bundles() {
   return rows;
 }
 
+const CLOSE_LINES = Number(process.env.BENCH_CLOSE_LINES ?? 5_000);
+
 async function main() {
   console.log(
     `Quote-to-cash benchmark — ${N} invoice.finalized events, concurrency ${CONCURRENCY}, node ${process.version}`,
@@ -146,6 +166,19 @@ async function main() {
   console.log(`  direct PostInvoice handler calls     : ${t.directRate.toFixed(1)} postings/s`);
   console.log(`  ratio end-to-end / direct            : ${(t.e2eRate / t.directRate).toFixed(2)}`);
   console.log(`  journal entries posted               : ${t.posted} (expected ${2 * N})`);
+  console.log('');
+  console.log('Month-end recognition (MonthEndCloseFlow: 16 shards, inline Map, MaxConcurrency 4)');
+  const { close, pure } = closeBench(CLOSE_LINES);
+  console.log(
+    `  close through the local runtime      : ${close.rate.toFixed(1)} schedule lines/s (${CLOSE_LINES} lines in ${close.seconds.toFixed(1)} s; BENCH_CLOSE_LINES to change)`,
+  );
+  console.log(`  ratio close / direct PostInvoice      : ${(close.rate / t.directRate).toFixed(2)}`);
+  console.log(
+    `  100k lines at that rate               : ${(100_000 / close.rate / 60).toFixed(1)} min on one process (AWS: 16 shards → ${(100_000 / 16 / close.rate).toFixed(0)} s per shard Lambda)`,
+  );
+  console.log(
+    `  pure release computation (100k lines) : ${pure.rate.toFixed(0)} lines/s (${pure.seconds.toFixed(2)} s)`,
+  );
   console.log('');
   console.log(
     'Lambda bundles (esbuild, minified, node22, cjs) and cold init (require in a fresh node, minus empty node)',

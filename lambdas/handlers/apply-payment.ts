@@ -11,9 +11,9 @@ import { FUNCTIONS } from '../../lib/topology';
 async function applyPayment(posting: PaymentPosting): Promise<PostedDocument> {
   const payment = Payment.parse(posting.payment);
   const entry = journalForPayment(payment, posting.idempotencyKey);
-  return postEntry({ kind: 'payment', data: payment }, entry, payment.paidAt, (e) =>
-    erp.applyPayment(payment, e),
-  );
+  return postEntry({ kind: 'payment', data: payment }, entry, payment.paidAt, {
+    send: (e) => erp.applyPayment(payment, e),
+  });
 }
 
 const apply = idempotentPosting(FUNCTIONS.applyPayment.id, applyPayment);

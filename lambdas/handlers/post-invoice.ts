@@ -13,9 +13,9 @@ export type { PostedDocument };
 async function postInvoice(posting: InvoicePosting): Promise<PostedDocument> {
   const invoice = Invoice.parse(posting.invoice);
   const entry = journalForInvoice(invoice, posting.idempotencyKey);
-  return postEntry({ kind: 'invoice', data: invoice }, entry, invoice.issuedAt, (e) =>
-    erp.postInvoice(invoice, e),
-  );
+  return postEntry({ kind: 'invoice', data: invoice }, entry, invoice.issuedAt, {
+    send: (e) => erp.postInvoice(invoice, e),
+  });
 }
 
 const post = idempotentPosting(FUNCTIONS.postInvoice.id, postInvoice);

@@ -25,6 +25,8 @@ export const handler = async (event: unknown, context: Context): Promise<ShardRe
   const { period, shard } = Input.parse(event);
   const result: ShardRelease = { period, shard, lines: 0, posted: 0, released: {} };
   try {
+    // Read once per shard: the period being closed is still open while its releases post.
+    const closed = await schedules.closedPeriods();
     for await (const lineRef of schedules.due(period, shard)) {
       const stored = await schedules.get(lineRef);
       const entry = stored && revenueReleaseEntry(stored.schedule, period);
@@ -34,6 +36,7 @@ export const handler = async (event: unknown, context: Context): Promise<ShardRe
         { kind: 'revenue_release', data: { lineRef, period } },
         entry,
         `${entry.effectiveDate}T23:59:59.999Z`,
+        { closed },
       );
       if (posted.outcome === 'posted') result.posted++;
       const currency = stored.schedule.currency;

@@ -50,6 +50,7 @@ export class NetSuiteClient {
   /** POST a new record; resolves to its internal id (parsed from `Location`). */
   async create(type: NetSuiteRecordType, body: unknown): Promise<string> {
     const res = await this.send('POST', `${RECORD_PATH}/${type}`, `POST ${type}`, toNetSuiteJson(body));
+    await res.body?.cancel();
     return internalIdFrom(res, type);
   }
 
@@ -57,6 +58,7 @@ export class NetSuiteClient {
   async upsert(type: NetSuiteRecordType, externalId: string, body: unknown): Promise<string> {
     const path = `${RECORD_PATH}/${type}/eid:${encodeURIComponent(externalId)}`;
     const res = await this.send('PUT', path, `PUT ${type} eid:${externalId}`, toNetSuiteJson(body));
+    await res.body?.cancel();
     return internalIdFrom(res, type);
   }
 

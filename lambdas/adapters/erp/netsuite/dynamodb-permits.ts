@@ -36,8 +36,8 @@ export interface DynamoDbPermitsOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const BACKOFF_BASE_MS = 20;
-const BACKOFF_CAP_MS = 400;
+const BACKOFF_BASE_MS = 10;
+const BACKOFF_CAP_MS = 250;
 
 export class DynamoDbPermits implements ConcurrencyPermits {
   readonly limit: number;
@@ -67,11 +67,17 @@ export class DynamoDbPermits implements ConcurrencyPermits {
   async acquire(): Promise<Permit> {
     await this.ensureCounter();
     const deadline = this.now() + this.acquireTimeoutMs;
+    let reclaimDueAt = 0;
     for (let attempt = 0; ; attempt++) {
       const permit = { leaseId: randomUUID(), expiresAt: this.now() + this.leaseMs };
       if (await this.tryTake(permit)) return permit;
-      // Full: abandoned leases are the only permits we may take without waiting.
-      if ((await this.reclaimExpired()) > 0) continue;
+      // Full: abandoned leases are the only permits we may take without waiting. Reading the item
+      // costs a read per waiter, so it is re-read only once its earliest lease can have expired.
+      if (this.now() >= reclaimDueAt) {
+        const { reclaimed, earliestExpiry } = await this.reclaimExpired();
+        if (reclaimed > 0) continue;
+        reclaimDueAt = earliestExpiry ?? this.now() + this.leaseMs;
+      }
       if (this.now() >= deadline) {
         throw new NetSuiteTransientError(
           `all ${this.limit} NetSuite concurrency permits of ${this.options.budget} stayed in use for ${this.acquireTimeoutMs} ms`,
@@ -148,12 +154,16 @@ export class DynamoDbPermits implements ConcurrencyPermits {
   }
 
   /** Removes leases past their expiry, each with a conditional write so two reclaimers cannot both count it. */
-  private async reclaimExpired(): Promise<number> {
+  private async reclaimExpired(): Promise<{ reclaimed: number; earliestExpiry?: number }> {
     const { leases } = await this.snapshot();
     const now = this.now();
     let reclaimed = 0;
+    let earliestExpiry: number | undefined;
     for (const [leaseId, expiresAt] of Object.entries(leases)) {
-      if (expiresAt > now) continue;
+      if (expiresAt > now) {
+        earliestExpiry = Math.min(earliestExpiry ?? expiresAt, expiresAt);
+        continue;
+      }
       try {
         await retryable(() =>
           this.options.db.send(
@@ -172,7 +182,7 @@ export class DynamoDbPermits implements ConcurrencyPermits {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
     }
-    return reclaimed;
+    return { reclaimed, earliestExpiry };
   }
 
   /** The counter item must exist before a nested `leases.<id>` path can be set in it. */

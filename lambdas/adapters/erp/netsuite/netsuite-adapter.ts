@@ -191,23 +191,28 @@ export class NetSuiteAdapter implements ErpAdapter {
   }
 
   /**
-   * A customer refund needs its customer; a refund that does not name one (Stripe refunds name the
-   * charge) is booked as the journal entry the ledger books (Dr AR / Cr clearing), same externalId.
-   * Refunds are the one kind whose record type depends on the data, so a refund already recorded as
-   * the other type is looked for first: the per-type externalId guard alone would not see it.
+   * A customer refund pays out a credit: it needs the customer and the credit memo it refunds. A
+   * refund that names neither (Stripe refunds name the charge) is booked as the journal entry the
+   * ledger books (Dr AR / Cr clearing), under the same externalId. Refunds are the one kind whose
+   * record type depends on the data, so a refund already recorded as the other type is looked for
+   * first: the per-type externalId guard alone would not see it.
    */
   private async postRefund(refund: RefundForNetSuite, entry: JournalEntry): Promise<ErpDocumentRef> {
     const existing = await this.findTransaction(externalIdForEntry(entry));
     if (existing) return { erpId: existing.id, outcome: 'already-posted' };
-    if (!refund.customerRef) return this.postJournalFor({ kind: entry.kind, data: refund }, entry);
-    const customerRef = refund.customerRef;
+    const { customerRef, creditMemoRef } = refund;
+    if (!customerRef || !creditMemoRef) return this.postJournalFor({ kind: entry.kind, data: refund }, entry);
     return this.post(entry, 'customerRefund', async (subsidiary) => {
       const customerId = await this.ensureCustomer(customerRef, subsidiary, refund.currency);
-      const credit = refund.creditMemoRef
-        ? await this.findTransaction(toExternalId(refund.creditMemoRef))
-        : undefined;
+      const credit = await this.findTransaction(toExternalId(creditMemoRef), 'creditMemo');
+      if (!credit) {
+        throw new BusinessError(
+          'INVALID_KEY_OR_REF',
+          `credit memo ${creditMemoRef} refunded by ${refund.refundRef} is not in NetSuite; post it, then replay`,
+        );
+      }
       return this.refs.build((refs) =>
-        customerRefundRecord(refund, entry, subsidiary, customerId, credit?.id, refs),
+        customerRefundRecord(refund, entry, subsidiary, customerId, credit.id, refs),
       );
     });
   }

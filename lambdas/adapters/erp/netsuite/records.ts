@@ -253,7 +253,7 @@ export function creditMemoRecord(
   };
 }
 
-/** A refund, when its customer is known (and the credit it pays out, if any). */
+/** A refund, when it names its customer and the credit memo it pays out (a customer refund in NetSuite). */
 export const RefundForNetSuite = Refund.extend({
   customerRef: z.string().optional(),
   creditMemoRef: z.string().optional(),
@@ -265,7 +265,7 @@ export function customerRefundRecord(
   entry: JournalEntry,
   subsidiary: SubsidiaryConfig,
   customerId: string,
-  creditMemoId: string | undefined,
+  creditMemoId: string,
   refs: RefIds,
 ): RecordBody {
   const amount = new NetSuiteAmount(refund.amount, entryCurrency(entry));
@@ -274,7 +274,7 @@ export function customerRefundRecord(
     customer: ref(customerId),
     // Paid out of the Stripe balance, like the journal's credit to stripe_clearing.
     account: ref(refs.id('account', glAccountNumber(subsidiary, 'stripe_clearing'))),
-    ...(creditMemoId ? { apply: { items: [{ doc: ref(creditMemoId), apply: true, amount }] } } : {}),
+    apply: { items: [{ doc: ref(creditMemoId), apply: true, amount }] },
   };
 }
 

@@ -42,6 +42,8 @@ export class RefRequest implements RefIds {
 
 export class ReferenceResolver {
   private readonly cache = new Map<RefKind, Map<string, string>>();
+  /** Lookups of a kind run one after another, so a burst of cold postings asks NetSuite once. */
+  private readonly queues = new Map<RefKind, Promise<void>>();
 
   constructor(private readonly query: (q: string) => Promise<Record<string, string>[]>) {}
 
@@ -67,7 +69,16 @@ export class ReferenceResolver {
     );
   }
 
-  private async resolve(kind: RefKind, names: Set<string>): Promise<void> {
+  private resolve(kind: RefKind, names: Set<string>): Promise<void> {
+    const next = (this.queues.get(kind) ?? Promise.resolve()).then(() => this.lookUp(kind, names));
+    this.queues.set(
+      kind,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private async lookUp(kind: RefKind, names: Set<string>): Promise<void> {
     const known = this.cache.get(kind) ?? new Map<string, string>();
     this.cache.set(kind, known);
     const missing = [...names].filter((n) => !known.has(key(kind, n)));
