@@ -41,14 +41,21 @@ export function firstOpenPeriod(closed: ReadonlySet<string>): string {
   return closed.size ? nextPeriod([...closed].sort().at(-1) as string) : '1970-01';
 }
 
+export interface PostOptions {
+  /** How the ERP receives it (default: postDocument). */
+  send?: (entry: JournalEntry) => ReturnType<typeof erp.postDocument>;
+  /** Closed periods, when the caller already read them (month-end releases thousands of lines). */
+  closed?: ReadonlySet<string>;
+}
+
 export async function postEntry(
   document: ErpDocument,
   rawEntry: JournalEntry,
   sourceVersion: string,
-  send: (entry: JournalEntry) => ReturnType<typeof erp.postDocument> = (entry) =>
-    erp.postDocument(document, entry),
+  options: PostOptions = {},
 ): Promise<PostedDocument> {
-  const closed = await schedules.closedPeriods();
+  const send = options.send ?? ((e: JournalEntry) => erp.postDocument(document, e));
+  const closed = options.closed ?? (await schedules.closedPeriods());
   const entry = inFunctionalCurrency(inOpenPeriod(rawEntry, closed));
   const { erpId, outcome } = await send(entry);
   await links.link({
