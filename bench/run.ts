@@ -19,7 +19,7 @@ import { normaliseStripeEvent, StripeEventShape } from '../lambdas/domain/envelo
 import { parseMappingConfig } from '../lambdas/domain/config';
 import { lambdaContext } from '../local/lambda';
 import { startLocalRuntime } from '../local/runtime';
-import { invoiceObject, stripeEvent, unix } from '../local/scenarios/stripe-events';
+import { invoiceObject, stripeEvent, stripeId, unix } from '../local/scenarios/stripe-events';
 import { deliverStripeEvent } from '../local/webhook-client';
 import mapping from '../config/mapping.json';
 
@@ -60,8 +60,8 @@ function invoices(prefix: string, n: number): Stripe.Event[] {
       lines: [
         {
           description: 'Seats',
-          price: 'price_seats',
-          product: 'prod_seats',
+          price: stripeId('price', 'growth-seat-monthly-usd'),
+          product: stripeId('prod', 'growth'), // mapped in config/mapping.json,
           unitAmount: 4_900,
           quantity: 1 + (i % 20),
           kind: 'subscription',

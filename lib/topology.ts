@@ -272,6 +272,9 @@ export const STATE_MACHINES = {
   },
 } as const satisfies Record<string, StateMachineDef>;
 
+/** Month-end close fans out over this many shards of schedule lines (a fixed list in the state machine input). */
+export const CLOSE_SHARDS = 16;
+
 /** Schedules (EventBridge Scheduler) that start state machines; locally, `q2c close` runs them on demand. */
 export const SCHEDULES = {
   monthEndClose: {

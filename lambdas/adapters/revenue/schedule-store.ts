@@ -20,9 +20,7 @@ import { createHash } from 'node:crypto';
 import { TransientError } from '../../domain/errors';
 import { buildSchedule, type RevenueSchedule, type ScheduleInput } from '../../domain/revenue/schedule';
 import { retryable } from '../store/aws-errors';
-
-/** Month-end fans out over this many shards (a fixed list in the state machine input). */
-export const CLOSE_SHARDS = 16;
+import { CLOSE_SHARDS } from '../../../lib/topology';
 
 export const shardOf = (lineRef: string): number =>
   createHash('sha256').update(lineRef).digest().readUInt16BE(0) % CLOSE_SHARDS;

@@ -36,12 +36,15 @@ import {
   depositRecord,
   invoiceRecord,
   journalEntryRecord,
+  entryCurrency,
   RefundForNetSuite,
   type PostedInvoice,
   type RecordBody,
 } from './records';
 import { ReferenceResolver } from './references';
 import { literal, postedTransactions, transactionsByExternalId, type PostedQuery } from './suiteql';
+
+const KNOWN_MAX = 10_000;
 
 export interface NetSuiteAdapterOptions {
   /** e.g. `1234567` or `1234567_SB1` (sandbox). */
@@ -116,9 +119,7 @@ export class NetSuiteAdapter implements ErpAdapter {
   }
 
   postJournal(entry: JournalEntry): Promise<ErpDocumentRef> {
-    return this.post(entry, 'journalEntry', (subsidiary) =>
-      this.refs.build((refs) => journalEntryRecord(entry, subsidiary, refs)),
-    );
+    return this.postJournalFor({ kind: entry.kind, data: null }, entry);
   }
 
   postDocument(document: ErpDocument, entry: JournalEntry): Promise<ErpDocumentRef> {
@@ -158,7 +159,7 @@ export class NetSuiteAdapter implements ErpAdapter {
     const externalId = toExternalId(customer.externalId);
     const body = await this.refs.build((refs) => customerRecord(customer, subsidiary, refs));
     const id = await this.client.upsert('customer', externalId, body);
-    this.known.set(`customer:${externalId}`, { id, recordtype: 'customer' });
+    this.remember(`customer:${externalId}`, { id, recordtype: 'customer' });
     return { erpId: id, outcome: 'posted' };
   }
 
@@ -227,7 +228,10 @@ export class NetSuiteAdapter implements ErpAdapter {
   /** Voids, write-offs, disputes, failures, revenue releases: journal entries under the posting key. */
   private postJournalFor(document: ErpDocument, entry: JournalEntry): Promise<ErpDocumentRef> {
     return this.post(entry, 'journalEntry', async (subsidiary) => {
-      const customerId = await this.customerOf(document.data);
+      // NetSuite wants a customer on every A/R line of a journal entry.
+      const customerId = entry.lines.some((l) => l.account === 'accounts_receivable')
+        ? await this.customerOf(document.data, subsidiary, entryCurrency(entry))
+        : undefined;
       return this.refs.build((refs) => journalEntryRecord(entry, subsidiary, refs, customerId));
     });
   }
@@ -257,7 +261,8 @@ export class NetSuiteAdapter implements ErpAdapter {
     try {
       const body = await build(this.subsidiary(entry.subsidiary));
       const id = await this.client.create(type, body);
-      this.known.set(`${type}:${externalId}`, { id, recordtype: type });
+      const entity = (body.entity as { id?: string } | undefined)?.id;
+      this.remember(`${type}:${externalId}`, { id, recordtype: type, ...(entity ? { entity } : {}) });
       return { erpId: id, outcome: 'posted' };
     } catch (err) {
       if (!(err instanceof BusinessError)) throw err;
@@ -287,7 +292,7 @@ export class NetSuiteAdapter implements ErpAdapter {
       recordtype: String(row.recordtype),
       ...(row.entity !== undefined ? { entity: String(row.entity) } : {}),
     };
-    if (type) this.known.set(`${type}:${externalId}`, found);
+    if (type) this.remember(`${type}:${externalId}`, found);
     return found;
   }
 
@@ -313,6 +318,7 @@ export class NetSuiteAdapter implements ErpAdapter {
     customerRef: string,
     subsidiary: SubsidiaryConfig,
     currency: string,
+    name = customerRef,
   ): Promise<string> {
     const externalId = toExternalId(customerRef);
     const key = `customer:${externalId}`;
@@ -320,10 +326,10 @@ export class NetSuiteAdapter implements ErpAdapter {
     if (known) return known.id;
     try {
       const body = await this.refs.build((refs) =>
-        customerPlaceholder(customerRef, subsidiary, currency, refs),
+        customerPlaceholder(customerRef, subsidiary, currency, refs, name),
       );
       const id = await this.client.create('customer', body);
-      this.known.set(key, { id, recordtype: 'customer' });
+      this.remember(key, { id, recordtype: 'customer' });
       return id;
     } catch (err) {
       const winner = isDuplicateRecord(err) ? await this.findCustomer(externalId) : undefined;
@@ -338,25 +344,36 @@ export class NetSuiteAdapter implements ErpAdapter {
     );
     if (!rows[0]) return undefined;
     const found = { id: String(rows[0].id), recordtype: 'customer' };
-    this.known.set(`customer:${externalId}`, found);
+    this.remember(`customer:${externalId}`, found);
     return found;
   }
 
-  /** The customer on AR lines of a journal: the document's customer, or its invoice's/credit memo's. */
-  private async customerOf(data: unknown): Promise<string | undefined> {
+  /**
+   * The customer on a journal's A/R lines: the document's own, or its invoice's or credit memo's.
+   * A document that names none (Stripe refunds and disputes name the charge, not the customer)
+   * books to the subsidiary's "unidentified Stripe customer", for finance to reclass.
+   */
+  private async customerOf(data: unknown, subsidiary: SubsidiaryConfig, currency: string): Promise<string> {
     const doc = (data ?? {}) as { customerRef?: unknown; invoiceRef?: unknown; creditMemoRef?: unknown };
-    if (typeof doc.customerRef === 'string') {
-      return (
-        this.known.get(`customer:${toExternalId(doc.customerRef)}`) ??
-        (await this.findCustomer(toExternalId(doc.customerRef)))
-      )?.id;
-    }
+    if (typeof doc.customerRef === 'string')
+      return this.ensureCustomer(doc.customerRef, subsidiary, currency);
     for (const ref of [doc.creditMemoRef, doc.invoiceRef]) {
       if (typeof ref !== 'string') continue;
       const found = await this.findTransaction(toExternalId(ref));
       if (found?.entity) return found.entity;
     }
-    return undefined;
+    return this.ensureCustomer(
+      `stripe:unidentified:${subsidiary.id}`,
+      subsidiary,
+      currency,
+      `Unidentified Stripe customer (${subsidiary.id})`,
+    );
+  }
+
+  /** Bounded: a warm Lambda posting all quarter must not keep every id it ever saw. */
+  private remember(key: string, found: FoundTransaction): void {
+    if (this.known.size >= KNOWN_MAX) this.known.clear();
+    this.known.set(key, found);
   }
 
   private subsidiary(id: string): SubsidiaryConfig {

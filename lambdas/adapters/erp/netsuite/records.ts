@@ -112,10 +112,11 @@ export function customerPlaceholder(
   subsidiary: SubsidiaryConfig,
   currency: string,
   refs: RefIds,
+  name = customerRef,
 ): RecordBody {
   return {
     externalId: toExternalId(customerRef),
-    companyName: customerRef,
+    companyName: name,
     isPerson: false,
     subsidiary: ref(refs.id('subsidiary', subsidiary.name)),
     currency: ref(refs.id('currency', currency)),
