@@ -22,6 +22,9 @@ program
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('-d, --data-dir <dir>', 'where DynamoDB, queues and the event log persist', DEFAULT_DATA_DIR)
   .option('--no-demo', 'do not replay the bundled demo scenario')
+  .addOption(
+    new Option('--erp <target>', 'where postings go').choices(['ledger', 'netsuite']).default('ledger'),
+  )
   .addOption(new Option('--log-level <level>', 'Powertools log level of the handlers').default('WARN'))
   .addOption(new Option('--retry-interval-ms <ms>', 'override state machine retry intervals').hideHelp())
   .action(
@@ -31,6 +34,7 @@ program
       dataDir: string;
       demo: boolean;
       logLevel: string;
+      erp: 'ledger' | 'netsuite';
       retryIntervalMs?: string;
     }) => {
       const runtime = await startLocalRuntime({
@@ -38,6 +42,7 @@ program
         host: opts.host,
         dataDir: opts.dataDir,
         logLevel: opts.logLevel,
+        erp: opts.erp,
         retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
       });
       const print = (line: string) => process.stdout.write(line + '\n');

@@ -7,6 +7,7 @@ import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
 import { queuesTable, trialBalanceTable, waterfallTable } from './report';
 import type { LocalRuntime } from './runtime';
+import { RECORD_TYPES } from './sandboxes/netsuite/records';
 import { buildMonthScenario, MONTH_START } from './scenarios/month';
 import { deliverStripeEvent, type Delivery } from './webhook-client';
 
@@ -66,6 +67,15 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   for (const r of revenue.waterfall) {
     print(
       `  ${r.subsidiary}: recognised ${formatMoney(r.recognised, r.currency)} of ${formatMoney(r.billed, r.currency)} billed into deferred revenue`,
+    );
+  }
+  if (runtime.netsuite) {
+    const stats = runtime.netsuite.stats();
+    print('');
+    print(`NetSuite (local simulator): records posted by type`);
+    for (const type of RECORD_TYPES) print(`  ${type.padEnd(16)} ${runtime.netsuite.records(type).length}`);
+    print(
+      `  ${stats.requests} requests, at most ${stats.maxInFlight} in flight, ${stats.rejectedConcurrency} refused for concurrency`,
     );
   }
   print('');

@@ -42,6 +42,7 @@ import {
   DEFAULT_LOCAL_WEBHOOK_SECRET,
   DEFAULT_PORT,
 } from './defaults';
+import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/netsuite';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
 
 export interface LocalRuntimeOptions {
@@ -52,6 +53,8 @@ export interface LocalRuntimeOptions {
   /** Override every Retry interval (ms); tests use this to keep retries fast. */
   retryIntervalMs?: number;
   logLevel?: string;
+  /** Where postings go: the built-in ledger (default) or the local NetSuite simulator. */
+  erp?: 'ledger' | 'netsuite';
 }
 
 export interface ExecutionStats {
@@ -73,6 +76,8 @@ export interface LocalRuntime {
   ledger: LedgerAdapter;
   sqs: LocalSqs;
   bus: LocalEventBus;
+  /** The NetSuite simulator postings go to, when started with erp: 'netsuite'. */
+  netsuite?: NetSuiteSimulator;
   /** The local Stripe API sandbox the billing adapter reads from. */
   stripe: StripeSandbox;
   /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
@@ -98,8 +103,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const machines = new Map<StateMachineKey, LocalStateMachine>();
   const bus = new LocalEventBus(dataDir, (rule, event) => deliver(rule, event));
   const busEndpoint = await bus.start();
+  const netsuite = options.erp === 'netsuite' ? await startLocalNetSuite(dataDir) : undefined;
 
   configureEnvironment({ db, sqs, stripe, busEndpoint, webhookSecret, logLevel: options.logLevel });
+  if (netsuite) Object.assign(process.env, netsuite.env);
   const functions = new LocalFunctions();
   functions.load();
 
@@ -205,6 +212,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     stateMachines: machines,
+    netsuite: netsuite?.simulator,
     stripe,
     dynamoEndpoint: db.endpoint,
     stop: async () => {
@@ -213,6 +221,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await bus.stop();
       await sqs.stop();
       await stripe.stop();
+      await netsuite?.simulator.stop();
       await db.stop();
       unlock();
     },
@@ -342,4 +351,32 @@ function opsRoutes(deps: {
       };
     },
   };
+}
+
+/** Local NetSuite account: TBA credentials known to both sides, the concurrency limit of a base tier. */
+const LOCAL_NETSUITE = {
+  accountId: 'TSTDRV0000000',
+  consumer: { key: 'local-consumer-key', secret: 'local-consumer-secret' },
+  token: { id: 'local-token-id', secret: 'local-token-secret' },
+  concurrencyLimit: 5,
+};
+
+async function startLocalNetSuite(dataDir: string) {
+  const simulator = await startNetSuiteSimulator({
+    ...LOCAL_NETSUITE,
+    dataFile: path.join(dataDir, 'netsuite.sqlite'),
+  });
+  const env = {
+    ERP_TARGET: 'netsuite',
+    NETSUITE_ACCOUNT_ID: LOCAL_NETSUITE.accountId,
+    NETSUITE_BASE_URL: simulator.url,
+    NETSUITE_CONCURRENCY_LIMIT: String(LOCAL_NETSUITE.concurrencyLimit),
+    NETSUITE_TBA_CREDENTIALS: JSON.stringify({
+      consumerKey: LOCAL_NETSUITE.consumer.key,
+      consumerSecret: LOCAL_NETSUITE.consumer.secret,
+      tokenId: LOCAL_NETSUITE.token.id,
+      tokenSecret: LOCAL_NETSUITE.token.secret,
+    }),
+  };
+  return { simulator, env };
 }

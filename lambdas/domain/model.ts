@@ -96,6 +96,10 @@ export const CreditMemoLine = z.object({
   tax: minorUnits,
   recognition: Recognition.describe('Of the original invoice line: which revenue account is reversed'),
   servicePeriod: ServicePeriod.nullable(),
+  /** ERP enrichment of the original invoice line (optional in v1). */
+  item: z.string().optional(),
+  taxCode: z.string().nullable().optional(),
+  dimensions: Dimensions.optional(),
 });
 
 export const CreditMemo = z.object({

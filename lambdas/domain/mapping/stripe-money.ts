@@ -247,6 +247,9 @@ function toCreditMemo(cn: z.infer<typeof StripeCreditNote>, invoice: Invoice, e:
         // A custom line (no invoice line) gives back revenue already earned.
         recognition: original?.recognition ?? 'point_in_time',
         servicePeriod: original?.servicePeriod ?? null,
+        item: original?.item,
+        taxCode: original?.taxCode,
+        dimensions: original?.dimensions,
       };
     }),
   };

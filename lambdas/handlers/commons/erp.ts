@@ -1,11 +1,26 @@
-/** Wires the ERP port to its configured adapter. The built-in ledger is the default. */
+/**
+ * Wires the ERP port to its configured adapter: the built-in ledger (default) or NetSuite
+ * (ERP_TARGET=netsuite; connection settings in NETSUITE_* variables, credentials in Secrets Manager).
+ */
 import { LedgerAdapter } from '../../adapters/erp/ledger/ledger-adapter';
+import { netsuiteAdapterFromEnv } from '../../adapters/erp/netsuite';
 import type { ErpAdapter } from '../../adapters/erp/port';
 import { Crosswalk } from '../../adapters/crosswalk/crosswalk';
 import { dynamo, requiredEnv } from '../../adapters/store/dynamodb';
+import { mappingConfig } from './config';
 import { TABLES } from '../../../lib/topology';
 
+export type ErpTarget = 'ledger' | 'netsuite';
+
+export function erpTarget(): ErpTarget {
+  const target = process.env.ERP_TARGET ?? 'ledger';
+  if (target !== 'ledger' && target !== 'netsuite')
+    throw new Error(`ERP_TARGET must be ledger or netsuite, got ${target}`);
+  return target;
+}
+
 export function erpAdapter(): ErpAdapter {
+  if (erpTarget() === 'netsuite') return netsuiteAdapterFromEnv(mappingConfig, { db: () => dynamo().doc });
   return new LedgerAdapter(dynamo().doc, requiredEnv(TABLES.ledger.envVar));
 }
 
