@@ -68,7 +68,7 @@ function taskHandlerFor(resource: string, resolver: TaskResolver): TaskHandler {
       const out = await resolver.sqs.send(
         new SendMessageCommand({
           QueueUrl: String(input.QueueUrl),
-          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+          MessageBody: typeof body === 'string' ? body : escapeAstral(JSON.stringify(body)),
           MessageAttributes: input.MessageAttributes as never,
         }),
       );
@@ -77,6 +77,18 @@ function taskHandlerFor(resource: string, resolver: TaskResolver): TaskHandler {
     };
   }
   throw new Error(`the local runtime cannot run Task resource ${resource}`);
+}
+
+/**
+ * fauxqs validates bodies with a regex lacking the `u` flag, so it refuses every character above
+ * U+FFFF (emoji) that real SQS accepts. JSON can carry them as \uD83D\uDE80 escapes: the same string
+ * once parsed. Only the local emulator needs this.
+ */
+function escapeAstral(body: string): string {
+  return body.replace(
+    /[\u{10000}-\u{10FFFF}]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16)}\\u${c.charCodeAt(1).toString(16)}`,
+  );
 }
 
 export interface ExecutionRecord {

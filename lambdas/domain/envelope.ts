@@ -26,7 +26,8 @@ export const StripeEventShape = z.object({
   id: z.string().startsWith('evt_'),
   object: z.literal('event'),
   type: z.string().min(1),
-  created: z.number().int(),
+  // Seconds since the epoch within what a Date can hold (year 9999): anything else is not a Stripe event.
+  created: z.number().int().min(0).max(253_402_300_799),
   livemode: z.boolean(),
   api_version: z.string().nullable().optional(),
   account: z.string().optional(),
@@ -76,4 +77,21 @@ export function normaliseStripeEvent(event: StripeEventShape, receivedAt: Date):
     object: event.data.object,
     previousAttributes: event.data.previous_attributes ?? null,
   };
+}
+
+/** Stripe objects nest a handful of levels; far deeper JSON is hostile and would overflow serialisers. */
+export const MAX_EVENT_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, measured without recursion (so hostile input cannot overflow it). */
+export function jsonDepth(value: unknown, stopAt = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, depth + 1);
+    if (max > stopAt) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
 }

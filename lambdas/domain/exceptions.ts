@@ -35,8 +35,11 @@ export function describeParked(body: string, attributes: Record<string, string> 
     // unreadable bodies are still reported, never dropped
   }
   const fromStateMachine = typeof parsed.classification === 'string';
-  const event = (fromStateMachine ? parsed.event : parsed) as Json | undefined;
-  const detail = (event?.detail ?? {}) as Json;
+  // A reference-only park (the payload itself could not be queued) names the event instead of carrying it.
+  const ref = parsed.eventRef as Json | undefined;
+  const event = (ref ? { 'detail-type': ref['detail-type'] } : fromStateMachine ? parsed.event : parsed) as
+    Json | undefined;
+  const detail = (ref ? { eventId: ref.eventId } : (event?.detail ?? {})) as Json;
   const classification = (str(parsed.classification) ?? 'technical') as ErrorClassification;
   return {
     classification,

@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import Stripe from 'stripe';
-import { normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
+import { jsonDepth, MAX_EVENT_DEPTH, normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
 import { publish } from '../adapters/store/event-bus';
 import { secretValue } from '../adapters/store/secrets';
 import { header, json, rawBody } from './commons/http';
@@ -52,6 +52,9 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
       'invalid_signature',
       'signature verification failed (wrong secret, tampered or expired)',
     );
+  }
+  if (jsonDepth(parsed, MAX_EVENT_DEPTH) > MAX_EVENT_DEPTH) {
+    return reject(400, 'too_deeply_nested', `the event nests deeper than ${MAX_EVENT_DEPTH} levels`);
   }
   const shape = StripeEventShape.safeParse(parsed);
   if (!shape.success) return reject(400, 'malformed_event', 'body is not a Stripe event object');
