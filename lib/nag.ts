@@ -52,6 +52,13 @@ export const ACKNOWLEDGEMENTS = {
       'the Stripe dashboard/API; Secrets Manager cannot generate a value Stripe would accept. Operators ' +
       'roll it in Stripe, then put-secret-value on the StripeWebhookSigningSecretArn stack output.',
   },
+  expressExecutionLogging: {
+    id: 'AwsSolutions-SF1',
+    reason:
+      'Express posting flows log ERROR events with execution data (every failure with its input), not ALL: ' +
+      'logging every execution was ~73% of the cost per 1M events (bench/cost.ts). The per-event audit ' +
+      'trail is the immutable journal (source event id on every line), the crosswalk and the bus archive.',
+  },
   stripeApiKeyRotation: {
     id: 'AwsSolutions-SMG4',
     reason:

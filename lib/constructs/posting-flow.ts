@@ -103,11 +103,18 @@ export class PostingFlow extends Construct {
         (f) => this.functionFor(f, resources).fn.functionArn,
         (q) => resources.queues[q].queueUrl,
       ),
-      // Express executions keep no history of their own: the log (with inputs/outputs) is the audit trail.
-      logs: { destination: executionLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Express: failures only, with their data. At ALL every execution's inputs and outputs were ~73% of the
+      // cost per 1M events (bench/cost.ts); the audit trail is the immutable journal (source event id on every
+      // line) plus the bus archive, which keeps every input. Standard flows (month-end) log everything.
+      logs: {
+        destination: executionLogs,
+        level: def.type === 'EXPRESS' ? sfn.LogLevel.ERROR : sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
       tracingEnabled: true,
     });
     markTopology(stateMachine, 'STATE_MACHINES', key);
+    if (def.type === 'EXPRESS') acknowledge(stateMachine, ACKNOWLEDGEMENTS.expressExecutionLogging);
 
     // The definition comes from a file, so CDK cannot infer grants: derive them from the topology.
     grantInvoke(

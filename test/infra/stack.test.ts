@@ -144,7 +144,7 @@ describe('PostingFlow', () => {
     };
     expect(p.StateMachineType).toBe('EXPRESS');
     expect(p.TracingConfiguration).toEqual({ Enabled: true });
-    expect(p.LoggingConfiguration.Level).toBe('ALL');
+    expect(p.LoggingConfiguration.Level).toBe('ERROR'); // cost: see posting-flow.ts
     expect(p.LoggingConfiguration.IncludeExecutionData).toBe(true);
     const logGroup =
       json.Resources[
