@@ -157,6 +157,8 @@ export const PayoutTransaction = z.object({
   fee: minorUnits,
   net: minorUnits,
   sourceRef: z.string().nullable(),
+  /** When Stripe converted it: the source's own signed amount in the currency it was booked in. */
+  presentment: z.object({ currency, amount: minorUnits }).nullable().optional(),
 });
 
 export const Payout = z.object({

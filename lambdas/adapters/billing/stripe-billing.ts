@@ -55,6 +55,22 @@ async function call<T>(fn: (s: Stripe) => Promise<T>): Promise<T> {
   }
 }
 
+/** The signed amount a converted transaction's source was booked at: a charge in, a refund out. */
+async function presentmentOf(
+  s: Stripe,
+  source: string,
+): Promise<{ currency: string; amount: number } | null> {
+  if (source.startsWith('ch_') || source.startsWith('py_')) {
+    const charge = await s.charges.retrieve(source);
+    return { currency: charge.currency, amount: charge.amount };
+  }
+  if (source.startsWith('re_')) {
+    const refund = await s.refunds.retrieve(source);
+    return { currency: refund.currency, amount: -refund.amount };
+  }
+  return null;
+}
+
 export const stripeBilling: BillingReader = {
   retrieveInvoice: (invoiceId) =>
     call(async (s) => (await s.invoices.retrieve(invoiceId)) as unknown as Record<string, unknown>),
@@ -62,6 +78,7 @@ export const stripeBilling: BillingReader = {
     call(async (s) => {
       const all: StripeBalanceTransaction[] = [];
       for await (const t of s.balanceTransactions.list({ payout: payoutId, limit: 100 })) {
+        const source = typeof t.source === 'string' ? t.source : (t.source?.id ?? null);
         all.push({
           id: t.id,
           type: t.type,
@@ -69,7 +86,9 @@ export const stripeBilling: BillingReader = {
           fee: t.fee,
           net: t.net,
           currency: t.currency,
-          source: typeof t.source === 'string' ? t.source : (t.source?.id ?? null),
+          source,
+          // Converted by Stripe: read what the source was booked at, in its own currency.
+          presentment: t.exchange_rate !== null && source ? await presentmentOf(s, source) : null,
         });
       }
       return all;

@@ -202,6 +202,11 @@ const FEE_AT_PAYOUT = new Set(['charge', 'payment']);
  * merchant_fees, the payout amount to bank, both out of stripe_clearing. Refunds and disputes in
  * the payout were booked against clearing when they happened (dispute fees included), so only their
  * net is part of the payout amount. The payout must equal the net of its transactions to the cent.
+ *
+ * Transactions Stripe converted (a CAD charge paid out in USD) were booked to clearing in their own
+ * currency: that clearing is relieved in its currency against fx_gain_loss, and fx_gain_loss takes
+ * their converted amount in the payout currency. Each currency balances; in the functional currency
+ * fx_gain_loss is left with the realised exchange difference.
  */
 export function journalForDeposit(p: Payout): JournalEntry {
   const settled = p.transactions.filter((t) => t.type !== 'payout');
@@ -212,7 +217,13 @@ export function journalForDeposit(p: Payout): JournalEntry {
       `payout ${idOf(p.payoutRef)} of ${p.amount} ${p.currency.toUpperCase()} does not equal the net ${net} of its ${settled.length} balance transactions`,
     );
   }
+  const converted = (t: (typeof settled)[number]) => !!t.presentment && t.presentment.currency !== p.currency;
+  // What each transaction took out of (or put into) clearing when it was booked: gross for charges, whose
+  // fee is first booked here; net for refunds and disputes, booked in full when they happened.
+  const clearingOf = (t: (typeof settled)[number]) => (FEE_AT_PAYOUT.has(t.type) ? t.amount : t.net);
   const fees = sum(settled.filter((t) => FEE_AT_PAYOUT.has(t.type)).map((t) => t.fee));
+  const sameCurrency = sum(settled.filter((t) => !converted(t)).map(clearingOf));
+  const foreign = settled.filter(converted);
   const memo = `Payout ${idOf(p.payoutRef)}`;
   return balancedEntry(
     header(
@@ -225,10 +236,19 @@ export function journalForDeposit(p: Payout): JournalEntry {
       p.source.eventId,
     ),
     (ctx) => [
-      line(ctx, 'merchant_fees', 'debit', fees, `${memo}: Stripe fees`),
-      line(ctx, 'stripe_clearing', 'credit', fees, `${memo}: Stripe fees`),
       line(ctx, 'bank', 'debit', p.amount, `${memo}: deposit`),
-      line(ctx, 'stripe_clearing', 'credit', p.amount, `${memo}: deposit`),
+      line(ctx, 'merchant_fees', 'debit', fees, `${memo}: Stripe fees`),
+      line(ctx, 'stripe_clearing', 'credit', sameCurrency, `${memo}: settled from the Stripe balance`),
+      ...foreign.flatMap((t) => {
+        const presented = t.presentment as { currency: string; amount: number };
+        const inOwnCurrency = { ...ctx, currency: presented.currency };
+        const what = `${memo}: ${t.sourceRef ?? t.id} converted ${presented.currency.toUpperCase()}→${p.currency.toUpperCase()}`;
+        return [
+          line(ctx, 'fx_gain_loss', 'credit', clearingOf(t), what),
+          line(inOwnCurrency, 'fx_gain_loss', 'debit', presented.amount, what),
+          line(inOwnCurrency, 'stripe_clearing', 'credit', presented.amount, what),
+        ];
+      }),
     ],
   );
 }

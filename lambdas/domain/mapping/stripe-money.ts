@@ -373,6 +373,8 @@ export const StripeBalanceTransaction = z.object({
   net: z.number().int(),
   currency: z.string(),
   source: idOf.nullable(),
+  /** Filled in by the billing adapter when Stripe converted it: the source's own signed amount. */
+  presentment: z.object({ currency: z.string(), amount: z.number().int() }).nullable().optional(),
 });
 export type StripeBalanceTransaction = z.infer<typeof StripeBalanceTransaction>;
 
@@ -388,7 +390,7 @@ export function mapPayout(
   if (foreign) {
     throw new BusinessError(
       'payout_currency_mix',
-      `payout ${p.id} in ${currency.toUpperCase()} settles ${foreign.id} in ${foreign.currency.toUpperCase()}`,
+      `payout ${p.id} in ${currency.toUpperCase()} lists ${foreign.id} in ${foreign.currency.toUpperCase()}; balance transactions are always in the payout currency`,
     );
   }
   const payout: Payout = {
@@ -408,6 +410,9 @@ export function mapPayout(
       fee: t.fee,
       net: t.net,
       sourceRef: t.source ? `stripe:${t.source}` : null,
+      presentment: t.presentment
+        ? { currency: t.presentment.currency.toLowerCase(), amount: t.presentment.amount }
+        : null,
     })),
     correlationId: e.correlationId,
   };

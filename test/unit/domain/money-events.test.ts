@@ -306,13 +306,55 @@ payout.amount = 84_364 + 5_505 - 2_000; // 878.69
 payout.fees = 2_551 + 195;
 
 describe('payout', () => {
-  it('paid: card fees to merchant fees, the payout to bank, both out of clearing', () => {
+  it('paid: the payout to bank, card fees to merchant fees, both out of clearing', () => {
+    // clearing relieved: charges gross 869.15 + 57.00, refund −20.00 = 906.15 = 878.69 + 27.46
     expect(sides(journalForDeposit(payout))).toEqual([
-      ['merchant_fees', 2_746, 0],
-      ['stripe_clearing', 0, 2_746],
       ['bank', 87_869, 0],
-      ['stripe_clearing', 0, 87_869],
+      ['merchant_fees', 2_746, 0],
+      ['stripe_clearing', 0, 90_615],
     ]);
+  });
+
+  it('a converted charge relieves clearing in its own currency against fx_gain_loss', () => {
+    // A USD payout settling a USD charge (100.00, fee 3.20) and a CAD charge of CA$135.00 that Stripe
+    // converted to US$98.00 (fee 3.14): payout 96.80 + 94.86 = 191.66.
+    const fx: Payout = {
+      ...payout,
+      amount: 19_166,
+      transactions: [
+        { id: 'txn_usd', type: 'charge', amount: 10_000, fee: 320, net: 9_680, sourceRef: 'stripe:ch_usd' },
+        {
+          id: 'txn_cad',
+          type: 'charge',
+          amount: 9_800,
+          fee: 314,
+          net: 9_486,
+          sourceRef: 'stripe:ch_cad',
+          presentment: { currency: 'cad', amount: 13_500 },
+        },
+      ],
+    };
+    const entry = journalForDeposit(fx);
+    expect(entry.lines.map((l) => [l.account, l.currency, l.debit, l.credit])).toEqual([
+      ['bank', 'usd', 19_166, 0],
+      ['merchant_fees', 'usd', 634, 0],
+      ['stripe_clearing', 'usd', 0, 10_000],
+      ['fx_gain_loss', 'usd', 0, 9_800],
+      ['fx_gain_loss', 'cad', 13_500, 0],
+      ['stripe_clearing', 'cad', 0, 13_500],
+    ]);
+    // In USD at a booking rate of 0.7300 the CA$135.00 was US$98.55: a realised loss of US$0.55.
+    const fxFunctional = entry.lines
+      .filter((l) => l.account === 'fx_gain_loss')
+      .reduce(
+        (s, l) =>
+          s +
+          (l.currency === 'cad'
+            ? Math.round(l.debit * 0.73) - Math.round(l.credit * 0.73)
+            : l.debit - l.credit),
+        0,
+      );
+    expect(fxFunctional).toBe(55);
   });
 
   it('clears stripe_clearing exactly for the payments, refund and fees it settles', () => {
