@@ -17,6 +17,8 @@ import * as money from '../../../lambdas/domain/mapping/stripe-money';
 import { RULES, STRIPE_API_VERSION } from '../../../lib/topology';
 import { buildDemoScenario } from '../../../local/scenarios/demo';
 import * as fixtures from '../../fixtures/stripe';
+import * as moneyFixtures from '../../fixtures/stripe/money-events';
+import { buildMonthScenario } from '../../../local/scenarios/month';
 
 const SCHEMA_DIR = path.join(__dirname, '../../../schemas/v1');
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -144,6 +146,16 @@ function readsFrom(objects: readonly { id: string; object: string; [k: string]: 
   };
 }
 
+/** Every Stripe object (events included) reachable in a fixture value, at any depth. */
+function objectsIn(value: unknown): { id: string; object: string; [k: string]: unknown }[] {
+  if (!value || typeof value !== 'object') return [];
+  const v = value as { id?: unknown; object?: unknown };
+  const self =
+    typeof v.id === 'string' && typeof v.object === 'string' ? [JSON.parse(JSON.stringify(v))] : [];
+  if (self.length && v.object !== 'list') return self;
+  return [...self, ...Object.values(value).flatMap(objectsIn)];
+}
+
 const fixtureEvents = Object.values(fixtures)
   .flatMap((f) => (f && typeof f === 'object' ? Object.values(f as Record<string, unknown>) : []))
   .filter(
@@ -161,6 +173,23 @@ describe('contract: mapper output validates against schemas/v1', () => {
     const { events } = buildDemoScenario();
     const checked = events.reduce((n, e) => n + mapAndValidate(e, readsFrom([])), 0);
     expect(checked).toBe(events.length + events.filter((e) => e.type === 'invoice.paid').length);
+  });
+
+  it('every money-event fixture (voids, write-offs, credit notes, refunds, disputes, payouts)', () => {
+    const objects = Object.values(moneyFixtures).flatMap(objectsIn);
+    const events = objects.filter(
+      (o): o is Stripe.Event & { id: string; object: string } => o.object === 'event',
+    );
+    expect(events.length).toBeGreaterThanOrEqual(15);
+    const checked = events.reduce((n, e) => n + mapAndValidate(e, readsFrom(objects)), 0);
+    expect(checked).toBeGreaterThanOrEqual(events.length);
+  });
+
+  it('every event of the November month, with its Stripe objects', () => {
+    const month = buildMonthScenario();
+    const objects = JSON.parse(JSON.stringify(month.sandboxObjects)) as { id: string; object: string }[];
+    const checked = month.events.reduce((n, e) => n + mapAndValidate(e, readsFrom(objects)), 0);
+    expect(checked).toBeGreaterThanOrEqual(month.events.length);
   });
 
   it('rejects a document that breaks the schema (the validator is live)', () => {
