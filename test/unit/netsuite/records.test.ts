@@ -129,9 +129,13 @@ describe('NetSuite record bodies', () => {
       ...header('stripe-po_R1', '2026-11-08', 'Payout po_R1'),
       account: { id: 'account:1000' },
       other: {
+        // 1,268.61 deposited + 37.89 fees withheld: what the payout took out of clearing
         items: [
-          { account: { id: 'account:1150' }, amount: 37.89, memo: 'Payout po_R1: Stripe fees' },
-          { account: { id: 'account:1150' }, amount: 1268.61, memo: 'Payout po_R1: deposit' },
+          {
+            account: { id: 'account:1150' },
+            amount: 1306.5,
+            memo: 'Payout po_R1: settled from the Stripe balance',
+          },
         ],
       },
       cashBack: {
