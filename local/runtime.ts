@@ -43,6 +43,7 @@ import {
   DEFAULT_PORT,
 } from './defaults';
 import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/netsuite';
+import { RECORD_TYPES as NETSUITE_RECORD_TYPES } from './sandboxes/netsuite/records';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
 
 export interface LocalRuntimeOptions {
@@ -169,7 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   );
   const server = createHttpServer({
     webhooks: { '/webhooks/stripe': (e) => ingest(e) },
-    ops: opsRoutes({ ledger, sqs, bus, executions }),
+    ops: opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator }),
     actions: {
       // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
       // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
@@ -315,6 +316,7 @@ function opsRoutes(deps: {
   sqs: LocalSqs;
   bus: LocalEventBus;
   executions: ExecutionTracker;
+  netsuite?: NetSuiteSimulator;
 }) {
   return {
     '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
@@ -342,6 +344,12 @@ function opsRoutes(deps: {
       const period = url.searchParams.get('period') ?? new Date().toISOString().slice(0, 7);
       return { period, waterfall: revenueWaterfall(await deps.ledger.listEntries(), period) };
     },
+    '/ops/erp': async () => ({
+      target: deps.netsuite ? 'netsuite' : 'ledger',
+      records: deps.netsuite
+        ? Object.fromEntries(NETSUITE_RECORD_TYPES.map((t) => [t, deps.netsuite?.records(t).length ?? 0]))
+        : { journalEntry: (await deps.ledger.listEntries()).length },
+    }),
     '/ops/events': async () => {
       const events = deps.bus.archive();
       return {

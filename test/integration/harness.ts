@@ -17,9 +17,15 @@ export interface RunningRuntime {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Replay the bundled demo month and wait until it is done, instead of starting empty. */
+  demo?: boolean;
+}
+
 export async function startRuntimeProcess(
   dataDir: string,
   extraArgs: string[] = [],
+  options: StartOptions = {},
 ): Promise<RunningRuntime> {
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const args = [
@@ -30,7 +36,7 @@ export async function startRuntimeProcess(
     '0',
     '--data-dir',
     dataDir,
-    '--no-demo',
+    ...(options.demo ? [] : ['--no-demo']),
     '--retry-interval-ms',
     '200',
     ...extraArgs,
@@ -44,10 +50,13 @@ export async function startRuntimeProcess(
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runtime did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`runtime did not start:\n${out}`)),
+      options.demo ? 240_000 : 30_000,
+    );
     const check = () => {
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) {
+      if (m && (!options.demo || out.includes('\nReady.'))) {
         clearTimeout(timer);
         resolve(m[1]);
       }
