@@ -8,6 +8,7 @@
  * runtime stays light.
  */
 import * as path from 'node:path';
+import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -328,21 +329,7 @@ export const RULES = {
       'Stripe voids, write-offs, credit notes, refunds, disputes, payouts, customers → PostMoneyEventFlow.',
     pattern: {
       source: [SOURCES.stripe],
-      'detail-type': [
-        'invoice.voided',
-        'invoice.marked_uncollectible',
-        'credit_note.created',
-        'credit_note.voided',
-        'charge.refunded',
-        'refund.created',
-        'refund.updated',
-        'charge.dispute.created',
-        'charge.dispute.closed',
-        'payout.paid',
-        'payout.failed',
-        'customer.created',
-        'customer.updated',
-      ],
+      'detail-type': [...MONEY_EVENT_TYPES],
     },
     target: 'postMoneyEvent',
     retry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 3600 },

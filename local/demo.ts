@@ -3,6 +3,7 @@
  * delivered as Stripe would (signed, shuffled, retried, duplicated) through the real pipeline, then
  * month-end close — reported in finance terms: postings, trial balance per subsidiary, revenue waterfall.
  */
+import { trialBalance } from '../lambdas/domain/accounting/trial-balance';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
 import { queuesTable, trialBalanceTable, waterfallTable } from './report';
@@ -52,7 +53,7 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print('');
   for (const subsidiary of [...new Set(journal.entries.map((e) => e.subsidiary))].sort()) {
     const ids = new Set(journal.entries.filter((e) => e.subsidiary === subsidiary).map((e) => e.entryId));
-    const rows = tbFor(journal.entries.filter((e) => ids.has(e.entryId)));
+    const rows = trialBalance(journal.entries.filter((e) => ids.has(e.entryId)));
     print(`Trial balance — ${subsidiary}`);
     print(trialBalanceTable(rows));
   }
@@ -81,20 +82,6 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print('');
   print('Exception queue and dead-letter queue');
   print(queuesTable(queues.queues));
-}
-
-function tbFor(entries: { lines: { account: string; currency: string; debit: number; credit: number }[] }[]) {
-  const rows = new Map<string, { account: string; currency: string; debit: number; credit: number }>();
-  for (const l of entries.flatMap((e) => e.lines)) {
-    const key = `${l.currency}|${l.account}`;
-    const row = rows.get(key) ?? { account: l.account, currency: l.currency, debit: 0, credit: 0 };
-    row.debit += l.debit;
-    row.credit += l.credit;
-    rows.set(key, row);
-  }
-  return [...rows.values()].sort(
-    (a, b) => a.currency.localeCompare(b.currency) || a.account.localeCompare(b.account),
-  ) as Parameters<typeof trialBalanceTable>[0];
 }
 
 function countBy(values: string[]): Map<string, number> {

@@ -327,7 +327,9 @@ const semanticallyWrong: fc.Arbitrary<string> = fc
     const e = JSON.parse(JSON.stringify(base)) as Json;
     if (!keepId) e.id = freshId();
     if (type !== null) e.type = type;
-    for (const [p, v] of edits) setPath(e, p, v);
+    // Each edit gets its own copy: fast-check may hand the same object to two edits, and putting one
+    // object under both `lines` and `lines.data` would make the event circular.
+    for (const [p, v] of edits) setPath(e, p, v === undefined ? v : structuredClone(v));
     return JSON.stringify(e);
   });
 
@@ -520,6 +522,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'q2c-fuzz-'));
   // ERROR: the CLI's default (WARN) would print a line per rejected request, which is not under test here.
   runtime = await startRuntimeProcess(dir, ['--log-level', 'ERROR']);
+  console.log(`fuzz: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`); // printed first, so a generator failure can be replayed
   const requests = fc.sample(request, { numRuns: RUNS, seed: SEED });
   const t0 = Date.now();
   outcomes = await pool(requests, CONCURRENCY, (r) => send(runtime.url, r));

@@ -27,7 +27,7 @@ import { BusinessError } from '../errors';
 import type { CreditMemo, Customer, Dispute, Invoice, JournalEntry, Payout, Refund } from '../model';
 import { postingKeys } from '../model';
 import { sum } from '../money';
-import { mapStripeInvoiceEvent } from './stripe-invoice';
+import { assertApiVersion, mapStripeInvoiceEvent } from './stripe-invoice';
 
 /** One step of a flow: a journal entry to post (with the document it records) or an ERP customer. */
 export type Posting =
@@ -465,4 +465,82 @@ export function mapCustomer(e: EventEnvelope, config: MappingConfig): MappedMone
   return {
     postings: [{ type: 'customer', idempotencyKey: `${postingKeys.customer(c.id)}:${e.eventId}`, customer }],
   };
+}
+
+// ----------------------------------------------------------------------------------------------
+// Dispatch
+// ----------------------------------------------------------------------------------------------
+
+/** What Stripe must be asked before an event can be mapped (webhooks name these but do not carry them). */
+export interface MoneyEventReads {
+  /** The invoice a credit note credits, as the API renders it. */
+  creditedInvoice?: Record<string, unknown>;
+  /** The balance transactions a payout settles. */
+  payoutTransactions?: StripeBalanceTransaction[];
+}
+
+export function readsNeeded(e: EventEnvelope): { creditedInvoice?: string; payout?: string } {
+  if (e.eventType.startsWith('credit_note.')) {
+    const invoice = e.object.invoice;
+    if (typeof invoice !== 'string')
+      throw new BusinessError('malformed_credit_note', `credit note event ${e.eventId} names no invoice`);
+    return { creditedInvoice: invoice };
+  }
+  if (e.eventType.startsWith('payout.')) return { payout: String(e.object.id) };
+  return {};
+}
+
+/** The event types this module maps (the money-event rule routes exactly these). */
+export const MONEY_EVENT_TYPES = [
+  'invoice.voided',
+  'invoice.marked_uncollectible',
+  'credit_note.created',
+  'credit_note.voided',
+  'refund.created',
+  'refund.updated',
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.closed',
+  'payout.paid',
+  'payout.failed',
+  'customer.created',
+  'customer.updated',
+] as const;
+
+export function mapMoneyEvent(
+  e: EventEnvelope,
+  config: MappingConfig,
+  apiVersion: string,
+  reads: MoneyEventReads = {},
+): MappedMoneyEvent {
+  assertApiVersion(e, apiVersion);
+  switch (e.eventType) {
+    case 'invoice.voided':
+      return mapInvoiceVoided(e, config, apiVersion);
+    case 'invoice.marked_uncollectible':
+      return mapInvoiceUncollectible(e, config, apiVersion);
+    case 'credit_note.created':
+    case 'credit_note.voided':
+      if (!reads.creditedInvoice) throw new Error(`${e.eventType} needs the credited invoice read first`);
+      // Rendered by the SDK in its pinned API version: the version the mapper reads.
+      return mapCreditNote(e, { ...e, apiVersion, object: reads.creditedInvoice }, config, apiVersion);
+    case 'refund.created':
+    case 'refund.updated':
+      return mapRefund(e, config);
+    case 'charge.refunded':
+      return mapChargeRefunded(e, config);
+    case 'charge.dispute.created':
+    case 'charge.dispute.closed':
+      return mapDispute(e, config);
+    case 'payout.paid':
+    case 'payout.failed':
+      if (!reads.payoutTransactions)
+        throw new Error(`${e.eventType} needs the payout's balance transactions read first`);
+      return mapPayout(e, reads.payoutTransactions, config);
+    case 'customer.created':
+    case 'customer.updated':
+      return mapCustomer(e, config);
+    default:
+      throw new BusinessError('unsupported_event_type', `${e.eventType} is routed here but has no mapper`);
+  }
 }

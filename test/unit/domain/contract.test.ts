@@ -100,36 +100,12 @@ function mapAndValidate(event: Stripe.Event, reads: StripeReads): number {
 }
 
 function moneyPostings(e: EventEnvelope, reads: StripeReads): money.Posting[] {
-  switch (e.eventType) {
-    case 'invoice.voided':
-      return money.mapInvoiceVoided(e, config, STRIPE_API_VERSION).postings;
-    case 'invoice.marked_uncollectible':
-      return money.mapInvoiceUncollectible(e, config, STRIPE_API_VERSION).postings;
-    case 'credit_note.created':
-    case 'credit_note.voided':
-      return money.mapCreditNote(
-        e,
-        { ...e, object: reads.invoice(String(e.object.invoice)) },
-        config,
-        STRIPE_API_VERSION,
-      ).postings;
-    case 'refund.created':
-    case 'refund.updated':
-      return money.mapRefund(e, config).postings;
-    case 'charge.refunded':
-      return money.mapChargeRefunded(e, config).postings;
-    case 'charge.dispute.created':
-    case 'charge.dispute.closed':
-      return money.mapDispute(e, config).postings;
-    case 'payout.paid':
-    case 'payout.failed':
-      return money.mapPayout(e, reads.payoutTransactions(String(e.object.id)), config).postings;
-    case 'customer.created':
-    case 'customer.updated':
-      return money.mapCustomer(e, config).postings;
-    default:
-      return [];
-  }
+  if (!(money.MONEY_EVENT_TYPES as readonly string[]).includes(e.eventType)) return [];
+  const needs = money.readsNeeded(e);
+  return money.mapMoneyEvent(e, config, STRIPE_API_VERSION, {
+    creditedInvoice: needs.creditedInvoice ? reads.invoice(needs.creditedInvoice) : undefined,
+    payoutTransactions: needs.payout ? reads.payoutTransactions(needs.payout) : undefined,
+  }).postings;
 }
 
 function readsFrom(objects: readonly { id: string; object: string; [k: string]: unknown }[]): StripeReads {

@@ -47,35 +47,13 @@ function entriesOf(event: Stripe.Event): JournalEntry[] {
         .filter((o) => o.object === 'balance_transaction' && o._payout === id)
         .map((o) => money.StripeBalanceTransaction.parse(o)),
   };
-  const postings: money.Posting[] = (() => {
-    switch (e.eventType) {
-      case 'invoice.voided':
-        return money.mapInvoiceVoided(e, config, STRIPE_API_VERSION).postings;
-      case 'invoice.marked_uncollectible':
-        return money.mapInvoiceUncollectible(e, config, STRIPE_API_VERSION).postings;
-      case 'credit_note.created':
-      case 'credit_note.voided':
-        return money.mapCreditNote(
-          e,
-          { ...e, object: reads.invoice(String(e.object.invoice)) },
-          config,
-          STRIPE_API_VERSION,
-        ).postings;
-      case 'refund.created':
-      case 'refund.updated':
-        return money.mapRefund(e, config).postings;
-      case 'charge.refunded':
-        return money.mapChargeRefunded(e, config).postings;
-      case 'charge.dispute.created':
-      case 'charge.dispute.closed':
-        return money.mapDispute(e, config).postings;
-      case 'payout.paid':
-      case 'payout.failed':
-        return money.mapPayout(e, reads.transactions(String(e.object.id)), config).postings;
-      default:
-        return [];
-    }
-  })();
+  const needs = money.readsNeeded(e);
+  const postings = (money.MONEY_EVENT_TYPES as readonly string[]).includes(e.eventType)
+    ? money.mapMoneyEvent(e, config, STRIPE_API_VERSION, {
+        creditedInvoice: needs.creditedInvoice ? reads.invoice(needs.creditedInvoice) : undefined,
+        payoutTransactions: needs.payout ? reads.transactions(needs.payout) : undefined,
+      }).postings
+    : [];
   return postings.flatMap((p) => (p.type === 'journal' ? [p.entry] : []));
 }
 
