@@ -25,7 +25,12 @@ program
   .addOption(
     new Option('--erp <target>', 'where postings go').choices(['ledger', 'netsuite']).default('ledger'),
   )
-  .addOption(new Option('--log-level <level>', 'Powertools log level of the handlers').default('WARN'))
+  .addOption(
+    new Option(
+      '--log-level <level>',
+      'Powertools log level of the handlers (default: POWERTOOLS_LOG_LEVEL or WARN)',
+    ).default(process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN'),
+  )
   .addOption(new Option('--retry-interval-ms <ms>', 'override state machine retry intervals').hideHelp())
   .action(
     async (opts: {
