@@ -66,6 +66,13 @@ export const ACKNOWLEDGEMENTS = {
       'cannot mint a key Stripe would accept. Operators roll it in Stripe (with an expiry on the old ' +
       'key), then put-secret-value on the StripeApiKeyArn stack output; functions re-read it within 5 min.',
   },
+  netsuiteCredentialsRotation: {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'NetSuite token-based credentials (consumer key/secret, token id/secret) are issued in NetSuite ' +
+      '(Setup → Integration / Access Tokens) and can only be rotated there; operators create the new token, ' +
+      'put-secret-value on the NetSuiteCredentialsArn output, then revoke the old token.',
+  },
   postingDeadLetterQueue: {
     id: 'AwsSolutions-SQS3',
     reason:

@@ -58,10 +58,7 @@ export class QuoteToCashStack extends Stack {
     this.postingFlow = new PostingFlow(this, 'PostingFlow', {
       resources: {
         ...resources,
-        secrets: {
-          stripeWebhook: this.webhookIngest.signingSecret,
-          stripeApiKey: this.billingApi.stripeApiKey,
-        },
+        secrets: { stripeWebhook: this.webhookIngest.signingSecret, ...this.billingApi.secrets },
       },
     });
 
@@ -107,6 +104,12 @@ export class QuoteToCashStack extends Stack {
       this.billingApi.stripeApiKey.secretArn,
       'Store a Stripe restricted key (read: invoices, balance transactions, payouts) here: ' +
         'aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string rk_live_...',
+    );
+    out(
+      `${SECRETS.netsuiteCredentials.id}Arn`,
+      this.billingApi.secrets.netsuiteCredentials.secretArn,
+      'With erp "netsuite" in config/deployment.json: store the TBA credentials as JSON ' +
+        '{"consumerKey","consumerSecret","tokenId","tokenSecret"} with put-secret-value.',
     );
     out('EventBusName', this.eventBus.bus.eventBusName, 'EventBridge bus with the normalised vendor events.');
     out('EventBusArn', this.eventBus.bus.eventBusArn, 'ARN of the bus (replay destination).');

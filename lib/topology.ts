@@ -8,6 +8,7 @@
  * runtime stays light.
  */
 import * as path from 'node:path';
+import deploymentJson from '../config/deployment.json';
 import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -55,6 +56,14 @@ export const TABLES = {
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     description: 'Built-in double-entry ledger: immutable journal entries, one item per posting.',
+  },
+  erpPermits: {
+    id: 'ErpPermitsTable',
+    envVar: 'NETSUITE_PERMITS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    description:
+      "Concurrency permits shared by every posting Lambda, so together they stay within the ERP's limit.",
   },
   crosswalk: {
     id: 'CrosswalkTable',
@@ -121,6 +130,13 @@ export const SECRETS = {
     localEnvVar: 'STRIPE_WEBHOOK_SECRET',
     description: 'Stripe webhook endpoint signing secret (whsec_…). Set its value after the first deploy.',
   },
+  netsuiteCredentials: {
+    id: 'NetSuiteCredentials',
+    envVar: 'NETSUITE_TBA_SECRET_ARN',
+    localEnvVar: 'NETSUITE_TBA_CREDENTIALS',
+    description:
+      'NetSuite token-based authentication: {"consumerKey","consumerSecret","tokenId","tokenSecret"}.',
+  },
   stripeApiKey: {
     id: 'StripeApiKey',
     envVar: 'STRIPE_API_KEY_SECRET_ARN',
@@ -159,7 +175,9 @@ export const FUNCTIONS = {
       { table: 'idempotency', access: 'readwrite' },
       { table: 'ledger', access: 'readwrite' },
       { table: 'crosswalk', access: 'readwrite' },
+      { table: 'erpPermits', access: 'readwrite' },
     ],
+    secrets: ['netsuiteCredentials'],
     asArnSubstitution: 'PostInvoiceFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -172,7 +190,9 @@ export const FUNCTIONS = {
       { table: 'idempotency', access: 'readwrite' },
       { table: 'ledger', access: 'readwrite' },
       { table: 'crosswalk', access: 'readwrite' },
+      { table: 'erpPermits', access: 'readwrite' },
     ],
+    secrets: ['netsuiteCredentials'],
     asArnSubstitution: 'ApplyPaymentFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -196,7 +216,9 @@ export const FUNCTIONS = {
       { table: 'idempotency', access: 'readwrite' },
       { table: 'ledger', access: 'readwrite' },
       { table: 'crosswalk', access: 'readwrite' },
+      { table: 'erpPermits', access: 'readwrite' },
     ],
+    secrets: ['netsuiteCredentials'],
     asArnSubstitution: 'PostDocumentFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -217,7 +239,9 @@ export const FUNCTIONS = {
     tables: [
       { table: 'ledger', access: 'readwrite' },
       { table: 'crosswalk', access: 'readwrite' },
+      { table: 'erpPermits', access: 'readwrite' },
     ],
+    secrets: ['netsuiteCredentials'],
     asArnSubstitution: 'ReleaseRevenueFunctionArn',
     timeoutSeconds: 900,
     memoryMb: 1024,
@@ -365,8 +389,35 @@ export function definitionSubstitutions(
 }
 
 /** Environment variables every function receives, besides table/queue/secret wiring. */
+/** config/deployment.json: where postings go (validated where it is read). */
+// A static import: esbuild bundles it into the functions, so they read the same settings CDK deployed with.
+export const DEPLOYMENT = deploymentSettings(deploymentJson);
+
+function deploymentSettings(raw: {
+  erp?: unknown;
+  netsuite?: { accountId?: unknown; concurrencyLimit?: unknown };
+}) {
+  const erp = raw.erp ?? 'ledger';
+  if (erp !== 'ledger' && erp !== 'netsuite')
+    throw new Error(`config/deployment.json: erp must be ledger or netsuite, got ${String(erp)}`);
+  const accountId = String(raw.netsuite?.accountId ?? '');
+  const concurrencyLimit = Number(raw.netsuite?.concurrencyLimit ?? 5);
+  if (erp === 'netsuite' && !accountId)
+    throw new Error('config/deployment.json: netsuite.accountId is required when erp is netsuite');
+  if (!Number.isInteger(concurrencyLimit) || concurrencyLimit < 1)
+    throw new Error('config/deployment.json: netsuite.concurrencyLimit must be a positive integer');
+  return { erp: erp as 'ledger' | 'netsuite', netsuite: { accountId, concurrencyLimit } };
+}
+
 export function commonEnvironment(): Record<string, string> {
   return {
+    ERP_TARGET: DEPLOYMENT.erp,
+    ...(DEPLOYMENT.erp === 'netsuite'
+      ? {
+          NETSUITE_ACCOUNT_ID: DEPLOYMENT.netsuite.accountId,
+          NETSUITE_CONCURRENCY_LIMIT: String(DEPLOYMENT.netsuite.concurrencyLimit),
+        }
+      : {}),
     POWERTOOLS_SERVICE_NAME: 'quote-to-cash',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     EVENT_BUS_NAME: BUS_NAME,

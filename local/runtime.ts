@@ -107,7 +107,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const netsuite = options.erp === 'netsuite' ? await startLocalNetSuite(dataDir) : undefined;
 
   configureEnvironment({ db, sqs, stripe, busEndpoint, webhookSecret, logLevel: options.logLevel });
-  if (netsuite) Object.assign(process.env, netsuite.env);
+  if (netsuite) {
+    for (const [k, v] of Object.entries(netsuite.env)) {
+      if (v === '') delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
   const functions = new LocalFunctions();
   functions.load();
 
@@ -376,6 +381,9 @@ async function startLocalNetSuite(dataDir: string) {
   });
   const env = {
     ERP_TARGET: 'netsuite',
+    // One process is one instance: its in-process limiter governs all local calls. (The DynamoDB permits
+    // for many Lambda instances are tested on their own in test/integration/netsuite.)
+    NETSUITE_PERMITS_TABLE: '',
     NETSUITE_ACCOUNT_ID: LOCAL_NETSUITE.accountId,
     NETSUITE_BASE_URL: simulator.url,
     NETSUITE_CONCURRENCY_LIMIT: String(LOCAL_NETSUITE.concurrencyLimit),

@@ -5,22 +5,35 @@ import { ACKNOWLEDGEMENTS, acknowledge } from '../nag';
 import { SECRETS } from '../topology';
 import { markTopology } from './topology-metadata';
 
+/** The vendor API credentials the flows call out with, each with why Secrets Manager cannot rotate it. */
+const VENDOR_SECRETS = {
+  stripeApiKey: ACKNOWLEDGEMENTS.stripeApiKeyRotation,
+  netsuiteCredentials: ACKNOWLEDGEMENTS.netsuiteCredentialsRotation,
+} as const;
+
 /**
- * The Stripe API key the flows read with (credit-noted invoices, payout balance transactions).
- * Created with a random placeholder: calls fail (and park as technical errors) until the operator
- * stores a restricted key, rather than running with anything guessable.
+ * Stripe API key (credit-noted invoices, payout balance transactions) and NetSuite token-based
+ * credentials. Created with random placeholders: calls fail (and park as technical errors) until the
+ * operator stores real values, rather than running with anything guessable.
  */
 export class BillingApiCredentials extends Construct {
-  readonly stripeApiKey: secretsmanager.Secret;
+  readonly secrets = {} as Record<keyof typeof VENDOR_SECRETS, secretsmanager.Secret>;
 
   constructor(scope: Construct, id: string, props: { key: kms.IKey }) {
     super(scope, id);
-    this.stripeApiKey = new secretsmanager.Secret(this, SECRETS.stripeApiKey.id, {
-      description: SECRETS.stripeApiKey.description,
-      encryptionKey: props.key,
-      generateSecretString: { passwordLength: 40, excludePunctuation: true },
-    });
-    markTopology(this.stripeApiKey, 'SECRETS', 'stripeApiKey');
-    acknowledge(this.stripeApiKey, ACKNOWLEDGEMENTS.stripeApiKeyRotation);
+    for (const name of Object.keys(VENDOR_SECRETS) as (keyof typeof VENDOR_SECRETS)[]) {
+      const secret = new secretsmanager.Secret(this, SECRETS[name].id, {
+        description: SECRETS[name].description,
+        encryptionKey: props.key,
+        generateSecretString: { passwordLength: 40, excludePunctuation: true },
+      });
+      markTopology(secret, 'SECRETS', name);
+      acknowledge(secret, VENDOR_SECRETS[name]);
+      this.secrets[name] = secret;
+    }
+  }
+
+  get stripeApiKey(): secretsmanager.Secret {
+    return this.secrets.stripeApiKey;
   }
 }

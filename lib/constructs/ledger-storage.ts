@@ -25,8 +25,8 @@ export class LedgerStorage extends Construct {
   }
 
   private createTable(key: TableKey, def: TableDef, encryptionKey: kms.IKey): dynamodb.Table {
-    // Idempotency records are disposable (they expire by TTL); the journal and crosswalk are the books.
-    const isFinancialRecord = key !== 'idempotency';
+    // The journal and crosswalk are the books; idempotency records (TTL) and ERP permits are disposable.
+    const isFinancialRecord = key === 'ledger' || key === 'crosswalk';
     const table = new dynamodb.Table(this, def.id, {
       partitionKey: attribute(def.partitionKey),
       sortKey: def.sortKey ? attribute(def.sortKey) : undefined,
