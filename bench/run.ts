@@ -22,6 +22,7 @@ import { startLocalRuntime } from '../local/runtime';
 import { invoiceObject, stripeEvent, stripeId, unix } from '../local/scenarios/stripe-events';
 import { deliverStripeEvent } from '../local/webhook-client';
 import mapping from '../config/mapping.json';
+import { netsuiteThroughput } from './netsuite';
 
 /** One local runtime per process: the close benchmark runs in a child process of its own. */
 function closeBench(lines: number): {
@@ -179,6 +180,16 @@ async function main() {
   console.log(
     `  pure release computation (100k lines) : ${pure.rate.toFixed(0)} lines/s (${pure.seconds.toFixed(2)} s)`,
   );
+  console.log('');
+  const ns = await netsuiteThroughput();
+  console.log('NetSuite posting under concurrency governance (simulator: limit 5, 200 ms per request)');
+  console.log(
+    `  throughput                            : ${ns.rate.toFixed(1)} postings/s of ${ns.theoretical} theoretical (${((100 * ns.rate) / ns.theoretical).toFixed(0)} %; goal ≥ 90 %)`,
+  );
+  console.log(
+    `  posted / records / duplicates         : ${ns.posted} / ${ns.records} / ${ns.duplicates}; refused for concurrency ${ns.refused}; max in flight ${ns.maxInFlight}`,
+  );
+  console.log(`  ratio to direct PostInvoice            : ${(ns.rate / t.directRate).toFixed(2)}`);
   console.log('');
   console.log(
     'Lambda bundles (esbuild, minified, node22, cjs) and cold init (require in a fresh node, minus empty node)',
