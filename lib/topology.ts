@@ -147,6 +147,25 @@ export const SECRETS = {
 } as const;
 export type SecretKey = keyof typeof SECRETS;
 
+/**
+ * What every function that posts to the ERP needs: the ledger and crosswalk, the shared ERP
+ * concurrency permits and the NetSuite credentials (used when config/deployment.json says netsuite).
+ */
+const ERP_POSTER = {
+  tables: [
+    { table: 'ledger', access: 'readwrite' },
+    { table: 'crosswalk', access: 'readwrite' },
+    { table: 'erpPermits', access: 'readwrite' },
+  ],
+  secrets: ['netsuiteCredentials'],
+} as const satisfies Pick<FunctionDef, 'tables' | 'secrets'>;
+
+/** …and, for postings that arrive as events (retried, duplicated), the Powertools idempotency table. */
+const IDEMPOTENT_ERP_POSTER = {
+  ...ERP_POSTER,
+  tables: [{ table: 'idempotency', access: 'readwrite' }, ...ERP_POSTER.tables],
+} as const satisfies Pick<FunctionDef, 'tables' | 'secrets'>;
+
 export const FUNCTIONS = {
   ingestStripeWebhook: {
     id: 'IngestStripeWebhook',
@@ -171,13 +190,7 @@ export const FUNCTIONS = {
     id: 'PostInvoice',
     entry: 'lambdas/handlers/post-invoice.ts',
     description: 'Posts a canonical invoice to the ERP exactly once (AR, deferred revenue, revenue, tax).',
-    tables: [
-      { table: 'idempotency', access: 'readwrite' },
-      { table: 'ledger', access: 'readwrite' },
-      { table: 'crosswalk', access: 'readwrite' },
-      { table: 'erpPermits', access: 'readwrite' },
-    ],
-    secrets: ['netsuiteCredentials'],
+    ...IDEMPOTENT_ERP_POSTER,
     asArnSubstitution: 'PostInvoiceFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -186,13 +199,7 @@ export const FUNCTIONS = {
     id: 'ApplyPayment',
     entry: 'lambdas/handlers/apply-payment.ts',
     description: 'Applies an invoice payment in the ERP exactly once (clearing / AR).',
-    tables: [
-      { table: 'idempotency', access: 'readwrite' },
-      { table: 'ledger', access: 'readwrite' },
-      { table: 'crosswalk', access: 'readwrite' },
-      { table: 'erpPermits', access: 'readwrite' },
-    ],
-    secrets: ['netsuiteCredentials'],
+    ...IDEMPOTENT_ERP_POSTER,
     asArnSubstitution: 'ApplyPaymentFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -212,13 +219,7 @@ export const FUNCTIONS = {
     id: 'PostDocument',
     entry: 'lambdas/handlers/post-document.ts',
     description: 'Posts one document (journal entry or ERP customer) to the ERP exactly once.',
-    tables: [
-      { table: 'idempotency', access: 'readwrite' },
-      { table: 'ledger', access: 'readwrite' },
-      { table: 'crosswalk', access: 'readwrite' },
-      { table: 'erpPermits', access: 'readwrite' },
-    ],
-    secrets: ['netsuiteCredentials'],
+    ...IDEMPOTENT_ERP_POSTER,
     asArnSubstitution: 'PostDocumentFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -236,12 +237,7 @@ export const FUNCTIONS = {
     id: 'ReleaseRevenue',
     entry: 'lambdas/handlers/release-revenue.ts',
     description: 'Month-end close: releases deferred revenue due in the period for one shard of schedules.',
-    tables: [
-      { table: 'ledger', access: 'readwrite' },
-      { table: 'crosswalk', access: 'readwrite' },
-      { table: 'erpPermits', access: 'readwrite' },
-    ],
-    secrets: ['netsuiteCredentials'],
+    ...ERP_POSTER,
     asArnSubstitution: 'ReleaseRevenueFunctionArn',
     timeoutSeconds: 900,
     memoryMb: 1024,
