@@ -75,3 +75,40 @@ export const STANDARD_FIELDS = {
   Product2: ['ProductCode', 'Name'],
   Contact: ['Name', 'Email'],
 } as const;
+
+// ───────────── wire contracts of the three ingestion channels (salesforce/ metadata sends these) ─────────────
+
+/**
+ * Flow / Apex HTTP callout: JSON body signed with HMAC-SHA256 (shared secret in Secrets Manager and
+ * in the org's External Credential). Header value `t=<unix seconds>,v1=<hex HMAC of "<t>.<raw body>">`,
+ * the same scheme as Stripe's, so the replay window is enforced on `t`.
+ */
+export const FLOW_SIGNATURE_HEADER = 'x-q2c-signature';
+export const FLOW_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Body: `{ eventId, orgId, opportunity: { Id, AccountId, StageName, IsWon, Type, SystemModstamp } }`. */
+export const FLOW_OPPORTUNITY_FIELDS = [
+  'Id',
+  'AccountId',
+  'StageName',
+  'IsWon',
+  'Type',
+  'SystemModstamp',
+] as const;
+
+/** Outbound Message: the fields the shipped message sends (it always includes Id). */
+export const OUTBOUND_MESSAGE_FIELDS = FLOW_OPPORTUNITY_FIELDS;
+export const OUTBOUND_MESSAGE_NAMESPACE = 'http://soap.sforce.com/2005/09/outbound';
+export const OUTBOUND_MESSAGE_MAX_NOTIFICATIONS = 100;
+
+/** Event Relay: the platform event the shipped Flow publishes (relayed to an EventBridge partner event source). */
+export const PLATFORM_EVENT = {
+  apiName: 'Q2C_Opportunity_Event__e',
+  fields: {
+    opportunityId: 'Opportunity_Id__c',
+    accountId: 'Account_Id__c',
+    stageName: 'Stage_Name__c',
+    isWon: 'Is_Won__c',
+    type: 'Type__c',
+    systemModstamp: 'System_Modstamp__c',
+  },
+} as const;
