@@ -24,6 +24,16 @@ const Subsidiary = z.object({
   chartOfAccounts: z.partialRecord(AccountKey, z.string().min(1)).default({}),
 });
 
+/** A Stripe price the integration sells a product at: one per currency and billing interval. */
+const ProductPrice = z.object({
+  stripePrice: z.string().startsWith('price_'),
+  currency,
+  /** `month`/`year` recurring, or `one_time` (billed once on the first invoice). */
+  interval: z.enum(['month', 'year', 'one_time']),
+  /** List price in minor units; a quote line at another unit price is billed with inline price_data. */
+  unitAmount: z.number().int().nonnegative(),
+});
+
 const Product = z.object({
   stripeProduct: z.string().startsWith('prod_'),
   name: z.string().min(1),
@@ -32,7 +42,30 @@ const Product = z.object({
   department: z.string().optional(),
   class: z.string().optional(),
   location: z.string().optional(),
+  /** Salesforce Product2.ProductCode sold as this product (deal-to-subscription). */
+  salesforceProductCode: z.string().min(1).optional(),
+  prices: z.array(ProductPrice).default([]),
 });
+
+const ProrationBehavior = z.enum(['create_prorations', 'always_invoice', 'none']);
+
+/** How deals become subscriptions (lambdas/domain/crm/plan.ts). */
+const BillingSettings = z.object({
+  /** When the quote does not say (Q2C_Cancellation__c empty). */
+  defaultCancellation: z.enum(['At period end', 'Immediately with credit']).default('At period end'),
+  /** Amendments that raise the recurring amount bill the difference now; those that lower it credit it. */
+  amendmentProration: z
+    .object({ upgrade: ProrationBehavior, downgrade: ProrationBehavior })
+    .default({ upgrade: 'always_invoice', downgrade: 'create_prorations' }),
+  /**
+   * `complete`: an amendment quote lists every recurring product the subscription should have (absent =
+   * removed). `changes`: it lists only what changes (quantity 0 = removed, absent = unchanged).
+   */
+  amendmentQuoteLines: z.enum(['complete', 'changes']).default('complete'),
+  /** Base of the link written back to Salesforce: `<base>/subscriptions/sub_…`. */
+  dashboardUrl: z.string().url().default('https://dashboard.stripe.com/test'),
+});
+export type BillingSettings = z.infer<typeof BillingSettings>;
 
 const TaxRate = z.object({
   stripeTaxRate: z.string().startsWith('txr_'),
@@ -46,6 +79,7 @@ export const MappingConfig = z
     subsidiaries: z.array(Subsidiary).min(1),
     products: z.array(Product).default([]),
     taxRates: z.array(TaxRate).default([]),
+    billing: BillingSettings.default(BillingSettings.parse({})),
     exchangeRates: z
       .record(z.string(), z.union([z.string(), z.record(currency, decimalRate)]))
       .default({})
@@ -72,6 +106,24 @@ export const MappingConfig = z
       if (products.has(p.stripeProduct))
         ctx.addIssue({ code: 'custom', message: `product ${p.stripeProduct} is mapped twice` });
       products.add(p.stripeProduct);
+    }
+    const codes = new Set<string>();
+    const prices = new Set<string>();
+    for (const p of cfg.products) {
+      const code = p.salesforceProductCode;
+      if (code !== undefined && codes.has(code))
+        ctx.addIssue({ code: 'custom', message: `Salesforce product code ${code} is mapped twice` });
+      if (code !== undefined) codes.add(code);
+      const offers = new Set<string>();
+      for (const price of p.prices) {
+        if (prices.has(price.stripePrice))
+          ctx.addIssue({ code: 'custom', message: `price ${price.stripePrice} is mapped twice` });
+        prices.add(price.stripePrice);
+        const offer = `${price.currency}/${price.interval}`;
+        if (offers.has(offer))
+          ctx.addIssue({ code: 'custom', message: `${p.stripeProduct} has two ${offer} prices` });
+        offers.add(offer);
+      }
     }
     const rates = new Set<string>();
     for (const t of cfg.taxRates) {
