@@ -5,10 +5,11 @@
  *   q2c trial-balance [--json]                               print the trial balance of a running runtime
  *   q2c journal [--json]                                     print the journal
  *   q2c queues [--json]                                      print parked exceptions and dead letters
+ *   q2c status [--json]                                      print business metrics, latency and backlog
  */
 import { Command, Option } from 'commander';
 import { OpsClient } from './ops-client';
-import { journalTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
+import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './defaults';
 import { runDemo } from './demo';
 import { startLocalRuntime } from './runtime';
@@ -131,6 +132,18 @@ program
     );
     const { waterfall } = await ops.revenue(summary.period);
     console.log(waterfallTable(summary.period, waterfall));
+  });
+
+program
+  .command('status')
+  .description(
+    'Print the pipeline in business terms: events, postings, amounts by currency, latency, backlog',
+  )
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { json?: boolean; url: string }) => {
+    const status = await new OpsClient(opts.url).status();
+    console.log(opts.json ? JSON.stringify(status, null, 2) : statusTable(status));
   });
 
 program

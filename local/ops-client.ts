@@ -2,7 +2,7 @@
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
 import type { ArchivedEvent } from './bus/local-event-bus';
-import type { QueueView } from './report';
+import type { QueueView, StatusView } from './report';
 import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
@@ -56,6 +56,9 @@ export class OpsClient {
     const body = (await res.json()) as ExecutionRecord & { error?: { message: string } };
     if (res.status === 400) throw new Error(body.error?.message ?? 'bad request');
     return body;
+  }
+  status() {
+    return this.get<StatusView>('/ops/metrics');
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

@@ -123,3 +123,30 @@ export function waterfallTable(period: string, rows: readonly WaterfallRow[]): s
   }
   return table.toString();
 }
+
+export interface StatusView {
+  metrics: import('./metrics').MetricSeries[];
+  executions: { inFlight: number; started: number; succeeded: number; failed: number };
+  queues: { queue: string; depth: number }[];
+}
+
+/** `q2c status`: the Finance Ops dashboard as a table — counts, amounts by currency, latencies, backlog. */
+export function statusTable(view: StatusView): string {
+  const table = newTable(['Metric', 'Dimensions', 'Count / sum', 'p50', 'p95'], {
+    colAligns: ['left', 'left', 'right', 'right', 'right'],
+  });
+  for (const m of view.metrics) {
+    const dims = Object.entries(m.dimensions)
+      .filter(([k]) => k !== 'service')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const money = m.name.endsWith('MinorUnits') && m.dimensions.currency;
+    const total = money ? formatMoney(m.sum, m.dimensions.currency) : String(m.sum);
+    const timing = m.unit === 'Milliseconds';
+    table.push([m.name, dims, total, timing ? `${m.p50} ms` : '', timing ? `${m.p95} ms` : '']);
+  }
+  for (const q of view.queues) table.push([`Queue depth: ${q.queue}`, '', String(q.depth), '', '']);
+  const e = view.executions;
+  table.push(['Executions', '', `${e.succeeded} ok · ${e.failed} failed · ${e.inFlight} running`, '', '']);
+  return table.toString();
+}

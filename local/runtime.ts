@@ -45,6 +45,7 @@ import {
 import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/netsuite';
 import { RECORD_TYPES as NETSUITE_RECORD_TYPES } from './sandboxes/netsuite/records';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
+import { captureMetrics, LocalMetrics } from './metrics';
 
 export interface LocalRuntimeOptions {
   port?: number;
@@ -113,6 +114,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       else process.env[k] = v;
     }
   }
+  // The handlers' EMF metrics, aggregated locally (GET /ops/metrics, q2c status) instead of printed.
+  const localMetrics = new LocalMetrics();
+  await captureMetrics(localMetrics);
   const functions = new LocalFunctions();
   functions.load();
 
@@ -175,7 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   );
   const server = createHttpServer({
     webhooks: { '/webhooks/stripe': (e) => ingest(e) },
-    ops: opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator }),
+    ops: opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
     actions: {
       // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
       // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
@@ -322,9 +326,18 @@ function opsRoutes(deps: {
   bus: LocalEventBus;
   executions: ExecutionTracker;
   netsuite?: NetSuiteSimulator;
+  metrics: LocalMetrics;
 }) {
   return {
     '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
+    '/ops/metrics': async () => ({
+      metrics: deps.metrics.snapshot(),
+      executions: deps.executions.stats(),
+      queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => ({
+        queue: q,
+        depth: deps.sqs.inspect(q).length,
+      })),
+    }),
     '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
     '/ops/trial-balance': async () => {
       const accounts = trialBalance(await deps.ledger.listEntries());
