@@ -2,12 +2,14 @@
  * A local NetSuite (SuiteTalk REST web services) for offline tests and the local runtime.
  *
  * Per request, in NetSuite's order: account concurrency governance (over the limit → 429
- * CONCURRENCY_LIMIT_EXCEEDED) → latency → injected faults → authentication (TBA signature, or an
- * OAuth 2.0 bearer token) → route → the record's business rules. Writes answer `204 No Content`
- * with `Location: …/record/v1/<type>/<internal id>`; errors use NetSuite's body shape.
+ * CONCURRENCY_LIMIT_EXCEEDED) → injected faults → authentication (TBA signature, or an
+ * OAuth 2.0 bearer token) → route → the record's business rules, answered `latencyMs` after
+ * arrival. Writes answer `204 No Content` with `Location: …/record/v1/<type>/<internal id>`;
+ * errors use NetSuite's body shape.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { realmOf } from '../../../lambdas/adapters/erp/netsuite/auth';
 import type { MappingConfig } from '../../../lambdas/domain/config';
 import {
@@ -111,8 +113,10 @@ export class NetSuiteSimulatorServer {
     this.oauth2 =
       options.oauth2 && new ClientCredentialsIssuer(options.oauth2, () => this.url + TOKEN_PATH, now);
     this.http = createServer((req, res) => void this.handle(req, res));
-    // Keep-alive sockets must not hold stop() open.
-    this.http.keepAliveTimeout = 1000;
+    // Like NetSuite's edge, keep connections open between requests: clients (undici) subtract a
+    // safety margin of ~1 s from the advertised `Keep-Alive: timeout`, so a short one would force a
+    // new TCP connection per request. stop() closes every socket, idle ones included.
+    this.http.keepAliveTimeout = 60_000;
   }
 
   get url(): string {
@@ -169,9 +173,12 @@ export class NetSuiteSimulatorServer {
     this.counters.inFlight++;
     this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.counters.inFlight);
     res.once('close', () => this.counters.inFlight--);
+    // `latencyMs` is NetSuite's response time: the simulator's own work happens inside it (as
+    // NetSuite's does), so a request holds its slot for latencyMs, not latencyMs + processing.
+    const answerAt = performance.now() + this.latencyMs;
+    let answer: Answer;
     try {
       const body = await readBody(req);
-      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? HOST}`);
       const method = (req.method ?? 'GET').toUpperCase();
       const fault = this.faults.take(method, url.pathname);
@@ -182,16 +189,18 @@ export class NetSuiteSimulatorServer {
         );
       }
       if (fault?.kind === 'timeout' && !fault.afterCommit) return this.hang(res);
-      const answer = this.route(method, url, req, body);
+      answer = this.route(method, url, req, body);
       if (fault?.kind === 'timeout') return this.hang(res);
-      this.send(res, answer.status, answer.body, answer.headers);
     } catch (err) {
-      if (err instanceof NetSuiteHttpError) return this.sendError(res, err);
-      this.sendError(
-        res,
-        new NetSuiteHttpError(500, [{ code: 'UNEXPECTED_ERROR', detail: (err as Error).message }]),
-      );
+      const error =
+        err instanceof NetSuiteHttpError
+          ? err
+          : new NetSuiteHttpError(500, [{ code: 'UNEXPECTED_ERROR', detail: (err as Error).message }]);
+      answer = { status: error.status, body: error.body(), headers: error.headers };
     }
+    const wait = answerAt - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.send(res, answer.status, answer.body, answer.headers);
   }
 
   private route(method: string, url: URL, req: IncomingMessage, body: string): Answer {

@@ -219,7 +219,8 @@ describe('SuiteQL', () => {
 
 describe('governance and faults', () => {
   it('answers 429 CONCURRENCY_LIMIT_EXCEEDED to requests beyond the account limit', async () => {
-    ns.setLatency(60);
+    // Long enough that all six arrive (new connections, on a loaded machine) while three are held.
+    ns.setLatency(500);
     try {
       const results = await Promise.all(Array.from({ length: 6 }, () => suiteql('SELECT id FROM term')));
       const statuses = results.map((r) => r.status).sort();
