@@ -1,0 +1,220 @@
+/**
+ * Applies one Deal to billing through two ports (the crosswalk and the subscription billing API):
+ * skip stale or duplicate versions before anything else, validate, read the live subscription only
+ * when the deal changes one, plan (pure), execute, record the crosswalk rows with the applied version.
+ * Pure TypeScript: the handler wires DynamoDB and Stripe adapters in; tests wire the same adapters
+ * against the local emulators, or fakes.
+ */
+import type { MappingConfig } from '../config';
+import type { BillingStatus } from '../../adapters/crm/salesforce/fields';
+import type { CurrentSubscription } from './amendment';
+import type { Deal } from './deal';
+import {
+  compareVersions,
+  dashboardLink,
+  planBilling,
+  type BillingPlanKind,
+  type CustomerCreate,
+  type ScheduleCreateParams,
+  type SubscriptionCreateParams,
+  type SubscriptionUpdateParams,
+} from './plan';
+import { validateDeal } from './validate';
+
+/** The billing ids one opportunity was applied as, with the version applied. */
+export interface OpportunityBillingLink {
+  opportunityId: string;
+  accountId: string;
+  version: string;
+  correlationId: string;
+  customerId: string | null;
+  subscriptionId: string | null;
+  scheduleId: string | null;
+}
+
+export interface DealCrosswalk {
+  opportunity(opportunityId: string): Promise<OpportunityBillingLink | undefined>;
+  customerOf(accountId: string): Promise<string | undefined>;
+  recordCustomer(accountId: string, customerId: string): Promise<void>;
+  /** Writes the link unless a newer version is recorded; returns whether it was written. */
+  recordOpportunity(link: OpportunityBillingLink): Promise<boolean>;
+}
+
+export interface SubscriptionBilling {
+  retrieveSubscription(subscriptionId: string): Promise<CurrentSubscription>;
+  createCustomer(step: CustomerCreate): Promise<string>;
+  createSubscription(
+    customerId: string,
+    params: SubscriptionCreateParams,
+    idempotencyKey: string,
+  ): Promise<{ id: string; status: string }>;
+  createSchedule(
+    customerId: string,
+    params: ScheduleCreateParams,
+    idempotencyKey: string,
+  ): Promise<{ id: string; subscriptionId: string | null }>;
+  updateSubscription(
+    subscriptionId: string,
+    params: SubscriptionUpdateParams,
+    idempotencyKey: string,
+  ): Promise<{ id: string; status: string }>;
+  /** Cancels now (no Stripe proration) and credits the unused time of `invoiceId` with a credit note. */
+  cancelNowWithCredit(input: {
+    subscriptionId: string;
+    invoiceId: string | null;
+    metadata: Record<string, string>;
+    idempotencyKey: string;
+    creditIdempotencyKey: string;
+  }): Promise<{ canceledAt: number; creditNoteId: string | null; credited: number }>;
+}
+
+export interface DealBillingResult {
+  opportunityId: string;
+  accountId: string;
+  version: string;
+  correlationId: string;
+  outcome: BillingPlanKind;
+  skipped: boolean;
+  status: BillingStatus;
+  summary: string;
+  customerId: string | null;
+  /** The account's customer was created by this run (write it back to the Account). */
+  customerCreated: boolean;
+  subscriptionId: string | null;
+  scheduleId: string | null;
+  creditNoteId: string | null;
+  /** Stripe dashboard link of the subscription (or schedule). */
+  link: string | null;
+  /** False when a newer version was recorded meanwhile (this one still reached billing). */
+  recorded: boolean;
+}
+
+export interface ApplyDeps {
+  crosswalk: DealCrosswalk;
+  billing: SubscriptionBilling;
+  config: MappingConfig;
+  /** Unix seconds. */
+  now: () => number;
+}
+
+export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<DealBillingResult> {
+  const opp = deal.opportunity;
+  const own = await deps.crosswalk.opportunity(opp.id);
+  const result = (
+    r: Partial<DealBillingResult> & Pick<DealBillingResult, 'outcome' | 'status' | 'summary'>,
+  ) => ({
+    opportunityId: opp.id,
+    accountId: deal.account.id,
+    version: opp.version,
+    correlationId: own?.correlationId ?? '',
+    skipped: false,
+    customerId: own?.customerId ?? null,
+    customerCreated: false,
+    subscriptionId: own?.subscriptionId ?? null,
+    scheduleId: own?.scheduleId ?? null,
+    creditNoteId: null,
+    link: null,
+    recorded: false,
+    ...r,
+  });
+  // Stale and duplicate deliveries stop here: no validation, no billing read.
+  if (own && compareVersions(opp.version, own.version) <= 0) {
+    const reason = compareVersions(opp.version, own.version) === 0 ? 'duplicate' : 'stale';
+    return result({
+      outcome: 'skip',
+      skipped: true,
+      status: 'Active',
+      summary: `${reason}: version ${opp.version} (applied ${own.version})`,
+    });
+  }
+  const validated = validateDeal(deal, deps.config);
+  const targetId = validated.intent === 'new' ? opp.id : (opp.originalOpportunityId ?? opp.id);
+  const target = targetId === opp.id ? own : await deps.crosswalk.opportunity(targetId);
+  const subscription = target?.subscriptionId
+    ? await deps.billing.retrieveSubscription(target.subscriptionId)
+    : null;
+  const customerId =
+    validated.intent === 'new' && !subscription
+      ? ((await deps.crosswalk.customerOf(deal.account.id)) ?? null)
+      : (target?.customerId ?? null);
+  const plan = planBilling(
+    validated,
+    {
+      appliedVersion: own?.version ?? null,
+      customerId,
+      subscription,
+      scheduleId: target?.scheduleId ?? null,
+    },
+    deps.config,
+    deps.now(),
+  );
+
+  let link: OpportunityBillingLink = {
+    opportunityId: opp.id,
+    accountId: deal.account.id,
+    version: opp.version,
+    correlationId: plan.correlationId,
+    customerId,
+    subscriptionId: subscription?.id ?? null,
+    scheduleId: target?.scheduleId ?? null,
+  };
+  let customerCreated = false;
+  let creditNoteId: string | null = null;
+  const resolveCustomer = async (step: CustomerCreate | { kind: 'existing'; id: string }) => {
+    if (step.kind === 'existing') return step.id;
+    const id = await deps.billing.createCustomer(step);
+    await deps.crosswalk.recordCustomer(deal.account.id, id);
+    customerCreated = true;
+    return id;
+  };
+
+  switch (plan.kind) {
+    case 'skip':
+      return result({ outcome: 'skip', skipped: true, status: plan.status, summary: plan.summary });
+    case 'unchanged':
+      break;
+    case 'create_subscription': {
+      const customer = await resolveCustomer(plan.customer);
+      const created = await deps.billing.createSubscription(customer, plan.params, plan.idempotencyKey);
+      link = { ...link, customerId: customer, subscriptionId: created.id };
+      break;
+    }
+    case 'create_schedule': {
+      const customer = await resolveCustomer(plan.customer);
+      const created = await deps.billing.createSchedule(customer, plan.params, plan.idempotencyKey);
+      link = {
+        ...link,
+        customerId: customer,
+        scheduleId: created.id,
+        subscriptionId: created.subscriptionId,
+      };
+      break;
+    }
+    case 'update_subscription':
+      await deps.billing.updateSubscription(plan.subscriptionId, plan.params, plan.idempotencyKey);
+      break;
+    case 'cancel_now_with_credit': {
+      const cancelled = await deps.billing.cancelNowWithCredit(plan);
+      creditNoteId = cancelled.creditNoteId;
+      break;
+    }
+  }
+  const recorded = await deps.crosswalk.recordOpportunity(link);
+  return result({
+    correlationId: plan.correlationId,
+    outcome: plan.kind,
+    status: plan.status,
+    summary: plan.summary,
+    customerId: link.customerId,
+    customerCreated,
+    subscriptionId: link.subscriptionId,
+    scheduleId: link.scheduleId,
+    creditNoteId,
+    link: link.subscriptionId
+      ? dashboardLink(deps.config, 'subscriptions', link.subscriptionId)
+      : link.scheduleId
+        ? dashboardLink(deps.config, 'subscription_schedules', link.scheduleId)
+        : null,
+    recorded,
+  });
+}
