@@ -10,6 +10,7 @@ import {
   parameterUnknown,
   resourceMissing,
 } from './errors';
+import { previousAttributes } from './events';
 import { expand, parseExpand, publicCopy } from './expand';
 import { coerceParams, isFormObject, type FormObject, type FormValue } from './form';
 import { paginate, parseListQuery, type ListQuery } from './list';
@@ -76,6 +77,7 @@ export class Endpoints {
   constructor(
     private readonly store: StripeStore,
     now: () => number,
+    emit: ResourceContext['emit'] = () => undefined,
   ) {
     this.context = {
       now,
@@ -83,6 +85,7 @@ export class Endpoints {
       get: (object, id) => store.peek(object, id),
       list: (object, filter) => store.list(object, filter),
       put: (obj) => void store.put(obj),
+      emit,
     };
   }
 
@@ -118,17 +121,32 @@ export class Endpoints {
       if (params[p] === undefined) throw parameterMissing(p);
       if (params[p] === '') throw parameterInvalidEmpty(p);
     }
-    spec.validate?.(params, this.context);
+    let id = newId(def.idPrefix);
+    if (spec.acceptsId && params.id !== undefined) {
+      if (typeof params.id !== 'string' || params.id === '') throw parameterInvalidEmpty('id');
+      if (this.store.peek(def.object, params.id)) {
+        throw invalidRequest(`${def.object === 'coupon' ? 'Coupon' : 'Object'} already exists.`, {
+          code: 'resource_already_exists',
+          param: 'id',
+        });
+      }
+      id = params.id;
+    }
+    const { id: _ignored, ...rest } = params;
+    void _ignored;
+    spec.validate?.(rest, this.context);
     const base: StripeObject = {
       ...(spec.defaults?.(this.context) ?? {}),
-      id: newId(def.idPrefix),
+      id,
       object: def.object,
       created: this.context.now(),
     };
-    const applied = this.apply(def, base, params);
-    const obj = spec.build ? spec.build(applied, params, this.context) : applied;
+    const applied = this.apply(def, base, spec.acceptsId ? rest : params);
+    const obj = spec.build ? spec.build(applied, rest, this.context) : applied;
     this.store.put(orderKeys(obj));
-    return this.render(this.store.peek(def.object, obj.id)!, paths);
+    const stored = this.store.peek(def.object, obj.id)!;
+    if (def.events) this.context.emit(`${def.object}.created`, stored);
+    return this.render(spec.response ? spec.response(stored) : stored, paths);
   }
 
   update(def: ResourceDefinition, id: string, params: FormObject): ApiResult {
@@ -140,7 +158,30 @@ export class Endpoints {
     const applied = this.apply(def, structuredClone(existing), params);
     const obj = spec.build ? spec.build(applied, params, this.context) : applied;
     this.store.put(orderKeys(obj));
-    return this.render(this.store.peek(def.object, id)!, paths);
+    const stored = this.store.peek(def.object, id)!;
+    if (def.events) {
+      const previous = previousAttributes(existing, stored);
+      if (previous) this.context.emit(`${def.object}.updated`, stored, previous);
+    }
+    return this.render(stored, paths);
+  }
+
+  /** `POST /v1/<path>/<id>/<action>`. */
+  action(def: ResourceDefinition, id: string, name: string, params: FormObject): ApiResult {
+    const existing = this.existing(def, id);
+    const paths = parseExpand(params.expand);
+    const { expand: _e, ...rest } = params;
+    void _e;
+    const obj = def.actions![name](structuredClone(existing), rest, this.context);
+    return this.render(this.store.peek(obj.object, obj.id) ?? obj, paths);
+  }
+
+  /** `GET|POST /v1/<path>/<name>` without an id (e.g. credit note previews). */
+  collectionAction(def: ResourceDefinition, name: string, params: FormObject): ApiResult {
+    const paths = parseExpand(params.expand);
+    const { expand: _e, ...rest } = params;
+    void _e;
+    return this.render(def.collectionActions![name].run(rest, this.context), paths);
   }
 
   remove(def: ResourceDefinition, id: string, params: FormObject): ApiResult {
@@ -149,6 +190,7 @@ export class Endpoints {
     def.beforeDelete?.(existing, this.context);
     if (def.del === 'remove') {
       this.store.delete(def.object, id);
+      if (def.events) this.context.emit(`${def.object}.deleted`, existing);
       return { status: 200, body: { id, object: def.object, deleted: true } };
     }
     const obj = def.del!(structuredClone(existing), params, this.context);

@@ -24,11 +24,26 @@ export interface ResourceContext {
   list(object: string, filter?: StoreFilter): StripeObject[];
   /** Stores a side object (e.g. the product a price creates from `product_data`). */
   put(obj: StripeObject): void;
+  /** Raises an event (recorded when the request succeeds, then delivered to webhook endpoints). */
+  emit(type: string, object: StripeObject, previous?: Record<string, unknown>): void;
+}
+
+/** A custom action: `POST /v1/<path>/<id>/<name>` (e.g. `invoices/:id/pay`); returns the object to render. */
+export type ObjectAction = (obj: StripeObject, params: FormObject, ctx: ResourceContext) => StripeObject;
+
+/** A custom collection endpoint without an id (e.g. `GET /v1/credit_notes/preview`). */
+export interface CollectionAction {
+  method: 'GET' | 'POST';
+  run: (params: FormObject, ctx: ResourceContext) => StripeObject;
 }
 
 export interface CreateSpec {
   /** Checked before anything else: `Missing required param: x.` (`parameter_missing`). */
   required?: readonly string[];
+  /** The caller may choose the id (`id` parameter), as for products and coupons. */
+  acceptsId?: boolean;
+  /** What the create answers instead of the stored object (a webhook endpoint shows its secret once). */
+  response?: (obj: StripeObject) => StripeObject;
   /** Fields every new object starts with (before the request's parameters are applied). */
   defaults?: (ctx: ResourceContext) => Record<string, unknown>;
   /** Further validation of the (coerced) parameters; throw a StripeApiError. */
@@ -79,6 +94,10 @@ export interface ResourceDefinition {
   /** Parameters accepted by create/update but not stored as fields (hooks read them). */
   writeOnly?: readonly string[];
   subLists?: Record<string, SubListSpec>;
+  /** Raise `<object>.created` / `.updated` (with previous_attributes) / `.deleted` events on the generic writes. */
+  events?: boolean;
+  actions?: Record<string, ObjectAction>;
+  collectionActions?: Record<string, CollectionAction>;
   /** Reshapes every object stored (seeded or created), e.g. to move an association to an `_internal` field. */
   normalize?: (obj: StripeObject) => StripeObject;
 }

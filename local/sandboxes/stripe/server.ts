@@ -13,11 +13,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../../lib/topology';
+import { BillingEngine, type ClockResult } from './billing';
+import { billingResources, webhookSecret } from './billing-resources';
 import { Endpoints, type ApiResult } from './endpoints';
 import { StripeApiError, errorEnvelope, invalidRequest, unrecognizedUrl } from './errors';
 import { parseForm, type FormObject } from './form';
+import { EventRecorder, WebhookDispatcher, type WebhookDelivery, type WebhookRetryOptions } from './events';
 import { IdempotencyLayer, canonicalParams, scopeOf } from './idempotency';
-import { newRequestId } from './ids';
+import { newId, newRequestId } from './ids';
 import { loadState, saveState } from './persistence';
 import type { ResourceDefinition } from './resource-types';
 import { ResourceRegistry, STRIPE_RESOURCES } from './resources';
@@ -48,8 +51,34 @@ export interface StripeSandboxOptions {
   apiVersions?: readonly string[];
   /** Extra resource definitions, or replacements for built-in ones (matched by `path`). */
   resources?: readonly ResourceDefinition[];
-  /** The clock for `created` and other timestamps (unix seconds). */
+  /**
+   * The clock for `created` and other timestamps (unix seconds); default real time. `freezeClock` and
+   * `advanceClock` override it from then on.
+   */
   now?: () => number;
+  /** Webhook endpoints to register at start (or re-point, when one with the same id exists). */
+  webhookEndpoints?: readonly WebhookEndpointSpec[];
+  /** Retry and timeout policy of webhook deliveries (fast by default: 100 ms doubling, 5 attempts). */
+  webhookRetry?: WebhookRetryOptions;
+  /** How long renewal invoices stay drafts before they are finalized (and paid); default 3600 s, as Stripe. */
+  renewalDraftSeconds?: number;
+}
+
+export interface WebhookEndpointSpec {
+  url: string;
+  /** Event types, or `['*']` (default) for all. */
+  enabledEvents?: readonly string[];
+  /** A fixed `whsec_…` signing secret (e.g. the local runtime's), instead of a generated one. */
+  secret?: string;
+  /** A fixed `we_…` id, so restarts with a data file update the endpoint rather than add another. */
+  id?: string;
+}
+
+export interface WebhookEndpointInfo {
+  id: string;
+  url: string;
+  secret: string;
+  enabledEvents: string[];
 }
 
 /** The store as tests see it: copies in, copies out. */
@@ -80,6 +109,23 @@ export interface StripeSandbox {
   setRateLimit(perSecond: number): void;
   /** The most recent requests (up to 1000), oldest first. */
   requests(): RequestLogEntry[];
+  /** The sandbox clock (unix seconds). */
+  now(): number;
+  /** Stops the clock at `at` without running anything that falls due. */
+  freezeClock(at: number): void;
+  /**
+   * Moves the (then frozen) clock forward to `to`, running in time order what falls due: schedules
+   * start and change phase, trials end, subscriptions renew or cancel, draft invoices finalize and are paid.
+   */
+  advanceClock(to: number): ClockResult;
+  /** Registers (or re-points) a webhook endpoint; returns its id and signing secret. */
+  addWebhookEndpoint(spec: WebhookEndpointSpec): WebhookEndpointInfo;
+  /** Resolves once every event raised so far has been delivered or has used up its attempts. */
+  webhooksIdle(): Promise<void>;
+  /** Every delivery attempt (event, endpoint, attempt, HTTP status), oldest first. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Events raised so far, oldest first (what `/v1/events` lists newest first). */
+  events(): StripeObject[];
   stop(): Promise<void>;
 }
 
@@ -132,16 +178,30 @@ class StripeSandboxServer {
   /** Responses held open by `'timeout'` faults, released on stop(). */
   private readonly hanging = new Set<ServerResponse>();
   readonly http: Server;
+  readonly dispatcher: WebhookDispatcher;
+  readonly recorder: EventRecorder;
+  readonly billing: BillingEngine;
+  private frozenAt: number | undefined;
 
   constructor(private readonly options: StripeSandboxOptions) {
     if (!/^(sk|rk)_test_\w+$/.test(options.apiKey)) {
       throw new Error('The Stripe sandbox needs a test-mode secret key (sk_test_… or rk_test_…)');
     }
-    this.registry = new ResourceRegistry([...STRIPE_RESOURCES, ...(options.resources ?? [])]);
-    this.store = new StripeStore((obj) => this.registry.normalize(obj));
-    this.endpoints = new Endpoints(this.store, options.now ?? (() => Math.floor(Date.now() / 1000)));
-    this.limiter = new RateLimiter(options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND);
     this.versions = options.apiVersions?.length ? options.apiVersions : [STRIPE_API_VERSION];
+    this.registry = new ResourceRegistry();
+    this.store = new StripeStore((obj) => this.registry.normalize(obj));
+    const now = (): number => this.now();
+    this.dispatcher = new WebhookDispatcher(this.store, options.webhookRetry);
+    this.recorder = new EventRecorder(this.store, now, () => this.apiVersion, this.dispatcher);
+    this.billing = new BillingEngine(this.store, now, this.recorder, {
+      renewalDraftSeconds: options.renewalDraftSeconds,
+    });
+    for (const def of [...STRIPE_RESOURCES, ...billingResources(this.billing), ...(options.resources ?? [])])
+      this.registry.register(def);
+    this.endpoints = new Endpoints(this.store, now, (type, obj, previous) =>
+      this.recorder.emit(type, obj, previous),
+    );
+    this.limiter = new RateLimiter(options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND);
     this.scope = scopeOf(options.apiKey);
     this.load();
     this.http = createServer((req, res) => void this.handle(req, res));
@@ -149,6 +209,43 @@ class StripeSandboxServer {
 
   get apiVersion(): string {
     return this.versions[0];
+  }
+
+  now(): number {
+    return this.frozenAt ?? (this.options.now ? this.options.now() : Math.floor(Date.now() / 1000));
+  }
+
+  freezeClock(at: number): void {
+    this.frozenAt = at;
+  }
+
+  advanceClock(to: number): ClockResult {
+    if (!Number.isSafeInteger(to)) throw new RangeError(`advanceClock needs unix seconds, got ${to}`);
+    if (to < this.now()) throw new RangeError(`The clock cannot go back (now ${this.now()}, asked ${to})`);
+    return this.billing.advance(to, (t) => (this.frozenAt = t));
+  }
+
+  addWebhookEndpoint(spec: WebhookEndpointSpec): WebhookEndpointInfo {
+    const existing = spec.id ? this.store.peek('webhook_endpoint', spec.id) : undefined;
+    const enabled = [...(spec.enabledEvents ?? ['*'])];
+    const secret = spec.secret ?? (existing?._secret as string | undefined) ?? webhookSecret();
+    const endpoint: StripeObject = {
+      api_version: null,
+      application: null,
+      description: null,
+      livemode: false,
+      metadata: {},
+      ...(existing ?? {}),
+      id: spec.id ?? newId('we'),
+      object: 'webhook_endpoint',
+      created: (existing?.created as number | undefined) ?? this.now(),
+      enabled_events: enabled,
+      status: 'enabled',
+      url: spec.url,
+      _secret: secret,
+    };
+    this.store.put(endpoint);
+    return { id: endpoint.id, url: spec.url, secret, enabledEvents: enabled };
   }
 
   injectFault(spec: FaultSpec): FaultHandle {
@@ -188,6 +285,7 @@ class StripeSandboxServer {
       if (!saved) save();
     }
     this.store.putAll(objects.filter((o) => !this.store.peek(o.object, o.id)));
+    for (const spec of this.options.webhookEndpoints ?? []) this.addWebhookEndpoint(spec);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -245,7 +343,7 @@ class StripeSandboxServer {
         extra = { 'Idempotent-Replayed': 'true', 'Original-Request': replay.requestId };
         entry.replayed = true;
       } else {
-        ({ status, text, extra } = this.run(handler, params, requestId));
+        ({ status, text, extra } = this.run(handler, params, requestId, idempotencyKey));
         // Stripe saves a result once the endpoint has run: successes and server errors, not 4xx rejections.
         if (idempotencyKey && (status < 400 || status >= 500)) {
           this.idempotency.save({
@@ -274,11 +372,16 @@ class StripeSandboxServer {
     handler: Handler,
     params: FormObject,
     requestId: string,
+    idempotencyKey?: string,
   ): { status: number; text: string; extra: Record<string, string> } {
+    // Events the request raises are recorded (and delivered) only if it succeeds.
+    this.recorder.begin(requestId, idempotencyKey);
     try {
       const result = handler(params);
+      this.recorder.commit();
       return { status: result.status, text: JSON.stringify(result.body, null, 2), extra: {} };
     } catch (err) {
+      this.recorder.rollback();
       const e = err instanceof StripeApiError ? err : this.internalError(err);
       return {
         status: e.status,
@@ -356,6 +459,14 @@ class StripeSandboxServer {
     // Search (`/v1/charges/search`) is not implemented: say so rather than "No such charge: 'search'".
     if (id === 'search' && sub === undefined) throw notFound;
     const ep = this.endpoints;
+    const collectionAction = id !== undefined && sub === undefined ? def.collectionActions?.[id] : undefined;
+    if (collectionAction) {
+      if (method === collectionAction.method) return (p) => ep.collectionAction(def, id!, p);
+      throw notFound;
+    }
+    if (id !== undefined && sub !== undefined && method === 'POST' && def.actions?.[sub]) {
+      return (p) => ep.action(def, id, sub, p);
+    }
     if (id === undefined) {
       if (method === 'GET' && def.list) return (p) => ep.list(def, p);
       if (method === 'POST' && def.create) return (p) => ep.create(def, p);
@@ -405,7 +516,15 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
     clearFaults: () => server.clearFaults(),
     setRateLimit: (perSecond) => server.setRateLimit(perSecond),
     requests: () => server.requests(),
+    now: () => server.now(),
+    freezeClock: (at) => server.freezeClock(at),
+    advanceClock: (to) => server.advanceClock(to),
+    addWebhookEndpoint: (spec) => server.addWebhookEndpoint(spec),
+    webhooksIdle: () => server.dispatcher.idle(),
+    webhookDeliveries: () => server.dispatcher.deliveries(),
+    events: () => store.list('event').reverse(),
     stop: async () => {
+      server.dispatcher.stop();
       server.clearFaults();
       server.releaseHanging();
       await new Promise<void>((resolve) => {
