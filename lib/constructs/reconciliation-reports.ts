@@ -1,0 +1,73 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledge, ACKNOWLEDGEMENTS } from '../nag';
+import { BUCKETS, commonEnvironment, METRICS_NAMESPACE } from '../topology';
+import { markTopology } from './topology-metadata';
+
+/**
+ * Where reconciliation writes: reports (reports/<period>/<run>.json|csv, kept: they are audit evidence)
+ * and each run's staging parts (staging/<run>/…, expired after 7 days). KMS CMK, TLS only, no public
+ * access, versioned, with server access logs to a second bucket. `alarmOn` adds the alarm that fires
+ * when a run leaves anything unexplained.
+ */
+export class ReconciliationReports extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogs: s3.Bucket;
+  alarm?: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: { key: kms.IKey }) {
+    super(scope, id);
+    // S3 server access logging can only deliver to an SSE-S3 bucket (not SSE-KMS).
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(this.accessLogs, ACKNOWLEDGEMENTS.accessLogBucketLogging);
+
+    this.bucket = new s3.Bucket(this, BUCKETS.reconciliation.id, {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'reconciliation/',
+      lifecycleRules: [
+        { prefix: 'staging/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    markTopology(this.bucket, 'BUCKETS', 'reconciliation');
+  }
+
+  /** Alarm → SNS when the latest reconciliation left anything unexplained (metric from the report step). */
+  alarmOn(topic: sns.ITopic): cloudwatch.Alarm {
+    this.alarm = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'ReconciliationUnexplained',
+      dimensionsMap: { service: commonEnvironment().POWERTOOLS_SERVICE_NAME },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.hours(1),
+    }).createAlarm(this, 'UnexplainedAlarm', {
+      alarmDescription:
+        'Reconciliation found unexplained differences between billing and the ERP: open the report ' +
+        '(reports/<period>/ in the reconciliation bucket), fix or replay, then run `q2c reconcile` again.',
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm.addAlarmAction(new cwActions.SnsAction(topic));
+    return this.alarm;
+  }
+}
