@@ -7,7 +7,7 @@ import { toNetSuiteJson } from './amounts';
 import type { NetSuiteAuth } from './auth';
 import { defaultBaseUrl } from './auth';
 import { withPermits, type ConcurrencyPermits } from './concurrency';
-import { classifyNetSuiteError, networkError } from './errors';
+import { classifyNetSuiteError, isGovernanceRefusal, networkError } from './errors';
 import type { NetSuiteRecordType } from './external-ids';
 
 export interface NetSuiteClientOptions {
@@ -21,8 +21,31 @@ export interface NetSuiteClientOptions {
   requestTimeoutMs?: number;
   /** SuiteQL page size (NetSuite serves at most 1000 rows a page). */
   suiteqlPageSize?: number;
+  /**
+   * Governance refusals (429) are retried here, outside the permits, after NetSuite's `Retry-After`
+   * (or a jittered backoff when it sends none), so a burst of 429s — another integration eating the
+   * shared budget — is absorbed without burning the flow's retries. Other errors go to the caller.
+   */
+  governanceRetry?: Partial<GovernanceRetry>;
   fetch?: typeof fetch;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
+
+export interface GovernanceRetry {
+  /** Attempts per request in all, the first included (1 = never retry here). */
+  attempts: number;
+  /** First backoff when NetSuite sends no Retry-After; doubles per attempt, full jitter. */
+  baseDelayMs: number;
+  /**
+   * Most time spent waiting per request, well inside the posting Lambda's timeout; a Retry-After
+   * that does not fit is handed to the flow's own (slower) retries instead.
+   */
+  budgetMs: number;
+}
+
+export const DEFAULT_GOVERNANCE_RETRY: GovernanceRetry = { attempts: 6, baseDelayMs: 250, budgetMs: 8_000 };
 
 const RECORD_PATH = '/services/rest/record/v1';
 const SUITEQL_PATH = '/services/rest/query/v1/suiteql';
@@ -41,10 +64,14 @@ interface SuiteQlPage {
 export class NetSuiteClient {
   readonly baseUrl: string;
   private readonly pageSize: number;
+  private readonly governance: GovernanceRetry;
+  /** Governance refusals absorbed by waiting and sending again (for metrics and tests). */
+  governanceRetries = 0;
 
   constructor(private readonly options: NetSuiteClientOptions) {
     this.baseUrl = (options.baseUrl ?? defaultBaseUrl(options.accountId)).replace(/\/+$/, '');
     this.pageSize = Math.min(options.suiteqlPageSize ?? MAX_PAGE, MAX_PAGE);
+    this.governance = { ...DEFAULT_GOVERNANCE_RETRY, ...options.governanceRetry };
   }
 
   /** POST a new record; resolves to its internal id (parsed from `Location`). */
@@ -86,12 +113,42 @@ export class NetSuiteClient {
     }
   }
 
+  /** One request; governance refusals are sent again after Retry-After, without holding a permit. */
   private async send(
     method: string,
     path: string,
     operation: string,
     body?: string,
     headers: Record<string, string> = {},
+  ): Promise<Response> {
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sendOnce(method, path, operation, body, headers);
+      } catch (err) {
+        const wait = isGovernanceRefusal(err) ? this.governanceWait(err.retryAfterMs, attempt) : undefined;
+        if (wait === undefined || waited + wait > this.governance.budgetMs) throw err;
+        waited += wait;
+        this.governanceRetries++;
+        await (this.options.sleep ?? sleep)(wait);
+      }
+    }
+  }
+
+  /** How long to wait before attempt `attempt + 1` (Retry-After, else jittered backoff), or give up. */
+  private governanceWait(retryAfterMs: number | undefined, attempt: number): number | undefined {
+    const { attempts, baseDelayMs } = this.governance;
+    if (attempt >= attempts) return undefined;
+    if (retryAfterMs !== undefined) return retryAfterMs;
+    return Math.round((this.options.random ?? Math.random)() * baseDelayMs * 2 ** (attempt - 1));
+  }
+
+  private async sendOnce(
+    method: string,
+    path: string,
+    operation: string,
+    body: string | undefined,
+    headers: Record<string, string>,
   ): Promise<Response> {
     const url = this.baseUrl + path;
     return withPermits(this.options.permits, async () => {
@@ -124,6 +181,8 @@ export class NetSuiteClient {
     });
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** `Location: https://…/services/rest/record/v1/invoice/1234` → `1234`. */
 export function internalIdFrom(res: Response, type: string): string {

@@ -125,6 +125,17 @@ export function classifyNetSuiteError(
   );
 }
 
+/**
+ * Whether NetSuite refused the request for governance (429 / CONCURRENCY_LIMIT_EXCEEDED): it did no
+ * work for it, so sending the same request again after `Retry-After` is safe, even a POST.
+ */
+export function isGovernanceRefusal(err: unknown): err is NetSuiteTransientError {
+  return (
+    err instanceof NetSuiteTransientError &&
+    (err.status === 429 || (err.errorCode !== undefined && GOVERNANCE_CODES.has(err.errorCode)))
+  );
+}
+
 /** Whether NetSuite refused a create because a record with that externalId exists. */
 export function isDuplicateRecord(err: unknown): err is NetSuiteBusinessError {
   return (

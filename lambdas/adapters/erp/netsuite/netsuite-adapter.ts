@@ -16,7 +16,7 @@ import { Invoice, Payment, type Customer, type JournalEntry } from '../../../dom
 import type { ErpAdapter, ErpDocument, ErpDocumentRef } from '../port';
 import { fromDecimalString } from './amounts';
 import type { NetSuiteAuth } from './auth';
-import { NetSuiteClient } from './client';
+import { NetSuiteClient, type GovernanceRetry } from './client';
 import { LocalPermits, type ConcurrencyPermits } from './concurrency';
 import { isDuplicateRecord, NetSuiteTransientError } from './errors';
 import {
@@ -60,6 +60,8 @@ export interface NetSuiteAdapterOptions {
   suiteqlPageSize?: number;
   /** Item for credit memo lines that do not name the item they credit. */
   defaultCreditItem?: string;
+  /** How 429s are absorbed in the client before the flow's own retries (client.ts). */
+  governanceRetry?: Partial<GovernanceRetry>;
   fetch?: typeof fetch;
 }
 
@@ -99,6 +101,7 @@ export class NetSuiteAdapter implements ErpAdapter {
       permits: options.sharedPermits ? [this.limiter, options.sharedPermits] : [this.limiter],
       requestTimeoutMs: options.requestTimeoutMs,
       suiteqlPageSize: options.suiteqlPageSize,
+      governanceRetry: options.governanceRetry,
       fetch: options.fetch,
     });
     this.refs = new ReferenceResolver((q) => this.client.suiteql(q));
