@@ -24,6 +24,11 @@ import {
   STANDARD_FIELDS,
 } from '../../lambdas/adapters/crm/salesforce/fields';
 import { CRM_CHANNELS, OPPORTUNITY_TYPE_EVENTS, SalesforceId } from '../../lambdas/domain/crm/events';
+import {
+  normaliseFlowCallout,
+  parseFlowCallout,
+  verifyFlowSignature,
+} from '../../lambdas/domain/crm/flow-callout';
 
 const ROOT = join(__dirname, '..', '..', 'salesforce');
 const APP = join(ROOT, 'force-app', 'main', 'default');
@@ -466,6 +471,48 @@ describe('Apex Flow callout = the integration’s Flow wire contract', () => {
       `${String(body.opportunity.Id)}:${Date.parse(String(body.opportunity.SystemModstamp))}`,
     );
     expect(OPPORTUNITY_TYPE_EVENTS[String(body.opportunity.Type)]).toBe('crm.opportunity.closed_won');
+  });
+});
+
+describe('the Apex test vector through the integration’s own Flow ingestion', () => {
+  const body = Buffer.from(vector.body, 'utf8');
+
+  it('verifies (inside the replay window) and normalises to a canonical closed-won event', () => {
+    expect(verifyFlowSignature(vector.expected, body, vector.secret, vector.timestamp + 60)).toEqual({
+      ok: true,
+      timestamp: vector.timestamp,
+    });
+    const envelope = normaliseFlowCallout(parseFlowCallout(vector.body), new Date('2026-11-02T12:00:01Z'));
+    expect(envelope).toMatchObject({
+      eventType: 'crm.opportunity.closed_won',
+      channel: 'flow',
+      orgId: '00D5g000004Q2CQEA0',
+      record: {
+        sobject: 'Opportunity',
+        id: '0065g00000Q2CNWAA3',
+        accountId: '0015g00000Q2CNWAA3',
+        isWon: true,
+      },
+    });
+    expect(envelope.eventId).toBe(
+      `sf:flow:${String((JSON.parse(vector.body) as { eventId: string }).eventId)}`,
+    );
+  });
+
+  it('is refused with another secret, a changed body or outside the replay window', () => {
+    expect(verifyFlowSignature(vector.expected, body, `${vector.secret}x`, vector.timestamp)).toMatchObject({
+      ok: false,
+      code: 'invalid_signature',
+    });
+    const tampered = Buffer.from(vector.body.replace('"IsWon":true', '"IsWon":false'), 'utf8');
+    expect(verifyFlowSignature(vector.expected, tampered, vector.secret, vector.timestamp)).toMatchObject({
+      ok: false,
+      code: 'invalid_signature',
+    });
+    expect(verifyFlowSignature(vector.expected, body, vector.secret, vector.timestamp + 301)).toMatchObject({
+      ok: false,
+      code: 'timestamp_outside_tolerance',
+    });
   });
 });
 
