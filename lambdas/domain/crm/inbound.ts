@@ -73,6 +73,8 @@ export const isSalesforceId = (value: unknown): value is string =>
 
 /** The canonical envelope of an opportunity change (detail-type = its classification). */
 export function opportunityEnvelope(meta: DeliveryMeta, o: OpportunityState): CrmEventEnvelope {
+  if (!isSalesforceId(meta.orgId))
+    throw new CrmInputError('invalid_org_id', 'the organisation id is not a Salesforce id');
   if (!isSalesforceId(o.id))
     throw new CrmInputError('invalid_opportunity_id', 'opportunity Id is not a Salesforce id');
   if (o.accountId !== null && !isSalesforceId(o.accountId))
