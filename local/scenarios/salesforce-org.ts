@@ -20,7 +20,8 @@ export const DEMO_ORG_ID = '00D5g000004Q2CQEA0';
 const CREATED = '2026-10-15T09:00:00.000+0000';
 
 type Currency = 'USD' | 'EUR';
-type ProductCode = 'GROWTH-SEAT' | 'STARTER-SEAT' | 'SUPPORT-PREMIUM' | 'SCALE-ANNUAL' | 'IMPLEMENTATION' | 'LEGACY-ONPREM';
+type ProductCode =
+  'GROWTH-SEAT' | 'STARTER-SEAT' | 'SUPPORT-PREMIUM' | 'SCALE-ANNUAL' | 'IMPLEMENTATION' | 'LEGACY-ONPREM';
 type AccountKey = 'northwind' | 'lumen' | 'atelier' | 'kestrel' | 'borealis' | 'fjord' | 'oakridge';
 export type DemoOpportunityKey =
   | 'northwindNew'
@@ -38,7 +39,10 @@ type OpenOpportunityKey = 'lumenExpansion' | 'atelierSupport' | 'fjordSeats';
 // ───────────────────────────── catalog ─────────────────────────────
 
 /** Product2 and its list prices per currency (PricebookEntry.UnitPrice, major units). */
-const PRODUCTS: Record<ProductCode, { name: string; family: string; prices: Partial<Record<Currency, number>> }> = {
+const PRODUCTS: Record<
+  ProductCode,
+  { name: string; family: string; prices: Partial<Record<Currency, number>> }
+> = {
   'GROWTH-SEAT': { name: 'Growth (per seat)', family: 'Subscription', prices: { USD: 49, EUR: 45 } },
   'STARTER-SEAT': { name: 'Starter (per seat)', family: 'Subscription', prices: { USD: 19 } },
   'SUPPORT-PREMIUM': { name: 'Premium support', family: 'Support', prices: { USD: 299 } },
@@ -92,7 +96,12 @@ const ACCOUNTS: Record<
     city: 'Paris',
     postalCode: '75008',
     country: 'FR',
-    contact: { first: 'Camille', last: 'Laurent', email: 'compta@ateliermode.example', title: 'Responsable comptable' },
+    contact: {
+      first: 'Camille',
+      last: 'Laurent',
+      email: 'compta@ateliermode.example',
+      title: 'Responsable comptable',
+    },
   },
   kestrel: {
     name: 'Kestrel Analytics',
@@ -124,7 +133,12 @@ const ACCOUNTS: Record<
     city: 'Berlin',
     postalCode: '10119',
     country: 'DE',
-    contact: { first: 'Jonas', last: 'Becker', email: 'buchhaltung@fjordmedia.example', title: 'Finanzleiter' },
+    contact: {
+      first: 'Jonas',
+      last: 'Becker',
+      email: 'buchhaltung@fjordmedia.example',
+      title: 'Finanzleiter',
+    },
   },
   oakridge: {
     name: 'Oakridge Legacy Systems',
@@ -269,7 +283,10 @@ const DEALS: Record<DemoOpportunityKey, DealSpec> = {
 };
 
 /** Open pipeline (not won in the demo), for realism: no synced quote. */
-const OPEN_DEALS: Record<OpenOpportunityKey, { account: AccountKey; name: string; stage: string; closeDate: string }> = {
+const OPEN_DEALS: Record<
+  OpenOpportunityKey,
+  { account: AccountKey; name: string; stage: string; closeDate: string }
+> = {
   lumenExpansion: {
     account: 'lumen',
     name: 'Lumen Health — Second region',
@@ -282,7 +299,12 @@ const OPEN_DEALS: Record<OpenOpportunityKey, { account: AccountKey; name: string
     stage: 'Proposal/Price Quote',
     closeDate: '2026-12-18',
   },
-  fjordSeats: { account: 'fjord', name: 'Fjord Media — Growth seats', stage: 'Qualification', closeDate: '2027-01-20' },
+  fjordSeats: {
+    account: 'fjord',
+    name: 'Fjord Media — Growth seats',
+    stage: 'Qualification',
+    closeDate: '2027-01-20',
+  },
 };
 
 // ───────────────────────────── builder ─────────────────────────────
@@ -442,7 +464,10 @@ export function buildDemoOrg(): DemoOrg {
   }
 
   const openOpportunities = {} as Record<OpenOpportunityKey, string>;
-  for (const [key, o] of Object.entries(OPEN_DEALS) as [OpenOpportunityKey, (typeof OPEN_DEALS)[OpenOpportunityKey]][]) {
+  for (const [key, o] of Object.entries(OPEN_DEALS) as [
+    OpenOpportunityKey,
+    (typeof OPEN_DEALS)[OpenOpportunityKey],
+  ][]) {
     openOpportunities[key] = push('Opportunity', {
       Id: next('006'),
       Name: o.name,
@@ -456,5 +481,15 @@ export function buildDemoOrg(): DemoOrg {
     });
   }
 
-  return { orgId: DEMO_ORG_ID, records, pricebookId, products, accounts, contacts, opportunities, openOpportunities, quotes };
+  return {
+    orgId: DEMO_ORG_ID,
+    records,
+    pricebookId,
+    products,
+    accounts,
+    contacts,
+    opportunities,
+    openOpportunities,
+    quotes,
+  };
 }

@@ -42,7 +42,8 @@ export const sfError = (
   errorCode: string,
   message: string,
   fields?: string[],
-): SalesforceApiError => new SalesforceApiError(status, [{ errorCode, message, ...(fields ? { fields } : {}) }]);
+): SalesforceApiError =>
+  new SalesforceApiError(status, [{ errorCode, message, ...(fields ? { fields } : {}) }]);
 
 export const notFound = (message = 'The requested resource does not exist'): SalesforceApiError =>
   sfError(404, 'NOT_FOUND', message);

@@ -78,7 +78,11 @@ export function faultError(spec: FaultSpec): SalesforceApiError {
   let err: SalesforceApiError;
   if (status === 403 || status === 429) err = requestLimitExceeded(status);
   else if (status === 503 || status === 502) {
-    err = sfError(status, 'SERVER_UNAVAILABLE', 'Server unavailable, please try again later. (Injected by the Salesforce sandbox.)');
+    err = sfError(
+      status,
+      'SERVER_UNAVAILABLE',
+      'Server unavailable, please try again later. (Injected by the Salesforce sandbox.)',
+    );
   } else {
     err = sfError(
       status,

@@ -84,7 +84,9 @@ function field(name: string, type: FieldType, opts: FieldOptions = {}): FieldDef
     ...(opts.length !== undefined || type === 'string' ? { length: opts.length ?? 255 } : {}),
     ...(opts.referenceTo ? { referenceTo: opts.referenceTo } : {}),
     ...(opts.relationshipName ? { relationshipName: opts.relationshipName } : {}),
-    ...(opts.picklistValues ? { picklistValues: opts.picklistValues, restricted: opts.restricted ?? false } : {}),
+    ...(opts.picklistValues
+      ? { picklistValues: opts.picklistValues, restricted: opts.restricted ?? false }
+      : {}),
     ...(opts.defaultValue !== undefined ? { defaultValue: opts.defaultValue } : {}),
   };
 }
@@ -133,7 +135,9 @@ const definitions: { name: string; label: string; keyPrefix: string; fields: Fie
     keyPrefix: '001',
     fields: [
       field('Name', 'string', { required: true }),
-      field('Type', 'picklist', { picklistValues: ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Other'] }),
+      field('Type', 'picklist', {
+        picklistValues: ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Other'],
+      }),
       field('Industry', 'picklist', {
         picklistValues: ['Apparel', 'Healthcare', 'Media', 'Technology', 'Transportation', 'Other'],
       }),
@@ -210,11 +214,17 @@ const definitions: { name: string; label: string; keyPrefix: string; fields: Fie
     fields: [
       field('Name', 'string', { required: true, length: 120 }),
       ref('AccountId', 'Account'),
-      field('StageName', 'picklist', { required: true, picklistValues: OPPORTUNITY_STAGES, restricted: true }),
+      field('StageName', 'picklist', {
+        required: true,
+        picklistValues: OPPORTUNITY_STAGES,
+        restricted: true,
+      }),
       readOnly('IsWon', 'boolean', { label: 'Won' }),
       readOnly('IsClosed', 'boolean', { label: 'Closed' }),
       // Standard values plus the three the shipped metadata adds (OPPORTUNITY_TYPE_EVENTS); unrestricted.
-      field('Type', 'picklist', { picklistValues: [...Object.keys(OPPORTUNITY_TYPE_EVENTS), 'Existing Business'] }),
+      field('Type', 'picklist', {
+        picklistValues: [...Object.keys(OPPORTUNITY_TYPE_EVENTS), 'Existing Business'],
+      }),
       field('CloseDate', 'date', { required: true }),
       field('Amount', 'currency'),
       field('Probability', 'percent'),
@@ -223,7 +233,10 @@ const definitions: { name: string; label: string; keyPrefix: string; fields: Fie
       ref('SyncedQuoteId', 'Quote'),
       currency,
       field(OPPORTUNITY_FIELDS.subscriptionId, 'string', { externalId: true }),
-      field(OPPORTUNITY_FIELDS.billingStatus, 'picklist', { picklistValues: BILLING_STATUSES, restricted: true }),
+      field(OPPORTUNITY_FIELDS.billingStatus, 'picklist', {
+        picklistValues: BILLING_STATUSES,
+        restricted: true,
+      }),
       field(OPPORTUNITY_FIELDS.billingLink, 'url'),
       field(OPPORTUNITY_FIELDS.lastSync, 'datetime'),
       field(OPPORTUNITY_FIELDS.syncError, 'textarea', { length: 32768 }),
@@ -244,7 +257,16 @@ const definitions: { name: string; label: string; keyPrefix: string; fields: Fie
       field('BillingName', 'string'),
       field('ExpirationDate', 'date'),
       field('Status', 'picklist', {
-        picklistValues: ['Draft', 'Needs Review', 'In Review', 'Approved', 'Rejected', 'Presented', 'Accepted', 'Denied'],
+        picklistValues: [
+          'Draft',
+          'Needs Review',
+          'In Review',
+          'Approved',
+          'Rejected',
+          'Presented',
+          'Accepted',
+          'Denied',
+        ],
         defaultValue: 'Draft',
       }),
       readOnly('Subtotal', 'currency'),
@@ -252,7 +274,10 @@ const definitions: { name: string; label: string; keyPrefix: string; fields: Fie
       readOnly('LineItemCount', 'double'),
       { ...currency, updateable: false },
       field(QUOTE_FIELDS.subscriptionStart, 'date'),
-      field(QUOTE_FIELDS.billingFrequency, 'picklist', { picklistValues: BILLING_FREQUENCIES, restricted: true }),
+      field(QUOTE_FIELDS.billingFrequency, 'picklist', {
+        picklistValues: BILLING_FREQUENCIES,
+        restricted: true,
+      }),
       field(QUOTE_FIELDS.trialDays, 'double'),
       field(QUOTE_FIELDS.termMonths, 'double'),
       field(QUOTE_FIELDS.coupon, 'string'),
@@ -285,7 +310,13 @@ function build(): Map<string, ObjectDef> {
   for (const d of definitions) {
     const fields = new Map<string, FieldDef>();
     for (const f of [...SYSTEM_FIELDS, ...d.fields]) fields.set(f.name.toLowerCase(), f);
-    objects.set(d.name.toLowerCase(), { name: d.name, label: d.label, keyPrefix: d.keyPrefix, fields, childRelationships: [] });
+    objects.set(d.name.toLowerCase(), {
+      name: d.name,
+      label: d.label,
+      keyPrefix: d.keyPrefix,
+      fields,
+      childRelationships: [],
+    });
   }
   // Child relationships: the plural of the child for standard lookups, `<Field>s__r`-style for custom.
   const plural: Record<string, string> = {

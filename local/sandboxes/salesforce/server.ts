@@ -160,7 +160,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class SalesforceSandboxServer {
   readonly store: SalesforceStore;
@@ -287,7 +288,12 @@ class SalesforceSandboxServer {
       const soql = /\/query(All)?$/.test(url.pathname) ? (url.searchParams.get('q') ?? undefined) : undefined;
       if (soql !== undefined) entry.soql = soql;
 
-      const fault = this.faults.take({ method, path: url.pathname, body, ...(soql !== undefined ? { soql } : {}) });
+      const fault = this.faults.take({
+        method,
+        path: url.pathname,
+        body,
+        ...(soql !== undefined ? { soql } : {}),
+      });
       if (fault) {
         entry.fault = String(fault.status ?? `latency ${fault.latencyMs} ms`);
         if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
@@ -328,7 +334,11 @@ class SalesforceSandboxServer {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw sfError(400, 'JSON_PARSER_ERROR', `Unexpected character in request body: ${(err as Error).message}`);
+      throw sfError(
+        400,
+        'JSON_PARSER_ERROR',
+        `Unexpected character in request body: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -358,7 +368,8 @@ class SalesforceSandboxServer {
       const params = new URLSearchParams(text);
       if (pathname.endsWith('/revoke')) {
         const token = params.get('token') ?? '';
-        if (!this.sessions.delete(token)) throw new OAuthError(400, 'unsupported_token_type', 'this token type is not supported');
+        if (!this.sessions.delete(token))
+          throw new OAuthError(400, 'unsupported_token_type', 'this token type is not supported');
         this.save();
         return { status: 200 };
       }
@@ -375,9 +386,14 @@ class SalesforceSandboxServer {
       if (grant !== 'client_credentials' && grant !== 'password') {
         throw new OAuthError(400, 'unsupported_grant_type', 'grant type not supported');
       }
-      if (clientId !== this.clientId) throw new OAuthError(400, 'invalid_client_id', 'client identifier invalid');
-      if (clientSecret !== this.clientSecret) throw new OAuthError(400, 'invalid_client', 'invalid client credentials');
-      if (grant === 'password' && (params.get('username') !== this.username || params.get('password') !== this.password)) {
+      if (clientId !== this.clientId)
+        throw new OAuthError(400, 'invalid_client_id', 'client identifier invalid');
+      if (clientSecret !== this.clientSecret)
+        throw new OAuthError(400, 'invalid_client', 'invalid client credentials');
+      if (
+        grant === 'password' &&
+        (params.get('username') !== this.username || params.get('password') !== this.password)
+      ) {
         throw new OAuthError(400, 'invalid_grant', 'authentication failure');
       }
       const issuedAt = String(this.now().getTime());
@@ -389,7 +405,9 @@ class SalesforceSandboxServer {
         status: 200,
         body: {
           access_token: token,
-          signature: createHmac('sha256', this.clientSecret).update(id + issuedAt).digest('base64'),
+          signature: createHmac('sha256', this.clientSecret)
+            .update(id + issuedAt)
+            .digest('base64'),
           scope: 'api',
           instance_url: this.url,
           id,
@@ -413,11 +431,18 @@ class SalesforceSandboxServer {
     if (major < MIN_VERSION || major > MAX_VERSION) throw notFound();
     const version = `${m[1]}.${m[2]}`;
     const rest = (m[3] ?? '').replace(/\/$/, '');
-    const parts = rest.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    const parts = rest
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     const { method } = req;
     const allow = (allowed: string[]): void => {
       if (!allowed.includes(method)) {
-        throw sfError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`);
+        throw sfError(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`,
+        );
       }
     };
     const [head, a, b, c] = parts;
@@ -429,7 +454,10 @@ class SalesforceSandboxServer {
       case 'limits': {
         allow(['GET']);
         const max = this.options.rateLimit?.perDay ?? 15000;
-        return { status: 200, body: { DailyApiRequests: { Max: max, Remaining: Math.max(0, max - this.apiCalls) } } };
+        return {
+          status: 200,
+          body: { DailyApiRequests: { Max: max, Remaining: Math.max(0, max - this.apiCalls) } },
+        };
       }
       case 'query':
       case 'queryAll':
@@ -477,7 +505,8 @@ class SalesforceSandboxServer {
         return { status: 200, body: { objectDescribe: this.describeBasic(obj, version), recentItems: [] } };
       }
       const body = this.recordBody(req.body);
-      if ('Id' in body || 'id' in body) throw sfError(400, 'INVALID_FIELD', 'Id not allowed for insert', ['Id']);
+      if ('Id' in body || 'id' in body)
+        throw sfError(400, 'INVALID_FIELD', 'Id not allowed for insert', ['Id']);
       const id = this.store.insert(obj.name, body);
       return {
         status: 201,
@@ -530,10 +559,18 @@ class SalesforceSandboxServer {
 
   private recordBody(body: unknown): Record<string, unknown> {
     if (body === undefined) {
-      throw sfError(400, 'JSON_PARSER_ERROR', 'The HTTP entity body is required, but this request has no entity body.');
+      throw sfError(
+        400,
+        'JSON_PARSER_ERROR',
+        'The HTTP entity body is required, but this request has no entity body.',
+      );
     }
     if (!isObject(body)) {
-      throw sfError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of SObject from START_ARRAY value');
+      throw sfError(
+        400,
+        'JSON_PARSER_ERROR',
+        'Cannot deserialize instance of SObject from START_ARRAY value',
+      );
     }
     return body;
   }
@@ -560,11 +597,20 @@ class SalesforceSandboxServer {
   }
 
   /** GET / PATCH (upsert) / DELETE `/sobjects/{type}/{externalIdField}/{value}`. */
-  private byExternalId(req: SubRequest, version: string, obj: ObjectDef, fieldName: string, value: string): ApiResponse {
+  private byExternalId(
+    req: SubRequest,
+    version: string,
+    obj: ObjectDef,
+    fieldName: string,
+    value: string,
+  ): ApiResponse {
     const def = this.externalIdField(obj, fieldName);
     const matches = this.matchExternal(obj, def, value);
     if (matches.length > 1) {
-      return { status: 300, body: matches.map((id) => `/services/data/v${version}/sobjects/${obj.name}/${id}`) };
+      return {
+        status: 300,
+        body: matches.map((id) => `/services/data/v${version}/sobjects/${obj.name}/${id}`),
+      };
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
       if (!matches.length) throw notFound();
@@ -575,7 +621,13 @@ class SalesforceSandboxServer {
       const rec = this.store.live(obj, matches[0]);
       return { status: 200, body: this.store.view(obj, rec, version, this.fieldsParam(obj, req.search)) };
     }
-    const result = this.upsertOne(obj, def, value, this.recordBody(req.body), req.search.get('updateOnly') === 'true');
+    const result = this.upsertOne(
+      obj,
+      def,
+      value,
+      this.recordBody(req.body),
+      req.search.get('updateOnly') === 'true',
+    );
     const v46 = Number(version) >= 46;
     if (result.created) {
       return {
@@ -585,7 +637,9 @@ class SalesforceSandboxServer {
       };
     }
     // API 46.0+ answers an update with 200 and a body; earlier versions with 204.
-    return v46 ? { status: 200, body: { id: result.id, success: true, errors: [], created: false } } : { status: 204 };
+    return v46
+      ? { status: 200, body: { id: result.id, success: true, errors: [], created: false } }
+      : { status: 204 };
   }
 
   private upsertOne(
@@ -599,13 +653,23 @@ class SalesforceSandboxServer {
     for (const k of Object.keys(fields)) {
       if (k.toLowerCase() !== def.name.toLowerCase()) continue;
       if (String(fields[k]).toLowerCase() !== value.toLowerCase()) {
-        throw sfError(400, 'INVALID_FIELD', `The value of ${def.name} in the body doesn't match the URL: ${String(fields[k])}`, [def.name]);
+        throw sfError(
+          400,
+          'INVALID_FIELD',
+          `The value of ${def.name} in the body doesn't match the URL: ${String(fields[k])}`,
+          [def.name],
+        );
       }
       delete fields[k];
     }
     const matches = this.matchExternal(obj, def, value);
     if (matches.length > 1) {
-      throw sfError(300, 'DUPLICATE_EXTERNAL_ID', `${def.name}: more than one record found for external id field: [${matches.join(', ')}]`, [def.name]);
+      throw sfError(
+        300,
+        'DUPLICATE_EXTERNAL_ID',
+        `${def.name}: more than one record found for external id field: [${matches.join(', ')}]`,
+        [def.name],
+      );
     }
     if (matches.length === 1) {
       this.store.update(obj.name, matches[0], fields);
@@ -619,7 +683,8 @@ class SalesforceSandboxServer {
 
   private query(req: SubRequest, version: string, includeDeleted: boolean): ApiResponse {
     const q = req.search.get('q');
-    if (q === null || q.trim() === '') throw sfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    if (q === null || q.trim() === '')
+      throw sfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     const result = this.soql.run(q, { apiVersion: version, includeDeleted, now: this.now() });
     const batchSize = this.batchSize(req.headers['sforce-query-options']);
     if (result.records.length <= batchSize) return { status: 200, body: result };
@@ -710,7 +775,12 @@ class SalesforceSandboxServer {
         referenceTo: f.referenceTo ? [f.referenceTo] : [],
         relationshipName: f.relationshipName ?? null,
         restrictedPicklist: f.restricted ?? false,
-        picklistValues: (f.picklistValues ?? []).map((value) => ({ active: true, defaultValue: false, label: value, value })),
+        picklistValues: (f.picklistValues ?? []).map((value) => ({
+          active: true,
+          defaultValue: false,
+          label: value,
+          value,
+        })),
         defaultValue: f.defaultValue ?? null,
       })),
       childRelationships: obj.childRelationships.map((c) => ({
@@ -745,11 +815,17 @@ class SalesforceSandboxServer {
       }
       const { records, allOrNone } = this.collectionBody(req.body);
       return this.collectionWrite(records, allOrNone, (r) => {
-        const { attributes: attrs, id, Id, ...fields } = r as Record<string, unknown> & { attributes?: { type?: string } };
+        const {
+          attributes: attrs,
+          id,
+          Id,
+          ...fields
+        } = r as Record<string, unknown> & { attributes?: { type?: string } };
         const obj = objectDef(attrs?.type ?? '');
         if (!obj) throw sfError(400, 'INVALID_TYPE', 'Missing or invalid sObject type in attributes');
         if (method === 'POST') {
-          if (id !== undefined || Id !== undefined) throw sfError(400, 'INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
+          if (id !== undefined || Id !== undefined)
+            throw sfError(400, 'INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
           return { id: this.store.insert(obj.name, fields) };
         }
         const target = String(id ?? Id ?? '');
@@ -764,8 +840,12 @@ class SalesforceSandboxServer {
       // Retrieve several records: POST { ids, fields }.
       allow(['POST', 'GET']);
       const body = isObject(req.body) ? req.body : {};
-      const ids = Array.isArray(body.ids) ? body.ids.map(String) : (req.search.get('ids') ?? '').split(',').filter(Boolean);
-      const names = Array.isArray(body.fields) ? body.fields.map(String) : (req.search.get('fields') ?? '').split(',').filter(Boolean);
+      const ids = Array.isArray(body.ids)
+        ? body.ids.map(String)
+        : (req.search.get('ids') ?? '').split(',').filter(Boolean);
+      const names = Array.isArray(body.fields)
+        ? body.fields.map(String)
+        : (req.search.get('fields') ?? '').split(',').filter(Boolean);
       if (!names.length) throw sfError(400, 'MISSING_ARGUMENT', 'fields is required');
       const fields = this.fieldsParam(obj, new URLSearchParams({ fields: names.join(',') }))!;
       return {
@@ -795,7 +875,11 @@ class SalesforceSandboxServer {
       throw sfError(400, 'JSON_PARSER_ERROR', 'The request body must have a records array');
     }
     if (body.records.length > 200) {
-      throw sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+      throw sfError(
+        400,
+        'EXCEEDED_ID_LIMIT',
+        'record limit reached. cannot submit more than 200 records into this call',
+      );
     }
     return { records: body.records, allOrNone: body.allOrNone === true };
   }
@@ -812,9 +896,15 @@ class SalesforceSandboxServer {
       let failed = false;
       for (const item of items) {
         try {
-          if (!isObject(item) && typeof item !== 'string') throw sfError(400, 'JSON_PARSER_ERROR', 'Invalid record');
+          if (!isObject(item) && typeof item !== 'string')
+            throw sfError(400, 'JSON_PARSER_ERROR', 'Invalid record');
           const r = write(item);
-          results.push({ id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) });
+          results.push({
+            id: r.id,
+            success: true,
+            errors: [],
+            ...(r.created !== undefined ? { created: r.created } : {}),
+          });
         } catch (err) {
           const e = err instanceof SalesforceApiError ? err : this.internalError(err);
           results.push({ success: false, errors: saveErrors(e) });
@@ -825,7 +915,8 @@ class SalesforceSandboxServer {
         this.store.restore(snapshot);
         const rolledBack: SaveError = {
           statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-          message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+          message:
+            'Record rolled back because not all records were valid and the request was using AllOrNone header',
           fields: [],
         };
         return {
@@ -854,7 +945,8 @@ class SalesforceSandboxServer {
       if (typeof ref !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(ref)) {
         throw sfError(400, 'INVALID_INPUT', `Invalid referenceId: ${String(ref)}`);
       }
-      if (seen.has(ref)) throw sfError(400, 'INVALID_INPUT', `Duplicate ReferenceId provided in the request: ${ref}`);
+      if (seen.has(ref))
+        throw sfError(400, 'INVALID_INPUT', `Duplicate ReferenceId provided in the request: ${ref}`);
       seen.add(ref);
       if (!isObject(s) || typeof s.method !== 'string' || typeof s.url !== 'string') {
         throw sfError(400, 'INVALID_INPUT', `Subrequest ${ref} needs a method and a url`);
@@ -863,7 +955,12 @@ class SalesforceSandboxServer {
     const allOrNone = body.allOrNone === true;
     const snapshot = allOrNone ? this.store.snapshot() : undefined;
     entry.subrequests = [];
-    const results: { body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }[] = [];
+    const results: {
+      body: unknown;
+      httpHeaders: Record<string, string>;
+      httpStatusCode: number;
+      referenceId: string;
+    }[] = [];
     const outputs = new Map<string, unknown>();
     const halted = (referenceId: string, message: string): (typeof results)[number] => ({
       body: [{ errorCode: 'PROCESSING_HALTED', message }],
@@ -874,9 +971,20 @@ class SalesforceSandboxServer {
     return this.store.batch(() => {
       let failedAt = -1;
       for (let i = 0; i < subs.length; i++) {
-        const s = subs[i] as { method: string; url: string; referenceId: string; body?: unknown; httpHeaders?: Record<string, string> };
+        const s = subs[i] as {
+          method: string;
+          url: string;
+          referenceId: string;
+          body?: unknown;
+          httpHeaders?: Record<string, string>;
+        };
         if (allOrNone && failedAt >= 0) {
-          results.push(halted(s.referenceId, 'The transaction was rolled back since another operation in the same transaction failed.'));
+          results.push(
+            halted(
+              s.referenceId,
+              'The transaction was rolled back since another operation in the same transaction failed.',
+            ),
+          );
           continue;
         }
         let url: string;
@@ -920,7 +1028,10 @@ class SalesforceSandboxServer {
       if (allOrNone && failedAt >= 0) {
         this.store.restore(snapshot!);
         for (let i = 0; i < failedAt; i++) {
-          results[i] = halted(results[i].referenceId, 'The transaction was rolled back since another operation in the same transaction failed.');
+          results[i] = halted(
+            results[i].referenceId,
+            'The transaction was rolled back since another operation in the same transaction failed.',
+          );
         }
       }
       return { status: 200, body: { compositeResponse: results } };
@@ -939,7 +1050,9 @@ class SalesforceSandboxServer {
     }
     if (Array.isArray(value)) return value.map((v) => this.resolveReferences(v, outputs, inUrl));
     if (isObject(value)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolveReferences(v, outputs, inUrl)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.resolveReferences(v, outputs, inUrl)]),
+      );
     }
     return value;
   }
@@ -947,7 +1060,9 @@ class SalesforceSandboxServer {
   private lookupReference(expr: string, outputs: Map<string, unknown>): unknown {
     const [ref, ...path] = expr.split('.');
     const fail = (): never => {
-      throw new Error(`Invalid reference specified. No value for ${expr} found in ${ref}. Provided referenceId ('${ref}') must be the referenceId of a previous successful subrequest.`);
+      throw new Error(
+        `Invalid reference specified. No value for ${expr} found in ${ref}. Provided referenceId ('${ref}') must be the referenceId of a previous successful subrequest.`,
+      );
     };
     if (!outputs.has(ref)) fail();
     let cur: unknown = outputs.get(ref);
@@ -962,7 +1077,9 @@ class SalesforceSandboxServer {
   }
 }
 
-export async function startSalesforceSandbox(options: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
+export async function startSalesforceSandbox(
+  options: SalesforceSandboxOptions = {},
+): Promise<SalesforceSandbox> {
   const server = new SalesforceSandboxServer(options);
   await new Promise<void>((resolve, reject) => {
     server.http.once('error', reject);
@@ -992,7 +1109,8 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       delete: (type, id) => store.delete(type, id),
       get: view,
       all: (type) => store.rows(type).map((r) => store.view(store.object(type), r, apiVersion)),
-      query: (soql) => server.soql.run(soql, { apiVersion, includeDeleted: false, now: options.now?.() ?? new Date() }),
+      query: (soql) =>
+        server.soql.run(soql, { apiVersion, includeDeleted: false, now: options.now?.() ?? new Date() }),
     },
     connect: async () => {
       const conn = new Connection({

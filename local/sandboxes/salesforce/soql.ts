@@ -97,8 +97,7 @@ interface Compiled {
 }
 
 type SelectItem =
-  | { kind: 'field'; path: Path }
-  | { kind: 'subquery'; name: string; field: string; sub: Compiled };
+  { kind: 'field'; path: Path } | { kind: 'subquery'; name: string; field: string; sub: Compiled };
 
 type Token = '(' | ')' | 'AND' | 'OR' | 'NOT' | { cond: (rec: StoredFields) => boolean };
 
@@ -161,7 +160,12 @@ export class SoqlEngine {
           break;
         }
         case 'FieldSubquery': {
-          if (childObj) throw malformed(soql, item.subquery.relationshipName, 'nesting of semi join sub-selects is not supported');
+          if (childObj)
+            throw malformed(
+              soql,
+              item.subquery.relationshipName,
+              'nesting of semi join sub-selects is not supported',
+            );
           const rel = childRelationship(obj, item.subquery.relationshipName);
           if (!rel) {
             throw sfError(
@@ -190,7 +194,8 @@ export class SoqlEngine {
             countOnly = true;
             break;
           }
-          if (params.length !== 1 || typeof params[0] !== 'string') throw unsupported(soql, item.rawValue ?? fn);
+          if (params.length !== 1 || typeof params[0] !== 'string')
+            throw unsupported(soql, item.rawValue ?? fn);
           aggregates.push({ fn, path: resolve(params[0]), alias: item.alias ?? `expr${aggregates.length}` });
           break;
         }
@@ -204,11 +209,7 @@ export class SoqlEngine {
     if (aggregates.length && select.length) {
       const first = select[0];
       const name = first.kind === 'field' ? first.path.field.name : first.name;
-      throw malformed(
-        soql,
-        name,
-        `Field must be grouped or aggregated: ${name}`,
-      );
+      throw malformed(soql, name, `Field must be grouped or aggregated: ${name}`);
     }
     if (q.offset !== undefined && q.offset > MAX_OFFSET) {
       throw sfError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
@@ -234,7 +235,11 @@ export class SoqlEngine {
   private path(soql: string, root: ObjectDef, raw: string, alias?: string): Path {
     let parts = raw.split('.');
     if (alias && parts.length > 1 && parts[0].toLowerCase() === alias.toLowerCase()) parts = parts.slice(1);
-    else if (parts.length > 1 && parts[0].toLowerCase() === root.name.toLowerCase() && !relationshipField(root, parts[0])) {
+    else if (
+      parts.length > 1 &&
+      parts[0].toLowerCase() === root.name.toLowerCase() &&
+      !relationshipField(root, parts[0])
+    ) {
       parts = parts.slice(1);
     }
     const hops: FieldDef[] = [];
@@ -290,7 +295,8 @@ export class SoqlEngine {
     const tokens: Token[] = [];
     let node: WhereClause | undefined = clause;
     while (node) {
-      const left = node.left as (Record<string, unknown> & { openParen?: number; closeParen?: number }) | null;
+      const left = node.left as
+        (Record<string, unknown> & { openParen?: number; closeParen?: number }) | null;
       const op = 'operator' in node ? node.operator : undefined;
       if (left && !('field' in left) && !('fn' in left)) {
         for (let i = 0; i < (left.openParen ?? 0); i++) tokens.push('(');
@@ -367,11 +373,23 @@ export class SoqlEngine {
       const types = ([] as unknown[]).concat(c.literalType as unknown);
       const nLiterals = ([] as unknown[]).concat(c.dateLiteralVariable as unknown);
       values = rawValues.map((v, k) =>
-        this.literal(soql, def, raw, String(v), String(types[k] ?? types[0]), Number(nLiterals[k] ?? nLiterals[0]), options.now),
+        this.literal(
+          soql,
+          def,
+          raw,
+          String(v),
+          String(types[k] ?? types[0]),
+          Number(nLiterals[k] ?? nLiterals[0]),
+          options.now,
+        ),
       );
     }
     if (op === 'LIKE' && !isText(def)) {
-      throw sfError(400, 'INVALID_QUERY_FILTER_OPERATOR', pointer(soql, raw) + `invalid operator on ${def.type} field`);
+      throw sfError(
+        400,
+        'INVALID_QUERY_FILTER_OPERATOR',
+        pointer(soql, raw) + `invalid operator on ${def.type} field`,
+      );
     }
     const cmp = (v: FieldValue, lit: Literal): number | undefined => compare(def, v, lit);
     switch (op) {
@@ -510,7 +528,11 @@ export class SoqlEngine {
           .filter((child) => child[item.field] === rec.Id);
         const rows = this.rows(item.sub, options, children);
         out[item.name] = rows.length
-          ? { totalSize: rows.length, done: true, records: rows.map((r) => this.project(item.sub, r, options)) }
+          ? {
+              totalSize: rows.length,
+              done: true,
+              records: rows.map((r) => this.project(item.sub, r, options)),
+            }
           : null;
         continue;
       }
@@ -548,7 +570,9 @@ export class SoqlEngine {
   }
 
   private aggregate(fn: string, path: Path | undefined, rows: StoredFields[]): FieldValue {
-    const values = path ? rows.map((r) => this.valueAt(path, r)).filter((v) => v !== null) : rows.map(() => 1);
+    const values = path
+      ? rows.map((r) => this.valueAt(path, r)).filter((v) => v !== null)
+      : rows.map(() => 1);
     switch (fn) {
       case 'COUNT':
         return values.length;
@@ -607,7 +631,10 @@ function compare(def: FieldDef, v: FieldValue, lit: Literal): number | undefined
   if (v === null || lit === null) return undefined;
   if (typeof lit === 'object') {
     // A date literal's [start, end) range, in ms (date fields compare by their UTC midnight).
-    const t = def.type === 'date' ? Date.parse(`${String(v)}T00:00:00Z`) : (parseDateTime(String(v))?.getTime() ?? NaN);
+    const t =
+      def.type === 'date'
+        ? Date.parse(`${String(v)}T00:00:00Z`)
+        : (parseDateTime(String(v))?.getTime() ?? NaN);
     if (Number.isNaN(t)) return undefined;
     return t < lit.range[0] ? -1 : t >= lit.range[1] ? 1 : 0;
   }
@@ -631,7 +658,10 @@ function dateLiteralRange(name: string, n: number, now: Date): [number, number] 
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const y = now.getUTCFullYear();
   const m = now.getUTCMonth();
-  const month = (offset: number): [number, number] => [Date.UTC(y, m + offset, 1), Date.UTC(y, m + offset + 1, 1)];
+  const month = (offset: number): [number, number] => [
+    Date.UTC(y, m + offset, 1),
+    Date.UTC(y, m + offset + 1, 1),
+  ];
   const week = today - now.getUTCDay() * DAY; // weeks start on Sunday (en_US locale)
   switch (name) {
     case 'TODAY':

@@ -187,12 +187,16 @@ export class SalesforceStore {
       case 'Quote.TotalPrice': {
         const lineDef = objectDef('QuoteLineItem')!;
         const lines = this.quoteLines(String(rec.Id));
-        return round2(lines.reduce((s, l) => s + Number(this.value(lineDef, l, fieldDef(lineDef, field.name)!)), 0));
+        return round2(
+          lines.reduce((s, l) => s + Number(this.value(lineDef, l, fieldDef(lineDef, field.name)!)), 0),
+        );
       }
       case 'Quote.LineItemCount':
         return this.quoteLines(String(rec.Id)).length;
       case 'QuoteLineItem.ListPrice': {
-        const pbe = rec.PricebookEntryId ? this.raw('PricebookEntry', String(rec.PricebookEntryId)) : undefined;
+        const pbe = rec.PricebookEntryId
+          ? this.raw('PricebookEntry', String(rec.PricebookEntryId))
+          : undefined;
         return pbe ? (pbe.UnitPrice ?? null) : null;
       }
       case 'QuoteLineItem.Subtotal':
@@ -321,7 +325,8 @@ export class SalesforceStore {
   }
 
   restore(snapshot: Map<string, Map<string, StoredFields>>): void {
-    for (const [type, table] of snapshot) this.records.set(type, new Map([...table].map(([id, r]) => [id, { ...r }])));
+    for (const [type, table] of snapshot)
+      this.records.set(type, new Map([...table].map(([id, r]) => [id, { ...r }])));
     this.changed();
   }
 
@@ -352,7 +357,12 @@ export class SalesforceStore {
         : resolved.filter(([def]) => def.required && out[def.name] === null).map(([def]) => def);
     if (missing.length && mode !== 'load') {
       const names = missing.map((f) => f.name);
-      throw sfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${names.join(', ')}]`, names);
+      throw sfError(
+        400,
+        'REQUIRED_FIELD_MISSING',
+        `Required fields are missing: [${names.join(', ')}]`,
+        names,
+      );
     }
     return out;
   }
@@ -411,7 +421,10 @@ export class SalesforceStore {
           throw bad('INVALID_EMAIL_ADDRESS', `invalid email address: ${s}`);
         }
         if (def.type === 'picklist' && def.restricted && !def.picklistValues?.includes(s)) {
-          throw bad('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `bad value for restricted picklist field: ${s}`);
+          throw bad(
+            'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+            `bad value for restricted picklist field: ${s}`,
+          );
         }
         return s;
       }
@@ -437,7 +450,9 @@ export class SalesforceStore {
       next.Pricebook2Id ??= opp?.Pricebook2Id ?? null;
     }
     if (obj.name === 'QuoteLineItem' && !prev) {
-      const pbe = next.PricebookEntryId ? this.raw('PricebookEntry', String(next.PricebookEntryId)) : undefined;
+      const pbe = next.PricebookEntryId
+        ? this.raw('PricebookEntry', String(next.PricebookEntryId))
+        : undefined;
       if (pbe) {
         if (next.Product2Id && next.Product2Id !== pbe.Product2Id) {
           throw sfError(400, 'FIELD_INTEGRITY_EXCEPTION', 'Product ID: does not match the price book entry', [

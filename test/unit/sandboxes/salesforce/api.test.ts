@@ -39,7 +39,11 @@ describe('Salesforce sandbox via jsforce', () => {
       LastName: 'Davolio',
       Email: 'ap@northwind.example',
     });
-    productId = sf.store.insert('Product2', { Name: 'Growth (per seat)', ProductCode: 'GROWTH-SEAT', IsActive: true });
+    productId = sf.store.insert('Product2', {
+      Name: 'Growth (per seat)',
+      ProductCode: 'GROWTH-SEAT',
+      IsActive: true,
+    });
     conn = await sf.connect();
   });
   afterAll(async () => {
@@ -60,7 +64,11 @@ describe('Salesforce sandbox via jsforce', () => {
       const res = await fetch(`${sf.url}/services/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sf.clientId, client_secret: sf.clientSecret }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: sf.clientId,
+          client_secret: sf.clientSecret,
+        }),
       });
       const body = (await res.json()) as Record<string, string>;
       expect(Object.keys(body).sort()).toEqual(
@@ -69,34 +77,59 @@ describe('Salesforce sandbox via jsforce', () => {
       expect(body.token_type).toBe('Bearer');
       expect(body.issued_at).toBe(String(NOV_2.getTime()));
       const { createHmac } = await import('node:crypto');
-      expect(body.signature).toBe(createHmac('sha256', sf.clientSecret).update(body.id + body.issued_at).digest('base64'));
+      expect(body.signature).toBe(
+        createHmac('sha256', sf.clientSecret)
+          .update(body.id + body.issued_at)
+          .digest('base64'),
+      );
     });
 
     it('rejects a wrong secret as invalid_client and an unknown client as invalid_client_id (jsforce error names)', async () => {
-      const bad = new Connection({ loginUrl: sf.url, oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: 'nope' } });
+      const bad = new Connection({
+        loginUrl: sf.url,
+        oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: 'nope' },
+      });
       const err = await errorOf(bad.authorize({ grant_type: 'client_credentials' }));
       expect(err.name).toBe('invalid_client');
       expect(err.message).toBe('invalid client credentials');
-      const unknown = new Connection({ loginUrl: sf.url, oauth2: { loginUrl: sf.url, clientId: 'x', clientSecret: 'y' } });
-      expect((await errorOf(unknown.authorize({ grant_type: 'client_credentials' }))).name).toBe('invalid_client_id');
+      const unknown = new Connection({
+        loginUrl: sf.url,
+        oauth2: { loginUrl: sf.url, clientId: 'x', clientSecret: 'y' },
+      });
+      expect((await errorOf(unknown.authorize({ grant_type: 'client_credentials' }))).name).toBe(
+        'invalid_client_id',
+      );
     });
 
     it('supports the username-password grant (jsforce login with an OAuth client)', async () => {
-      const c = new Connection({ loginUrl: sf.url, version: '62.0', oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret } });
+      const c = new Connection({
+        loginUrl: sf.url,
+        version: '62.0',
+        oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret },
+      });
       await c.login(sf.username, sf.password);
       expect((await c.query('SELECT COUNT() FROM Account')).totalSize).toBe(1);
-      const wrong = new Connection({ loginUrl: sf.url, oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret } });
+      const wrong = new Connection({
+        loginUrl: sf.url,
+        oauth2: { loginUrl: sf.url, clientId: sf.clientId, clientSecret: sf.clientSecret },
+      });
       expect((await errorOf(wrong.login(sf.username, 'guess'))).name).toBe('invalid_grant');
     });
 
     it('a bad token is a 401 that jsforce surfaces as INVALID_SESSION_ID', async () => {
-      const c = new Connection({ instanceUrl: sf.url, accessToken: '00D5g000004Q2CQ!forged', version: '62.0' });
+      const c = new Connection({
+        instanceUrl: sf.url,
+        accessToken: '00D5g000004Q2CQ!forged',
+        version: '62.0',
+      });
       const err = await errorOf(c.query('SELECT Id FROM Account'));
       expect(err.errorCode).toBe('INVALID_SESSION_ID');
       expect(err.message).toBe('Session expired or invalid');
       const raw = await fetch(`${sf.url}/services/data/v62.0/query?q=SELECT+Id+FROM+Account`);
       expect(raw.status).toBe(401);
-      expect(await raw.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+      expect(await raw.json()).toEqual([
+        { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+      ]);
     });
 
     it('an expired session is renewed by re-running the client credentials grant', async () => {
@@ -122,9 +155,25 @@ describe('Salesforce sandbox via jsforce', () => {
         CloseDate: '2026-11-02',
         Type: 'New Business',
       });
-      quoteId = sf.store.insert('Quote', { Name: 'Q-1', OpportunityId: oppId, ContactId: contactId, Q2C_Term_Months__c: 12 });
-      sf.store.insert('QuoteLineItem', { QuoteId: quoteId, Product2Id: productId, Quantity: 20, UnitPrice: 49 });
-      sf.store.insert('QuoteLineItem', { QuoteId: quoteId, Product2Id: productId, Quantity: 2, UnitPrice: 49.5, Discount: 10 });
+      quoteId = sf.store.insert('Quote', {
+        Name: 'Q-1',
+        OpportunityId: oppId,
+        ContactId: contactId,
+        Q2C_Term_Months__c: 12,
+      });
+      sf.store.insert('QuoteLineItem', {
+        QuoteId: quoteId,
+        Product2Id: productId,
+        Quantity: 20,
+        UnitPrice: 49,
+      });
+      sf.store.insert('QuoteLineItem', {
+        QuoteId: quoteId,
+        Product2Id: productId,
+        Quantity: 2,
+        UnitPrice: 49.5,
+        Discount: 10,
+      });
       sf.store.update('Opportunity', oppId, { SyncedQuoteId: quoteId });
     });
 
@@ -137,16 +186,24 @@ describe('Salesforce sandbox via jsforce', () => {
       const v = '/services/data/v62.0/sobjects';
       expect(res.totalSize).toBe(1);
       expect(res.done).toBe(true);
-      const lines = (res.records[0] as unknown as { QuoteLineItems: { records: { attributes: { url: string } }[] } })
-        .QuoteLineItems.records;
+      const lines = (
+        res.records[0] as unknown as { QuoteLineItems: { records: { attributes: { url: string } }[] } }
+      ).QuoteLineItems.records;
       expect(res.records[0]).toEqual({
         attributes: { type: 'Quote', url: `${v}/Quote/${quoteId}` },
         Id: quoteId,
         Name: 'Q-1',
-        Contact: { attributes: { type: 'Contact', url: `${v}/Contact/${contactId}` }, Name: 'Nancy Davolio', Email: 'ap@northwind.example' },
+        Contact: {
+          attributes: { type: 'Contact', url: `${v}/Contact/${contactId}` },
+          Name: 'Nancy Davolio',
+          Email: 'ap@northwind.example',
+        },
         Opportunity: {
           attributes: { type: 'Opportunity', url: `${v}/Opportunity/${oppId}` },
-          Account: { attributes: { type: 'Account', url: `${v}/Account/${accountId}` }, Name: 'Northwind Traders' },
+          Account: {
+            attributes: { type: 'Account', url: `${v}/Account/${accountId}` },
+            Name: 'Northwind Traders',
+          },
         },
         Q2C_Term_Months__c: 12,
         IsSyncing: true,
@@ -159,14 +216,20 @@ describe('Salesforce sandbox via jsforce', () => {
               Quantity: 20,
               UnitPrice: 49,
               TotalPrice: 980,
-              Product2: { attributes: { type: 'Product2', url: `${v}/Product2/${productId}` }, ProductCode: 'GROWTH-SEAT' },
+              Product2: {
+                attributes: { type: 'Product2', url: `${v}/Product2/${productId}` },
+                ProductCode: 'GROWTH-SEAT',
+              },
             },
             {
               attributes: { type: 'QuoteLineItem', url: lines[1].attributes.url },
               Quantity: 2,
               UnitPrice: 49.5,
               TotalPrice: 89.1,
-              Product2: { attributes: { type: 'Product2', url: `${v}/Product2/${productId}` }, ProductCode: 'GROWTH-SEAT' },
+              Product2: {
+                attributes: { type: 'Product2', url: `${v}/Product2/${productId}` },
+                ProductCode: 'GROWTH-SEAT',
+              },
             },
           ],
         },
@@ -174,8 +237,14 @@ describe('Salesforce sandbox via jsforce', () => {
     });
 
     it('answers an empty child relationship with null and an empty lookup with null', async () => {
-      const solo = sf.store.insert('Opportunity', { Name: 'Solo', StageName: 'Prospecting', CloseDate: '2026-12-01' });
-      const res = await conn.query(`SELECT Name, Account.Name, (SELECT Id FROM Quotes) FROM Opportunity WHERE Id = '${solo}'`);
+      const solo = sf.store.insert('Opportunity', {
+        Name: 'Solo',
+        StageName: 'Prospecting',
+        CloseDate: '2026-12-01',
+      });
+      const res = await conn.query(
+        `SELECT Name, Account.Name, (SELECT Id FROM Quotes) FROM Opportunity WHERE Id = '${solo}'`,
+      );
       expect(res.records[0]).toMatchObject({ Name: 'Solo', Account: null, Quotes: null });
       await conn.sobject('Opportunity').destroy(solo);
     });
@@ -190,10 +259,18 @@ describe('Salesforce sandbox via jsforce', () => {
       ];
       for (const [name, stage, close, amount, country] of rows) {
         const acc = sf.store.insert('Account', { Name: `Acc ${name}`, BillingCountry: country });
-        ids[name] = sf.store.insert('Opportunity', { Name: name, StageName: stage, CloseDate: close, Amount: amount, AccountId: acc });
+        ids[name] = sf.store.insert('Opportunity', {
+          Name: name,
+          StageName: stage,
+          CloseDate: close,
+          Amount: amount,
+          AccountId: acc,
+        });
       }
       const names = async (where: string): Promise<string[]> =>
-        (await conn.query<{ Name: string }>(`SELECT Name FROM Opportunity WHERE ${where} ORDER BY Name`)).records.map((r) => r.Name);
+        (
+          await conn.query<{ Name: string }>(`SELECT Name FROM Opportunity WHERE ${where} ORDER BY Name`)
+        ).records.map((r) => r.Name);
       const ours = `Name IN ('A1', 'A2', 'A3', 'O\\'Brien')`;
       expect(await names(`${ours} AND IsWon = true`)).toEqual(['A1']);
       expect(await names(`${ours} AND IsClosed = false`)).toEqual(['A3', "O'Brien"]);
@@ -202,7 +279,10 @@ describe('Salesforce sandbox via jsforce', () => {
       expect(await names(`${ours} AND Amount <= 100`)).toEqual(['A1', "O'Brien"]);
       expect(await names(`${ours} AND Amount = null`)).toEqual(['A3']);
       expect(await names(`${ours} AND CloseDate < 2026-11-15`)).toEqual(['A1', "O'Brien"]);
-      expect(await names(`${ours} AND CloseDate >= 2026-11-15 AND CloseDate <= 2026-12-01`)).toEqual(['A2', 'A3']);
+      expect(await names(`${ours} AND CloseDate >= 2026-11-15 AND CloseDate <= 2026-12-01`)).toEqual([
+        'A2',
+        'A3',
+      ]);
       expect(await names(`${ours} AND CreatedDate = TODAY`)).toEqual(['A1', 'A2', 'A3', "O'Brien"]);
       expect(await names(`${ours} AND CreatedDate > 2026-11-02T10:00:00Z`)).toEqual([]);
       expect(await names(`${ours} AND CreatedDate >= 2026-11-02T10:00:00.000+0000`)).toHaveLength(4);
@@ -210,11 +290,21 @@ describe('Salesforce sandbox via jsforce', () => {
       expect(await names(`${ours} AND Account.BillingCountry NOT IN ('FR', 'DE')`)).toEqual(['A1', 'A3']);
       expect(await names(`${ours} AND Name LIKE 'a%'`)).toEqual(['A1', 'A2', 'A3']);
       expect(await names(`${ours} AND Name LIKE '_\\'Bri_n'`)).toEqual(["O'Brien"]);
-      expect(await names(`${ours} AND (StageName = 'Closed Won' OR Amount = null) AND NOT Name = 'A1'`)).toEqual(['A3']);
+      expect(
+        await names(`${ours} AND (StageName = 'Closed Won' OR Amount = null) AND NOT Name = 'A1'`),
+      ).toEqual(['A3']);
       expect(await names(`${ours} AND NOT (IsWon = true OR IsClosed = true)`)).toEqual(['A3', "O'Brien"]);
-      expect(await names(`${ours} AND (IsWon = true OR Amount > 150 AND CloseDate > 2026-11-10)`)).toEqual(['A1', 'A2']);
-      expect(await names(`Id = '${ids.A2.slice(0, 15)}' OR Id = '${ids.A3.toLowerCase()}'`)).toEqual(['A2', 'A3']);
-      expect(await names(`${ours} AND AccountId IN (SELECT Id FROM Account WHERE BillingCountry = 'US')`)).toEqual(['A1']);
+      expect(await names(`${ours} AND (IsWon = true OR Amount > 150 AND CloseDate > 2026-11-10)`)).toEqual([
+        'A1',
+        'A2',
+      ]);
+      expect(await names(`Id = '${ids.A2.slice(0, 15)}' OR Id = '${ids.A3.toLowerCase()}'`)).toEqual([
+        'A2',
+        'A3',
+      ]);
+      expect(
+        await names(`${ours} AND AccountId IN (SELECT Id FROM Account WHERE BillingCountry = 'US')`),
+      ).toEqual(['A1']);
     });
 
     it('orders (NULLS FIRST/LAST), limits, offsets and counts', async () => {
@@ -225,18 +315,29 @@ describe('Salesforce sandbox via jsforce', () => {
       expect(await order('ORDER BY Amount DESC')).toEqual(['A2', 'A1', "O'Brien", 'A3']);
       expect(await order('ORDER BY Amount ASC NULLS LAST')).toEqual(["O'Brien", 'A1', 'A2', 'A3']);
       expect(await order('ORDER BY Amount DESC LIMIT 2 OFFSET 1')).toEqual(['A1', "O'Brien"]);
-      expect(await order('ORDER BY Account.BillingCountry DESC NULLS LAST, Name')).toEqual(['A1', 'A2', "O'Brien", 'A3']);
+      expect(await order('ORDER BY Account.BillingCountry DESC NULLS LAST, Name')).toEqual([
+        'A1',
+        'A2',
+        "O'Brien",
+        'A3',
+      ]);
       const count = await conn.query(`SELECT COUNT() FROM Opportunity WHERE Name IN ('A1', 'A2', 'A3')`);
       expect(count).toEqual({ totalSize: 3, done: true, records: [] });
-      const agg = await conn.query(`SELECT COUNT(Id), SUM(Amount) total FROM Opportunity WHERE Name IN ('A1', 'A2', 'A3')`);
+      const agg = await conn.query(
+        `SELECT COUNT(Id), SUM(Amount) total FROM Opportunity WHERE Name IN ('A1', 'A2', 'A3')`,
+      );
       expect(agg.records).toEqual([{ attributes: { type: 'AggregateResult' }, expr0: 3, total: 300 }]);
     });
 
     it("rejects bad SOQL with Salesforce's MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE", async () => {
       const malformed = await errorOf(conn.query('SELEC Id FROM Account'));
       expect(malformed.errorCode).toBe('MALFORMED_QUERY');
-      expect(malformed.message).toBe('\nSELEC Id FROM Account\n^\nERROR at Row:1:Column:1\nunexpected token: SELEC');
-      expect((await errorOf(conn.query('SELECT Id FROM Account WHERE'))).message).toMatch(/unexpected token: <EOF>$/);
+      expect(malformed.message).toBe(
+        '\nSELEC Id FROM Account\n^\nERROR at Row:1:Column:1\nunexpected token: SELEC',
+      );
+      expect((await errorOf(conn.query('SELECT Id FROM Account WHERE'))).message).toMatch(
+        /unexpected token: <EOF>$/,
+      );
 
       const field = await errorOf(conn.query('SELECT Id, Colour__c FROM Account'));
       expect(field.errorCode).toBe('INVALID_FIELD');
@@ -246,12 +347,16 @@ describe('Salesforce sandbox via jsforce', () => {
       expect((await errorOf(conn.query('SELECT Owner.Name FROM Account'))).message).toMatch(
         /Didn't understand relationship 'Owner' in field path/,
       );
-      expect((await errorOf(conn.query("SELECT Id FROM Quote WHERE Q2C_Coupon__x = 'A'"))).errorCode).toBe('INVALID_FIELD');
+      expect((await errorOf(conn.query("SELECT Id FROM Quote WHERE Q2C_Coupon__x = 'A'"))).errorCode).toBe(
+        'INVALID_FIELD',
+      );
 
       const type = await errorOf(conn.query('SELECT Id FROM Invoice__c'));
       expect(type.errorCode).toBe('INVALID_TYPE');
       expect(type.message).toMatch(/sObject type 'Invoice__c' is not supported/);
-      expect((await errorOf(conn.query('SELECT Id, (SELECT Id FROM Lines) FROM Quote'))).errorCode).toBe('INVALID_TYPE');
+      expect((await errorOf(conn.query('SELECT Id, (SELECT Id FROM Lines) FROM Quote'))).errorCode).toBe(
+        'INVALID_TYPE',
+      );
 
       const filter = await errorOf(conn.query("SELECT Id FROM Opportunity WHERE CloseDate = '2026-11-01'"));
       expect(filter.errorCode).toBe('INVALID_QUERY_FILTER_OPERATOR');
@@ -259,9 +364,13 @@ describe('Salesforce sandbox via jsforce', () => {
     });
 
     it('pages with nextRecordsUrl and queryMore, honouring Sforce-Query-Options batchSize', async () => {
-      for (let i = 0; i < 450; i++) sf.store.insert('Product2', { Name: `Bulk ${String(i).padStart(3, '0')}`, ProductCode: `BULK-${i}` });
+      for (let i = 0; i < 450; i++)
+        sf.store.insert('Product2', { Name: `Bulk ${String(i).padStart(3, '0')}`, ProductCode: `BULK-${i}` });
       const soql = "SELECT Name FROM Product2 WHERE ProductCode LIKE 'BULK-%' ORDER BY Name";
-      const first = await conn.query<{ Name: string }>(soql, { autoFetch: false, headers: { 'Sforce-Query-Options': 'batchSize=200' } });
+      const first = await conn.query<{ Name: string }>(soql, {
+        autoFetch: false,
+        headers: { 'Sforce-Query-Options': 'batchSize=200' },
+      });
       expect(first.totalSize).toBe(450);
       expect(first.done).toBe(false);
       expect(first.records).toHaveLength(200);
@@ -276,16 +385,22 @@ describe('Salesforce sandbox via jsforce', () => {
       expect(second.records[0].Name).toBe('Bulk 200');
       expect(second.done).toBe(false);
 
-      const all = await conn.query<{ Name: string }>(soql, { autoFetch: true, maxFetch: 1000, headers: { 'Sforce-Query-Options': 'batchSize=200' } });
-      expect(all.records.map((r) => r.Name)).toEqual(Array.from({ length: 450 }, (_, i) => `Bulk ${String(i).padStart(3, '0')}`));
+      const all = await conn.query<{ Name: string }>(soql, {
+        autoFetch: true,
+        maxFetch: 1000,
+        headers: { 'Sforce-Query-Options': 'batchSize=200' },
+      });
+      expect(all.records.map((r) => r.Name)).toEqual(
+        Array.from({ length: 450 }, (_, i) => `Bulk ${String(i).padStart(3, '0')}`),
+      );
       const pages = sf.requests().filter((r) => /\/query\/01g/.test(r.path));
       expect(pages.length).toBeGreaterThanOrEqual(3); // 1 manual + 2 autoFetch
 
       // Without the header, Salesforce's default batch of 2000 holds all 450.
       expect((await conn.query(soql, { autoFetch: false })).done).toBe(true);
-      expect((await errorOf(conn.queryMore('/services/data/v62.0/query/01g5g00000zzzzzAAA-200'))).errorCode).toBe(
-        'INVALID_QUERY_LOCATOR',
-      );
+      expect(
+        (await errorOf(conn.queryMore('/services/data/v62.0/query/01g5g00000zzzzzAAA-200'))).errorCode,
+      ).toBe('INVALID_QUERY_LOCATOR');
     });
   });
 
@@ -302,12 +417,22 @@ describe('Salesforce sandbox via jsforce', () => {
       expect(salesforceId18(id.slice(0, 15))).toBe(id);
 
       const rec = await conn.sobject('Opportunity').retrieve(id.slice(0, 15));
-      expect(rec).toMatchObject({ Id: id, AccountId: accountId, IsWon: false, IsClosed: false, SystemModstamp: '2026-11-02T10:00:00.000+0000' });
+      expect(rec).toMatchObject({
+        Id: id,
+        AccountId: accountId,
+        IsWon: false,
+        IsClosed: false,
+        SystemModstamp: '2026-11-02T10:00:00.000+0000',
+      });
 
       clock = new Date('2026-11-20T08:30:00Z');
-      const upd = await conn.sobject('Opportunity').update({ Id: id, StageName: 'Closed Won', Q2C_Billing_Status__c: 'Active' });
+      const upd = await conn
+        .sobject('Opportunity')
+        .update({ Id: id, StageName: 'Closed Won', Q2C_Billing_Status__c: 'Active' });
       expect(upd).toEqual({ id, success: true, errors: [] });
-      const won = await conn.sobject('Opportunity').retrieve(id, { fields: ['IsWon', 'IsClosed', 'SystemModstamp', 'LastModifiedDate', 'CreatedDate'] });
+      const won = await conn
+        .sobject('Opportunity')
+        .retrieve(id, { fields: ['IsWon', 'IsClosed', 'SystemModstamp', 'LastModifiedDate', 'CreatedDate'] });
       expect(won).toEqual({
         attributes: { type: 'Opportunity', url: `/services/data/v62.0/sobjects/Opportunity/${id}` },
         IsWon: true,
@@ -320,82 +445,153 @@ describe('Salesforce sandbox via jsforce', () => {
       await conn.sobject('Opportunity').destroy(id);
       expect((await errorOf(conn.sobject('Opportunity').retrieve(id))).errorCode).toBe('ENTITY_IS_DELETED');
       expect((await conn.query(`SELECT Id FROM Opportunity WHERE Id = '${id}'`)).totalSize).toBe(0);
-      const bin = await conn.query(`SELECT Id, IsDeleted FROM Opportunity WHERE Id = '${id}'`, { scanAll: true });
+      const bin = await conn.query(`SELECT Id, IsDeleted FROM Opportunity WHERE Id = '${id}'`, {
+        scanAll: true,
+      });
       expect(bin.records).toMatchObject([{ Id: id, IsDeleted: true }]);
-      expect((await errorOf(conn.sobject('Account').retrieve('001000000000000AAA'))).errorCode).toBe('NOT_FOUND');
+      expect((await errorOf(conn.sobject('Account').retrieve('001000000000000AAA'))).errorCode).toBe(
+        'NOT_FOUND',
+      );
     });
 
     it('upserts by external id: 201 created, then an update (API 46+: 200 created:false)', async () => {
-      const first = await conn.sobject('Account').upsert({ Name: 'Kestrel Analytics', Q2C_Stripe_Customer_Id__c: 'cus_K1' }, 'Q2C_Stripe_Customer_Id__c');
-      expect(first).toEqual({ id: expect.stringMatching(/^0015g/), success: true, errors: [], created: true });
-      const again = await conn.sobject('Account').upsert({ Name: 'Kestrel Analytics Inc', Q2C_Stripe_Customer_Id__c: 'cus_K1' }, 'Q2C_Stripe_Customer_Id__c');
+      const first = await conn
+        .sobject('Account')
+        .upsert(
+          { Name: 'Kestrel Analytics', Q2C_Stripe_Customer_Id__c: 'cus_K1' },
+          'Q2C_Stripe_Customer_Id__c',
+        );
+      expect(first).toEqual({
+        id: expect.stringMatching(/^0015g/),
+        success: true,
+        errors: [],
+        created: true,
+      });
+      const again = await conn
+        .sobject('Account')
+        .upsert(
+          { Name: 'Kestrel Analytics Inc', Q2C_Stripe_Customer_Id__c: 'cus_K1' },
+          'Q2C_Stripe_Customer_Id__c',
+        );
       expect(again).toEqual({ id: (first as { id: string }).id, success: true, errors: [], created: false });
       expect(sf.store.get('Account', (first as { id: string }).id)?.Name).toBe('Kestrel Analytics Inc');
 
-      const old = new Connection({ instanceUrl: conn.instanceUrl, accessToken: conn.accessToken!, version: '45.0' });
-      const viaOld = await old.sobject('Account').upsert({ Name: 'Kestrel', Q2C_Stripe_Customer_Id__c: 'cus_K1' }, 'Q2C_Stripe_Customer_Id__c');
+      const old = new Connection({
+        instanceUrl: conn.instanceUrl,
+        accessToken: conn.accessToken!,
+        version: '45.0',
+      });
+      const viaOld = await old
+        .sobject('Account')
+        .upsert({ Name: 'Kestrel', Q2C_Stripe_Customer_Id__c: 'cus_K1' }, 'Q2C_Stripe_Customer_Id__c');
       expect(viaOld).toEqual({ success: true, errors: [] }); // 204, as before API 46.0
 
-      const notExternal = await errorOf(conn.sobject('Account').upsert({ Name: 'X', BillingCity: 'Paris' }, 'BillingCity'));
+      const notExternal = await errorOf(
+        conn.sobject('Account').upsert({ Name: 'X', BillingCity: 'Paris' }, 'BillingCity'),
+      );
       expect(notExternal.errorCode).toBe('NOT_FOUND');
-      expect(notExternal.message).toBe('Provided external ID field does not exist or is not accessible: BillingCity');
+      expect(notExternal.message).toBe(
+        'Provided external ID field does not exist or is not accessible: BillingCity',
+      );
     });
 
     it('rejects unknown, read-only, required, mistyped and dangling fields with Salesforce codes', async () => {
       const opp = conn.sobject('Opportunity');
-      const unknown = await errorOf(opp.create({ Name: 'X', StageName: 'Prospecting', CloseDate: '2026-11-01', Colour__c: 'red' }));
+      const unknown = await errorOf(
+        opp.create({ Name: 'X', StageName: 'Prospecting', CloseDate: '2026-11-01', Colour__c: 'red' }),
+      );
       expect(unknown.errorCode).toBe('INVALID_FIELD');
       expect(unknown.message).toBe("No such column 'Colour__c' on sobject of type Opportunity");
 
-      const readOnly = await errorOf(opp.create({ Name: 'X', StageName: 'Closed Won', CloseDate: '2026-11-01', IsWon: true, SystemModstamp: '2026-11-01T00:00:00Z' }));
+      const readOnly = await errorOf(
+        opp.create({
+          Name: 'X',
+          StageName: 'Closed Won',
+          CloseDate: '2026-11-01',
+          IsWon: true,
+          SystemModstamp: '2026-11-01T00:00:00Z',
+        }),
+      );
       expect(readOnly.errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
-      expect((readOnly as unknown as { data: { fields: string[] } }).data.fields).toEqual(['IsWon', 'SystemModstamp']);
+      expect((readOnly as unknown as { data: { fields: string[] } }).data.fields).toEqual([
+        'IsWon',
+        'SystemModstamp',
+      ]);
 
       const missing = await errorOf(opp.create({ Name: 'X' }));
       expect(missing.errorCode).toBe('REQUIRED_FIELD_MISSING');
       expect(missing.message).toBe('Required fields are missing: [StageName, CloseDate]');
 
-      expect((await errorOf(opp.create({ Name: 'X', StageName: 'Prospecting', CloseDate: 'soon' }))).errorCode).toBe('JSON_PARSER_ERROR');
-      expect((await errorOf(opp.create({ Name: 'X', StageName: 'Won-ish', CloseDate: '2026-11-01' }))).errorCode).toBe(
-        'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
-      );
-      expect((await errorOf(opp.create({ Name: 'X', StageName: 'Prospecting', CloseDate: '2026-11-01', AccountId: contactId }))).errorCode).toBe(
-        'MALFORMED_ID',
-      );
-      expect((await errorOf(opp.create({ Name: 'X', StageName: 'Prospecting', CloseDate: '2026-11-01', AccountId: '0015g0000099999' }))).errorCode).toBe(
-        'INVALID_CROSS_REFERENCE_KEY',
-      );
+      expect(
+        (await errorOf(opp.create({ Name: 'X', StageName: 'Prospecting', CloseDate: 'soon' }))).errorCode,
+      ).toBe('JSON_PARSER_ERROR');
+      expect(
+        (await errorOf(opp.create({ Name: 'X', StageName: 'Won-ish', CloseDate: '2026-11-01' }))).errorCode,
+      ).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+      expect(
+        (
+          await errorOf(
+            opp.create({
+              Name: 'X',
+              StageName: 'Prospecting',
+              CloseDate: '2026-11-01',
+              AccountId: contactId,
+            }),
+          )
+        ).errorCode,
+      ).toBe('MALFORMED_ID');
+      expect(
+        (
+          await errorOf(
+            opp.create({
+              Name: 'X',
+              StageName: 'Prospecting',
+              CloseDate: '2026-11-01',
+              AccountId: '0015g0000099999',
+            }),
+          )
+        ).errorCode,
+      ).toBe('INVALID_CROSS_REFERENCE_KEY');
     });
   });
 
   describe('composite and collections', () => {
     it('runs a composite request with @{ref} references and the compositeResponse shape', async () => {
-      const res = await conn.requestPost<{ compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[] }>(
-        '/services/data/v62.0/composite',
-        {
-          allOrNone: true,
-          compositeRequest: [
-            { method: 'POST', url: '/services/data/v62.0/sobjects/Account', referenceId: 'NewAccount', body: { Name: 'Borealis Logistics' } },
-            {
-              method: 'POST',
-              url: '/services/data/v62.0/sobjects/Opportunity',
-              referenceId: 'NewOpp',
-              body: { Name: 'Borealis — Starter', AccountId: '@{NewAccount.id}', StageName: 'Prospecting', CloseDate: '2026-11-06' },
+      const res = await conn.requestPost<{
+        compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[];
+      }>('/services/data/v62.0/composite', {
+        allOrNone: true,
+        compositeRequest: [
+          {
+            method: 'POST',
+            url: '/services/data/v62.0/sobjects/Account',
+            referenceId: 'NewAccount',
+            body: { Name: 'Borealis Logistics' },
+          },
+          {
+            method: 'POST',
+            url: '/services/data/v62.0/sobjects/Opportunity',
+            referenceId: 'NewOpp',
+            body: {
+              Name: 'Borealis — Starter',
+              AccountId: '@{NewAccount.id}',
+              StageName: 'Prospecting',
+              CloseDate: '2026-11-06',
             },
-            {
-              method: 'GET',
-              url: "/services/data/v62.0/query?q=SELECT+Id,Account.Name+FROM+Opportunity+WHERE+Id='@{NewOpp.id}'",
-              referenceId: 'Check',
-            },
-            {
-              method: 'PATCH',
-              url: '/services/data/v62.0/sobjects/Opportunity/@{Check.records[0].Id}',
-              referenceId: 'Won',
-              body: { StageName: 'Closed Won' },
-            },
-          ],
-        },
-      );
+          },
+          {
+            method: 'GET',
+            url: "/services/data/v62.0/query?q=SELECT+Id,Account.Name+FROM+Opportunity+WHERE+Id='@{NewOpp.id}'",
+            referenceId: 'Check',
+          },
+          {
+            method: 'PATCH',
+            url: '/services/data/v62.0/sobjects/Opportunity/@{Check.records[0].Id}',
+            referenceId: 'Won',
+            body: { StageName: 'Closed Won' },
+          },
+        ],
+      });
       const [acc, opp, check, won] = res.compositeResponse;
       expect(acc).toMatchObject({ httpStatusCode: 201, referenceId: 'NewAccount', body: { success: true } });
       expect(opp).toMatchObject({ httpStatusCode: 201, referenceId: 'NewOpp' });
@@ -405,7 +601,10 @@ describe('Salesforce sandbox via jsforce', () => {
       });
       expect(won).toEqual({ body: null, httpHeaders: {}, httpStatusCode: 204, referenceId: 'Won' });
       const oppId = (opp.body as { id: string }).id;
-      expect(sf.store.get('Opportunity', oppId)).toMatchObject({ IsWon: true, AccountId: (acc.body as { id: string }).id });
+      expect(sf.store.get('Opportunity', oppId)).toMatchObject({
+        IsWon: true,
+        AccountId: (acc.body as { id: string }).id,
+      });
       expect(sf.requests().at(-1)?.subrequests).toEqual([
         'POST /services/data/v62.0/sobjects/Account',
         'POST /services/data/v62.0/sobjects/Opportunity',
@@ -416,17 +615,31 @@ describe('Salesforce sandbox via jsforce', () => {
 
     it('allOrNone rolls back every subrequest when one fails (PROCESSING_HALTED on the others)', async () => {
       const before = sf.store.all('Account').length;
-      const res = await conn.requestPost<{ compositeResponse: { body: { errorCode: string }[]; httpStatusCode: number }[] }>(
-        '/services/data/v62.0/composite',
-        {
-          allOrNone: true,
-          compositeRequest: [
-            { method: 'POST', url: '/services/data/v62.0/sobjects/Account', referenceId: 'a', body: { Name: 'Rolled back' } },
-            { method: 'PATCH', url: `/services/data/v62.0/sobjects/Opportunity/0065g0000099999`, referenceId: 'b', body: { Name: 'x' } },
-            { method: 'POST', url: '/services/data/v62.0/sobjects/Account', referenceId: 'c', body: { Name: 'Never' } },
-          ],
-        },
-      );
+      const res = await conn.requestPost<{
+        compositeResponse: { body: { errorCode: string }[]; httpStatusCode: number }[];
+      }>('/services/data/v62.0/composite', {
+        allOrNone: true,
+        compositeRequest: [
+          {
+            method: 'POST',
+            url: '/services/data/v62.0/sobjects/Account',
+            referenceId: 'a',
+            body: { Name: 'Rolled back' },
+          },
+          {
+            method: 'PATCH',
+            url: `/services/data/v62.0/sobjects/Opportunity/0065g0000099999`,
+            referenceId: 'b',
+            body: { Name: 'x' },
+          },
+          {
+            method: 'POST',
+            url: '/services/data/v62.0/sobjects/Account',
+            referenceId: 'c',
+            body: { Name: 'Never' },
+          },
+        ],
+      });
       expect(res.compositeResponse.map((r) => [r.httpStatusCode, r.body[0].errorCode])).toEqual([
         [400, 'PROCESSING_HALTED'],
         [404, 'NOT_FOUND'],
@@ -454,7 +667,10 @@ describe('Salesforce sandbox via jsforce', () => {
         ],
         { allOrNone: true },
       );
-      expect(rolled[0]).toMatchObject({ success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }] });
+      expect(rolled[0]).toMatchObject({
+        success: false,
+        errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }],
+      });
       expect(sf.store.get('Account', ids[0])?.BillingCountry).toBe('NL');
 
       const fetched = await conn.sobject('Account').retrieve(ids, { fields: ['Name'] });
@@ -468,7 +684,11 @@ describe('Salesforce sandbox via jsforce', () => {
   describe('faults and limits', () => {
     it('injects 503 SERVER_UNAVAILABLE (jsforce retries GETs, not writes) and 403/429 REQUEST_LIMIT_EXCEEDED', async () => {
       // jsforce 3 retries GET/DELETE on 420/429/5xx with backoff (500 ms, 1 s, …): two 503s are absorbed.
-      const handle = sf.injectFault({ status: 503, times: 2, match: (r) => r.soql?.includes('FROM Account') ?? false });
+      const handle = sf.injectFault({
+        status: 503,
+        times: 2,
+        match: (r) => r.soql?.includes('FROM Account') ?? false,
+      });
       const seqBefore = sf.requests().at(-1)!.seq;
       expect((await conn.query('SELECT Id FROM Account LIMIT 1')).totalSize).toBe(1);
       expect(handle.remaining).toBe(0);
@@ -492,7 +712,12 @@ describe('Salesforce sandbox via jsforce', () => {
       sf.injectFault({ status: 429, match: (r) => r.method === 'POST' });
       const throttled = await errorOf(conn.sobject('Account').create({ Name: 'Throttled' }));
       expect(throttled.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
-      expect(sf.requests().filter((r) => r.seq > seqBefore && r.fault).map((r) => r.status)).toEqual([503, 503, 503, 403, 429]);
+      expect(
+        sf
+          .requests()
+          .filter((r) => r.seq > seqBefore && r.fault)
+          .map((r) => r.status),
+      ).toEqual([503, 503, 503, 403, 429]);
     });
 
     it('adds latency without failing', async () => {
@@ -531,10 +756,17 @@ describe('Salesforce sandbox persistence', () => {
     await conn.sobject('Account').update({ Id: id!, Q2C_Stripe_Customer_Id__c: 'cus_F1' });
     await first.stop();
 
-    const second = await startSalesforceSandbox({ dataFile, seed: [{ attributes: { type: 'Account' }, Id: id!, Name: 'Seed must not overwrite' }] });
+    const second = await startSalesforceSandbox({
+      dataFile,
+      seed: [{ attributes: { type: 'Account' }, Id: id!, Name: 'Seed must not overwrite' }],
+    });
     try {
       // The old session is still valid, as on Salesforce.
-      const again = new Connection({ instanceUrl: second.url, accessToken: conn.accessToken!, version: '62.0' });
+      const again = new Connection({
+        instanceUrl: second.url,
+        accessToken: conn.accessToken!,
+        version: '62.0',
+      });
       const rec = await again.sobject('Account').retrieve(id!);
       expect(rec).toMatchObject({ Name: 'Fjord Media GmbH', Q2C_Stripe_Customer_Id__c: 'cus_F1' });
       // New ids do not collide with persisted ones.

@@ -22,7 +22,12 @@ interface Line {
 }
 interface QuoteRow {
   Id: string;
-  Opportunity: { Name: string; Type: string; CurrencyIsoCode: string; Account: { Name: string; BillingCountry: string } };
+  Opportunity: {
+    Name: string;
+    Type: string;
+    CurrencyIsoCode: string;
+    Account: { Name: string; BillingCountry: string };
+  };
   Contact: { Name: string; Email: string };
   Q2C_Subscription_Start__c: string;
   Q2C_Billing_Frequency__c: string;
@@ -65,11 +70,15 @@ describe('demo Salesforce org', () => {
   });
 
   it('maps every product code but LEGACY-ONPREM in config/mapping.json', () => {
-    const mapping = JSON.parse(readFileSync(path.join(__dirname, '../../../../config/mapping.json'), 'utf8')) as {
+    const mapping = JSON.parse(
+      readFileSync(path.join(__dirname, '../../../../config/mapping.json'), 'utf8'),
+    ) as {
       products: { salesforceProductCode?: string }[];
     };
     const mapped = new Set(mapping.products.map((p) => p.salesforceProductCode));
-    const codes = org.records.filter((r) => r.attributes.type === 'Product2').map((r) => String(r.ProductCode));
+    const codes = org.records
+      .filter((r) => r.attributes.type === 'Product2')
+      .map((r) => String(r.ProductCode));
     expect(codes.filter((c) => !mapped.has(c))).toEqual(['LEGACY-ONPREM']);
   });
 
@@ -90,7 +99,12 @@ describe('demo Salesforce org', () => {
       SyncedQuoteId: org.quotes.northwindUpsell,
       Q2C_Original_Opportunity__c: org.opportunities.northwindNew,
       Q2C_Subscription_Id__c: null,
-      Account: { Name: 'Northwind Traders', BillingCountry: 'US', BillingPostalCode: '98101', Q2C_Stripe_Customer_Id__c: null },
+      Account: {
+        Name: 'Northwind Traders',
+        BillingCountry: 'US',
+        BillingPostalCode: '98101',
+        Q2C_Stripe_Customer_Id__c: null,
+      },
     });
     const quote = await conn.query(
       `SELECT Id, ${STANDARD_FIELDS.Quote.join(', ')}, ${Object.values(QUOTE_FIELDS).join(', ')}, ` +
@@ -127,11 +141,13 @@ describe('demo Salesforce org', () => {
   it('closes the ten demo deals and reads them back with their synced quotes and lines', async () => {
     const conn = await sf.connect();
     const keys = Object.keys(org.opportunities) as DemoOpportunityKey[];
-    const closed = await conn.sobject('Opportunity').update(keys.map((k) => ({ Id: org.opportunities[k], StageName: 'Closed Won' })));
+    const closed = await conn
+      .sobject('Opportunity')
+      .update(keys.map((k) => ({ Id: org.opportunities[k], StageName: 'Closed Won' })));
     expect(closed.every((r) => r.success)).toBe(true);
 
     const won = await conn.query<{ Id: string }>(
-      "SELECT Id FROM Opportunity WHERE IsWon = true AND CloseDate = THIS_MONTH ORDER BY CloseDate, Name",
+      'SELECT Id FROM Opportunity WHERE IsWon = true AND CloseDate = THIS_MONTH ORDER BY CloseDate, Name',
     );
     // The Kestrel renewal closes on 2026-11-25, inside November like the rest.
     expect(new Set(won.records.map((r) => r.Id))).toEqual(new Set(Object.values(org.opportunities)));
