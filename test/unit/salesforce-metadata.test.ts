@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
   ACCOUNT_FIELDS,
+  OUTBOUND_MESSAGE_NAMESPACE,
   BILLING_FREQUENCIES,
   BILLING_STATUSES,
   CANCELLATION_MODES,
@@ -24,6 +25,7 @@ import {
   STANDARD_FIELDS,
 } from '../../lambdas/adapters/crm/salesforce/fields';
 import { CRM_CHANNELS, OPPORTUNITY_TYPE_EVENTS, SalesforceId } from '../../lambdas/domain/crm/events';
+import { normaliseOutboundMessage, parseOutboundMessage } from '../../lambdas/domain/crm/outbound-message';
 import {
   normaliseFlowCallout,
   parseFlowCallout,
@@ -257,6 +259,36 @@ describe('Outbound Message', () => {
     // Same placeholder base URL as the Named Credential, so one replacement configures both.
     expect(message.endpointUrl).toBe(`${webhookUrl}/webhooks/salesforce/outbound-message`);
     expect(message.integrationUser).toMatch(/^\S+@\S+$/);
+  });
+
+  it('what the shipped message sends is what the integration’s SOAP endpoint parses into a won deal', () => {
+    // Salesforce's notifications() envelope carrying exactly the fields the metadata selects.
+    const sample: Record<string, string> = {
+      Id: '0065g00000Q2CNWAA3',
+      AccountId: '0015g00000Q2CNWAA3',
+      StageName: 'Closed Won',
+      IsWon: 'true',
+      Type: 'Renewal',
+      SystemModstamp: '2026-11-02T11:59:50.000Z',
+    };
+    const sObjectFields = list<string>(message.fields)
+      .map((f) => `<sf:${f}>${sample[f]}</sf:${f}>`)
+      .join('');
+    const soap =
+      `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ` +
+      `xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>` +
+      `<notifications xmlns="${OUTBOUND_MESSAGE_NAMESPACE}"><OrganizationId>00D5g000004Q2CQEA0</OrganizationId>` +
+      `<ActionId>04k5g000000Q2CQAA0</ActionId><SessionId xsi:nil="true"/>` +
+      `<EnterpriseUrl>https://quillstack.my.salesforce.com/services/Soap/c/${SALESFORCE_API_VERSION}/00D5g000004Q2CQ</EnterpriseUrl>` +
+      `<PartnerUrl>https://quillstack.my.salesforce.com/services/Soap/u/${SALESFORCE_API_VERSION}/00D5g000004Q2CQ</PartnerUrl>` +
+      `<Notification><Id>04l5g00000Q2CNWAA3</Id><sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">` +
+      `${sObjectFields}</sObject></Notification></notifications></soapenv:Body></soapenv:Envelope>`;
+    const [event] = normaliseOutboundMessage(parseOutboundMessage(soap), new Date('2026-11-02T12:00:01Z'));
+    expect(event).toMatchObject({
+      eventType: OPPORTUNITY_TYPE_EVENTS.Renewal,
+      channel: 'outbound-message',
+      record: { id: sample.Id, accountId: sample.AccountId, isWon: true, type: 'Renewal' },
+    });
   });
 
   it('the workflow rule (alternative trigger) fires it when the deal becomes won, and ships inactive', () => {
