@@ -32,6 +32,8 @@ export interface CurrentSubscription {
   currentPeriodStart: number;
   currentPeriodEnd: number;
   cancelAtPeriodEnd: boolean;
+  /** When it was cancelled (Unix seconds); null while live. */
+  canceledAt: number | null;
   metadata: Record<string, string>;
   latestInvoiceId: string | null;
 }

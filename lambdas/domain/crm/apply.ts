@@ -19,7 +19,7 @@ import {
   type SubscriptionCreateParams,
   type SubscriptionUpdateParams,
 } from './plan';
-import { validateDeal } from './validate';
+import { dealIntent, validateDeal } from './validate';
 
 /** The billing ids one opportunity was applied as, with the version applied. */
 export interface OpportunityBillingLink {
@@ -65,6 +65,8 @@ export interface SubscriptionBilling {
     metadata: Record<string, string>;
     idempotencyKey: string;
     creditIdempotencyKey: string;
+    /** Set when the subscription is already cancelled (a retry after the cancel went through). */
+    canceledAt: number | null;
   }): Promise<{ canceledAt: number; creditNoteId: string | null; credited: number }>;
 }
 
@@ -127,6 +129,14 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
       summary: `${reason}: version ${opp.version} (applied ${own.version})`,
     });
   }
+  // Reloaded after the event: an opportunity reopened since is no longer billable, and not an error.
+  if (!dealIntent(deal))
+    return result({
+      outcome: 'skip',
+      skipped: true,
+      status: 'Pending',
+      summary: `not won any more (stage ${opp.stage})`,
+    });
   const validated = validateDeal(deal, deps.config);
   const targetId = validated.intent === 'new' ? opp.id : (opp.originalOpportunityId ?? opp.id);
   const target = targetId === opp.id ? own : await deps.crosswalk.opportunity(targetId);

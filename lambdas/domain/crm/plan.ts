@@ -135,6 +135,7 @@ export type BillingPlan =
       invoiceId: string | null;
       idempotencyKey: string;
       creditIdempotencyKey: string;
+      canceledAt: number | null;
       metadata: Metadata;
     })
   | (PlanBase & { kind: 'unchanged'; subscriptionId: string });
@@ -290,6 +291,9 @@ export function planBilling(
     );
   }
   if (sub.status === 'canceled') {
+    // A retry after the cancellation went through but before its credit note: finish it.
+    if (v.intent === 'cancel' && v.cancellation === 'Immediately with credit' && sub.canceledAt !== null)
+      return planCancellation(v, sub, metadata, base);
     if (v.intent === 'cancel')
       return {
         ...base,
@@ -475,6 +479,7 @@ function planCancellation(
     invoiceId: sub.latestInvoiceId,
     idempotencyKey: idempotencyKey(opp.id, opp.version, 'subscription:cancel'),
     creditIdempotencyKey: idempotencyKey(opp.id, opp.version, 'credit_note:create'),
+    canceledAt: sub.status === 'canceled' ? sub.canceledAt : null,
     metadata,
     status: 'Cancelled',
     summary: `cancel ${sub.id} now, crediting unused time on ${sub.latestInvoiceId ?? 'no invoice'}`,

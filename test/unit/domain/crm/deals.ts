@@ -116,6 +116,7 @@ export function northwindSubscription(): CurrentSubscription {
     currentPeriodStart: Date.parse('2026-11-02T00:00:00Z') / 1000,
     currentPeriodEnd: Date.parse('2026-12-02T00:00:00Z') / 1000,
     cancelAtPeriodEnd: false,
+    canceledAt: null,
     metadata: { sf_opportunity_id: ids.northwindNew, term_months: '12', term_end: '2027-11-02' },
     latestInvoiceId: 'in_northwind_1',
   };

@@ -1,0 +1,130 @@
+/**
+ * Crosswalk rows of the deal flow, in the crosswalk table next to the ERP links:
+ *
+ *   pk sf:account:<id>          sk billing:customer      → Stripe customer (one per account, never replaced)
+ *   pk stripe:<cus_…>           sk sf:account            → Salesforce account (so the ERP customer chain
+ *                                                           stripe:<cus_…> → erp:customer can be walked back)
+ *   pk sf:opportunity:<id>      sk billing:subscription  → subscription / schedule, customer, applied version
+ *   pk stripe:<sub_…|sub_sched_…> sk sf:opportunity      → the opportunity that last shaped it
+ *
+ * The opportunity row is written only when the version is newer than (or equal to, for an idempotent
+ * retry) the one recorded, so a stale or duplicate delivery can never roll it back.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DealCrosswalk, OpportunityBillingLink } from '../../domain/crm/apply';
+import { retryable } from '../store/aws-errors';
+
+const keys = {
+  account: (id: string) => ({ pk: `sf:account:${id}`, sk: 'billing:customer' }),
+  opportunity: (id: string) => ({ pk: `sf:opportunity:${id}`, sk: 'billing:subscription' }),
+};
+
+export class DynamoDealCrosswalk implements DealCrosswalk {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async opportunity(opportunityId: string): Promise<OpportunityBillingLink | undefined> {
+    const { Item } = await retryable(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.opportunity(opportunityId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!Item) return undefined;
+    return {
+      opportunityId: Item.opportunityId as string,
+      accountId: Item.accountId as string,
+      version: Item.version as string,
+      correlationId: Item.correlationId as string,
+      customerId: (Item.customerId as string | undefined) ?? null,
+      subscriptionId: (Item.subscriptionId as string | undefined) ?? null,
+      scheduleId: (Item.scheduleId as string | undefined) ?? null,
+    };
+  }
+
+  async customerOf(accountId: string): Promise<string | undefined> {
+    const { Item } = await retryable(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.account(accountId), ConsistentRead: true }),
+      ),
+    );
+    return Item?.customerId as string | undefined;
+  }
+
+  async recordCustomer(accountId: string, customerId: string): Promise<void> {
+    const recordedAt = new Date().toISOString();
+    try {
+      await retryable(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.account(accountId), accountId, customerId, recordedAt },
+            ConditionExpression: 'attribute_not_exists(pk) OR customerId = :c',
+            ExpressionAttributeValues: { ':c': customerId },
+          }),
+        ),
+      );
+    } catch (err) {
+      // Another customer is already linked: keep it (the first one wins; billing used it).
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    await retryable(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `stripe:${customerId}`, sk: 'sf:account', accountId, customerId, recordedAt },
+        }),
+      ),
+    );
+  }
+
+  async recordOpportunity(link: OpportunityBillingLink): Promise<boolean> {
+    const recordedAt = new Date().toISOString();
+    try {
+      await retryable(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...keys.opportunity(link.opportunityId),
+              ...link,
+              versionMs: Date.parse(link.version),
+              recordedAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR versionMs <= :v',
+            ExpressionAttributeValues: { ':v': Date.parse(link.version) },
+          }),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+    for (const billingId of [link.subscriptionId, link.scheduleId]) {
+      if (!billingId) continue;
+      await retryable(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: `stripe:${billingId}`,
+              sk: 'sf:opportunity',
+              opportunityId: link.opportunityId,
+              accountId: link.accountId,
+              version: link.version,
+              correlationId: link.correlationId,
+              recordedAt,
+            },
+          }),
+        ),
+      );
+    }
+    return true;
+  }
+}

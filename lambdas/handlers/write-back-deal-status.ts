@@ -1,0 +1,69 @@
+/**
+ * WriteBack / WriteBackFailure tasks: the billing outcome (subscription id, status, link, last sync) or
+ * the reason it failed goes back onto the Opportunity, and a new Stripe customer id onto the Account.
+ */
+import { z } from 'zod';
+import { salesforce } from '../adapters/crm/salesforce/connection';
+import { writeBackDealStatus } from '../adapters/crm/salesforce/deals';
+import { BILLING_STATUSES } from '../adapters/crm/salesforce/fields';
+import { BusinessError } from '../domain/errors';
+import { causeMessage } from '../domain/exceptions';
+import { logger } from './commons/powertools';
+
+const Input = z.union([
+  z.object({
+    billing: z.object({
+      opportunityId: z.string(),
+      accountId: z.string(),
+      status: z.enum(BILLING_STATUSES),
+      subscriptionId: z.string().nullable(),
+      scheduleId: z.string().nullable(),
+      customerId: z.string().nullable(),
+      customerCreated: z.boolean(),
+      link: z.string().nullable(),
+    }),
+  }),
+  z.object({
+    failure: z.object({
+      opportunityId: z.string(),
+      /** The Step Functions error Cause: the message locally, `{errorMessage,…}` JSON in AWS. */
+      cause: z.string().nullable().optional(),
+      error: z.string().nullable().optional(),
+    }),
+  }),
+]);
+
+export const handler = async (event: unknown): Promise<{ written: 'status' | 'failure' }> => {
+  const parsed = Input.safeParse(event);
+  if (!parsed.success) throw new BusinessError('malformed_write_back', z.prettifyError(parsed.error));
+  const syncedAt = new Date().toISOString();
+  const conn = await salesforce();
+  if ('billing' in parsed.data) {
+    const b = parsed.data.billing;
+    await writeBackDealStatus(conn, {
+      opportunityId: b.opportunityId,
+      accountId: b.accountId,
+      status: b.status,
+      subscriptionId: b.subscriptionId ?? b.scheduleId,
+      link: b.link,
+      error: null,
+      customerId: b.customerCreated ? b.customerId : null,
+      syncedAt,
+    });
+    return { written: 'status' };
+  }
+  const f = parsed.data.failure;
+  const reason = causeMessage(f.cause ?? '') || f.error || 'billing failed';
+  logger.info('writing a billing failure back', { opportunityId: f.opportunityId });
+  await writeBackDealStatus(conn, {
+    opportunityId: f.opportunityId,
+    accountId: null,
+    status: 'Failed',
+    subscriptionId: null,
+    link: null,
+    error: reason,
+    customerId: null,
+    syncedAt,
+  });
+  return { written: 'failure' };
+};
