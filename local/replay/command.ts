@@ -1,0 +1,85 @@
+/** The `q2c replay` subcommand (options → request → target → summary). */
+import { Command, Option } from 'commander';
+import { awsClients, awsTarget, localTarget } from './targets';
+import { lineProgress, type ReplayRequest, runReplay, summaryTable } from './run';
+
+interface ReplayOptions {
+  from?: 'dlq' | 'exceptions';
+  archive?: boolean;
+  since?: string;
+  until?: string;
+  executions?: 'failed';
+  reason?: string;
+  eventType?: string;
+  dryRun?: boolean;
+  target: 'local' | 'aws';
+  stack?: string;
+  region?: string;
+  url: string;
+  json?: boolean;
+}
+
+export function parseReplayRequest(opts: ReplayOptions): ReplayRequest {
+  const modes = [opts.from !== undefined, opts.archive === true, opts.executions !== undefined].filter(
+    Boolean,
+  );
+  if (modes.length !== 1)
+    throw new Error('give exactly one of --from dlq|exceptions, --archive, --executions failed');
+  const filter = { reason: opts.reason, eventType: opts.eventType };
+  const dryRun = opts.dryRun === true;
+  if (opts.from) return { kind: 'queue', from: opts.from, filter, dryRun };
+  if (opts.executions) return { kind: 'executions', filter, dryRun };
+  const since = new Date(opts.since ?? '');
+  const until = opts.until ? new Date(opts.until) : new Date();
+  if (!Number.isFinite(since.getTime())) throw new Error('--archive needs --since <ISO time>');
+  if (!Number.isFinite(until.getTime()) || until <= since)
+    throw new Error('--until must be an ISO time after --since');
+  return { kind: 'archive', since, until, dryRun };
+}
+
+export function replayCommand(urlOption: Option): Command {
+  return new Command('replay')
+    .description(
+      'Re-drive parked work: dead letters or exceptions (deleted only after a successful re-publish), ' +
+        'an archive window, or failed executions. Safe to repeat: postings are idempotent.',
+    )
+    .addOption(
+      new Option('--from <queue>', 're-publish the messages of a queue').choices(['dlq', 'exceptions']),
+    )
+    .option('--archive', 're-deliver the bus archive of a time window (--since, --until)')
+    .option('--since <time>', 'archive window start (ISO 8601)')
+    .option('--until <time>', 'archive window end, exclusive (ISO 8601; default now)')
+    .addOption(
+      new Option(
+        '--executions <status>',
+        'redrive (Standard) / re-start (Express) failed executions',
+      ).choices(['failed']),
+    )
+    .option(
+      '--reason <reason>',
+      'only messages of this classification (business, technical, dependency-outage) or reason word',
+    )
+    .option('--event-type <type>', 'only events of this detail-type (e.g. invoice.finalized)')
+    .option('--dry-run', 'show what would be replayed; change nothing')
+    .addOption(new Option('--target <target>', 'where').choices(['local', 'aws']).default('local'))
+    .option('--stack <name>', 'CloudFormation stack name (with --target aws)')
+    .option('--region <region>', 'AWS region (default: the SDK default chain)')
+    .option('--json', 'print JSON')
+    .addOption(urlOption)
+    .action(async (opts: ReplayOptions) => {
+      const request = parseReplayRequest(opts);
+      if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
+      const target =
+        opts.target === 'aws'
+          ? await awsTarget(opts.stack as string, awsClients(opts.region))
+          : await localTarget(opts.url);
+      try {
+        const report = await runReplay(target, request, opts.json ? undefined : lineProgress());
+        if (opts.json) console.log(JSON.stringify({ ...report, tally: report.tally.toJSON() }, null, 2));
+        else console.log(summaryTable(report));
+        if (report.tally.totals().failed > 0) process.exitCode = 1;
+      } finally {
+        target.close();
+      }
+    });
+}
