@@ -13,7 +13,9 @@ import { salesforceId18 } from '../../../../lambdas/domain/crm/events';
 const NOV_2 = new Date('2026-11-02T10:00:00Z');
 
 /** jsforce rejects with an HttpApiError whose errorCode is Salesforce's. */
-async function errorOf(p: PromiseLike<unknown>): Promise<{ errorCode: string; message: string; name: string }> {
+async function errorOf(
+  p: PromiseLike<unknown>,
+): Promise<{ errorCode: string; message: string; name: string }> {
   try {
     await p;
   } catch (err) {
