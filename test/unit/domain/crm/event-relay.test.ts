@@ -145,6 +145,6 @@ describe('normaliseRelayedEvent', () => {
     );
     expect(isUnrouted(e)).toBe(true);
     expect(e.eventType).toBe(eventType);
-    expect((e as { fields: { detail: unknown } }).fields.detail).toBeDefined();
+    expect(isUnrouted(e) && e.fields.detail).toBeTruthy();
   });
 });
