@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseMappingConfig } from '../lambdas/domain/config';
-import { PROJECT_ROOT } from './topology';
+import { PROJECT_ROOT, type SalesforceSettings } from './topology';
 import { applyNagChecks } from './nag';
 import { QuoteToCashStack } from './quote-to-cash-stack';
 
@@ -26,6 +26,8 @@ export interface BuildAppProps {
   outdir?: string;
   /** The mapping configuration to validate (default: config/mapping.json, which the functions bundle). */
   mappingConfig?: unknown;
+  /** Salesforce settings (default: config/deployment.json); tests synthesize an Event Relay variant. */
+  salesforce?: SalesforceSettings;
 }
 
 export interface BuiltApp {
@@ -50,6 +52,6 @@ export function buildApp(props: BuildAppProps = {}): BuiltApp {
   if (props.nag ?? true) applyNagChecks(app);
 
   const alarmEmail = props.alarmEmail ?? (app.node.tryGetContext('alarmEmail') as string | undefined);
-  const stack = new QuoteToCashStack(app, STACK_NAME, { alarmEmail });
+  const stack = new QuoteToCashStack(app, STACK_NAME, { alarmEmail, salesforce: props.salesforce });
   return { app, stack };
 }

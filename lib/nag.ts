@@ -73,6 +73,40 @@ export const ACKNOWLEDGEMENTS = {
       '(Setup → Integration / Access Tokens) and can only be rotated there; operators create the new token, ' +
       'put-secret-value on the NetSuiteCredentialsArn output, then revoke the old token.',
   },
+  salesforceWebhookRouteAuthorization: {
+    id: 'AwsSolutions-APIG4',
+    reason:
+      'Salesforce Flow/Apex callouts and Outbound Messages cannot present IAM, JWT or authorizer credentials. ' +
+      'Flow callouts are authenticated by an HMAC-SHA256 signature (shared secret, 300 s replay window) and ' +
+      'the org id; Outbound Messages by the OrganizationId. Both carry ids and a version only: the deal flow ' +
+      'reloads every amount from Salesforce with its own OAuth credentials, so a forged message cannot inject data.',
+  },
+  salesforceApiCredentialsRotation: {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      "The Salesforce connected app's consumer secret is issued and rolled in Salesforce (Setup → App Manager); " +
+      'Secrets Manager cannot mint one Salesforce would accept. Operators generate the new secret there, ' +
+      'put-secret-value on the SalesforceApiCredentialsArn output, then expire the old one; functions re-read it within 5 min.',
+  },
+  salesforceFlowSecretRotation: {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The Flow callout signing key must be entered in the Salesforce External Credential at the same time as ' +
+      'here; an automatic Secrets Manager rotation would break every callout until someone updated Salesforce. ' +
+      'Operators roll it by adding the new key in Salesforce, put-secret-value here, then removing the old one.',
+  },
+  salesforceRelayDeadLetterQueue: {
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'This queue IS the dead-letter queue of the Salesforce Event Relay rule target and the failure destination ' +
+      'of the relay function; its depth alarms to the finance-ops SNS topic and `q2c replay` re-drives it.',
+  },
+  scheduleDeadLetterQueue: {
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'This queue IS the dead-letter queue of the schedules (month-end close, outage drain) and the failure ' +
+      'destination of the drain function; its depth and age alarm to the finance-ops SNS topic.',
+  },
   postingDeadLetterQueue: {
     id: 'AwsSolutions-SQS3',
     reason:
@@ -86,6 +120,13 @@ export const ACKNOWLEDGEMENTS = {
       'The exception queue is the terminal parking lot for classified posting failures (written by the ' +
       'state machines Catch states, read by operators and `q2c replay`), i.e. it plays the DLQ role ' +
       'itself; any depth > 0 alarms to the finance-ops SNS topic.',
+  },
+  accessLogBucketLogging: {
+    id: 'AwsSolutions-S1',
+    reason:
+      'This bucket receives the server access logs of the reconciliation bucket; logging a log bucket to ' +
+      'itself or to another log bucket would only recurse. It is private, TLS-only, SSE-S3 (the only ' +
+      'encryption S3 log delivery supports) and expires objects after a year.',
   },
 } as const satisfies Record<string, NagAcknowledgement>;
 

@@ -4,17 +4,33 @@ import { BillingApiCredentials } from './constructs/billing-api-credentials';
 import { DataProtectionKey } from './constructs/data-protection-key';
 import { FlowSchedules } from './constructs/flow-schedules';
 import { ExceptionQueues } from './constructs/exception-queues';
+import { EngineeringDashboard } from './constructs/engineering-dashboard';
+import { FinanceFunction } from './constructs/finance-function';
 import { FinanceOpsDashboard } from './constructs/finance-ops-dashboard';
 import { LedgerStorage } from './constructs/ledger-storage';
+import { OutageDrain } from './constructs/outage-drain';
+import { QueueAgeAlarms } from './constructs/queue-age-alarms';
 import { PostingFlow } from './constructs/posting-flow';
 import { QuoteToCashBus } from './constructs/quote-to-cash-bus';
+import { SalesforceEventRelay } from './constructs/salesforce-event-relay';
+import { ReconciliationReports } from './constructs/reconciliation-reports';
 import { keysOf } from './constructs/topology-metadata';
 import { WebhookIngest } from './constructs/webhook-ingest';
-import { QUEUES, RULES, SECRETS, STATE_MACHINES, TABLES } from './topology';
+import {
+  DEPLOYMENT,
+  QUEUES,
+  RULES,
+  type SalesforceSettings,
+  SECRETS,
+  STATE_MACHINES,
+  TABLES,
+} from './topology';
 
 export interface QuoteToCashStackProps extends StackProps {
   /** Subscribed to the finance-ops alarm topic when set (context `alarmEmail`). */
   alarmEmail?: string;
+  /** Salesforce settings (default: config/deployment.json); `eventRelay` adds the partner bus and rule. */
+  salesforce?: SalesforceSettings;
 }
 
 /**
@@ -28,10 +44,14 @@ export class QuoteToCashStack extends Stack {
   readonly eventBus: QuoteToCashBus;
   readonly exceptionQueues: ExceptionQueues;
   readonly webhookIngest: WebhookIngest;
+  readonly salesforceEventRelay: SalesforceEventRelay;
   readonly postingFlow: PostingFlow;
   readonly billingApi: BillingApiCredentials;
   readonly schedules: FlowSchedules;
   readonly financeOps: FinanceOpsDashboard;
+  readonly reconciliation: ReconciliationReports;
+  readonly engineering: EngineeringDashboard;
+  readonly outageDrain: OutageDrain;
 
   constructor(scope: Construct, id: string, props: QuoteToCashStackProps = {}) {
     super(scope, id, {
@@ -54,18 +74,26 @@ export class QuoteToCashStack extends Stack {
       queues: this.exceptionQueues.queues,
     };
     this.webhookIngest = new WebhookIngest(this, 'WebhookIngest', { resources });
+    this.salesforceEventRelay = new SalesforceEventRelay(this, 'SalesforceEventRelay', {
+      resources: { ...resources, secrets: {} },
+      salesforce: props.salesforce ?? DEPLOYMENT.salesforce,
+    });
     this.billingApi = new BillingApiCredentials(this, 'BillingApi', { key });
+    this.reconciliation = new ReconciliationReports(this, 'Reconciliation', { key });
     this.postingFlow = new PostingFlow(this, 'PostingFlow', {
       resources: {
         ...resources,
         secrets: { stripeWebhook: this.webhookIngest.signingSecret, ...this.billingApi.secrets },
+        buckets: { reconciliation: this.reconciliation.bucket },
       },
     });
 
     this.schedules = new FlowSchedules(this, 'Schedules', {
       stateMachines: this.postingFlow.stateMachines,
       key,
+      deadLetterQueue: this.exceptionQueues.queues.scheduleDlq,
     });
+    this.outageDrain = new OutageDrain(this, 'OutageDrain', { resources: { ...resources, secrets: {} } });
 
     const queues = this.exceptionQueues.queues;
     const deadLetterQueueKeys = [...new Set(keysOf(RULES).map((r) => RULES[r].deadLetterQueue))];
@@ -75,6 +103,23 @@ export class QuoteToCashStack extends Stack {
       deadLetterQueues: deadLetterQueueKeys.map((q) => queues[q]),
       stateMachines: Object.values(this.postingFlow.stateMachines),
       alarmEmail: props.alarmEmail,
+    });
+    this.reconciliation.alarmOn(this.financeOps.alarmTopic);
+    // Age alarms on every queue; depth alarms on those the finance-ops dashboard does not cover.
+    new QueueAgeAlarms(this, 'QueueAlarms', {
+      queues,
+      topic: this.financeOps.alarmTopic,
+      depthAlarmedElsewhere: ['exceptions', ...deadLetterQueueKeys],
+    });
+    this.engineering = new EngineeringDashboard(this, 'Engineering', {
+      // Every function in the stack, whichever construct owns it.
+      functions: this.node
+        .findAll()
+        .filter((c): c is FinanceFunction => c instanceof FinanceFunction)
+        .map((f) => f.fn),
+      stateMachines: Object.values(this.postingFlow.stateMachines),
+      deadLetterQueues: deadLetterQueueKeys.map((q) => queues[q]),
+      api: this.webhookIngest.api,
     });
 
     this.addOutputs();
@@ -100,9 +145,32 @@ export class QuoteToCashStack extends Stack {
         '--secret-id <this ARN> --secret-string whsec_... (until then every webhook is rejected).',
     );
     out(
+      'SalesforceFlowUrl',
+      this.webhookIngest.salesforceFlowUrl,
+      'Salesforce Named Credential URL of the shipped Flow callout (signed with the secret below).',
+    );
+    out(
+      'SalesforceOutboundMessageUrl',
+      this.webhookIngest.salesforceOutboundMessageUrl,
+      'Endpoint URL of the shipped Salesforce Outbound Message.',
+    );
+    out(
+      `${SECRETS.salesforceFlowSigning.id}Arn`,
+      this.webhookIngest.salesforceFlowSecret.secretArn,
+      'Read its generated value (aws secretsmanager get-secret-value) into the Salesforce External Credential ' +
+        'that signs the Flow callouts.',
+    );
+    if (this.salesforceEventRelay.partnerBus) {
+      out(
+        'SalesforcePartnerEventBusName',
+        this.salesforceEventRelay.partnerBus.eventBusName,
+        'Partner event bus bound to the Salesforce Event Relay partner event source.',
+      );
+    }
+    out(
       `${SECRETS.stripeApiKey.id}Arn`,
       this.billingApi.stripeApiKey.secretArn,
-      'Store a Stripe restricted key (read: invoices, balance transactions, payouts) here: ' +
+      'Store a Stripe restricted key (read: invoices, balance transactions, payouts; write: customers, subscriptions, subscription schedules, credit notes) here: ' +
         'aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string rk_live_...',
     );
     out(
@@ -110,6 +178,12 @@ export class QuoteToCashStack extends Stack {
       this.billingApi.secrets.netsuiteCredentials.secretArn,
       'With erp "netsuite" in config/deployment.json: store the TBA credentials as JSON ' +
         '{"consumerKey","consumerSecret","tokenId","tokenSecret"} with put-secret-value.',
+    );
+    out(
+      `${SECRETS.salesforceApi.id}Arn`,
+      this.billingApi.secrets.salesforceApi.secretArn,
+      'Store the Salesforce connected app credentials of the integration user (client credentials flow) as JSON ' +
+        '{"loginUrl":"https://<my-domain>.my.salesforce.com","clientId","clientSecret"} with put-secret-value.',
     );
     out('EventBusName', this.eventBus.bus.eventBusName, 'EventBridge bus with the normalised vendor events.');
     out('EventBusArn', this.eventBus.bus.eventBusArn, 'ARN of the bus (replay destination).');
@@ -135,6 +209,16 @@ export class QuoteToCashStack extends Stack {
       out(`${TABLES[t].id}Name`, this.storage.tables[t].tableName, TABLES[t].description);
     }
     out('FinanceOpsDashboardName', this.financeOps.dashboard.dashboardName, 'CloudWatch dashboard.');
+    out(
+      'EngineeringDashboardName',
+      this.engineering.dashboard.dashboardName,
+      'CloudWatch dashboard: errors, throttles, latency, dead letters, ERP 429s.',
+    );
+    out(
+      'ReconciliationBucketName',
+      this.reconciliation.bucket.bucketName,
+      'Reconciliation reports: reports/<period>/<run>.json and .csv (q2c reconcile, daily schedule).',
+    );
     out('AlarmTopicArn', this.financeOps.alarmTopic.topicArn, 'SNS topic of the parked-work alarms.');
   }
 }

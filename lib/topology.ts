@@ -10,6 +10,12 @@
 import * as path from 'node:path';
 import deploymentJson from '../config/deployment.json';
 import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
+import { CRM_OPPORTUNITY_EVENT_TYPES } from '../lambdas/domain/crm/events';
+import {
+  EVENT_RELAY_SOURCE_PREFIX,
+  OPPORTUNITY_CHANGE_EVENT,
+  PLATFORM_EVENT,
+} from '../lambdas/adapters/crm/salesforce/fields';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -17,7 +23,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const BUS_NAME = 'quote-to-cash';
 
 /** EventBridge `source` values: one per vendor. Custom sources must not start with `aws.`. */
-export const SOURCES = { stripe: 'q2c.stripe' } as const;
+export const SOURCES = { stripe: 'q2c.stripe', salesforce: 'q2c.salesforce' } as const;
 
 /** CloudWatch/EMF namespace for every business and technical metric. */
 export const METRICS_NAMESPACE = 'QuoteToCash';
@@ -72,6 +78,13 @@ export const TABLES = {
     sortKey: { name: 'sk', type: 'S' },
     description: 'Links vendor ids (Stripe, Salesforce) to canonical and ERP ids, with last applied version.',
   },
+  circuitBreakers: {
+    id: 'CircuitBreakerTable',
+    envVar: 'CIRCUIT_BREAKER_TABLE_NAME',
+    partitionKey: { name: 'pk', type: 'S' },
+    description:
+      'Circuit breaker state per dependency (erp, stripe, salesforce), shared by every Lambda instance.',
+  },
 } as const satisfies Record<string, TableDef>;
 export type TableKey = keyof typeof TABLES;
 
@@ -98,8 +111,42 @@ export const QUEUES = {
     envVar: 'EXCEPTION_QUEUE_URL',
     description: 'Classified posting exceptions with the original event and a human-readable reason.',
   },
+  /** Salesforce Event Relay events the relay function could not put on our bus (after retries). */
+  salesforceRelayDlq: {
+    id: 'SalesforceRelayDeadLetterQueue',
+    envVar: 'SALESFORCE_RELAY_DLQ_URL',
+    description:
+      'Dead letters of the Salesforce Event Relay rule and of the relay function (undelivered partner events).',
+  },
+  /** Scheduled targets (month-end close, the outage drain) EventBridge Scheduler or Lambda could not run. */
+  scheduleDlq: {
+    id: 'ScheduledTargetDeadLetterQueue',
+    envVar: 'SCHEDULE_DLQ_URL',
+    description:
+      'Dead letters of the schedules (month-end close, outage drain) and of the drain function’s async invocations.',
+  },
 } as const satisfies Record<string, QueueDef>;
 export type QueueKey = keyof typeof QUEUES;
+
+// ---------------------------------------------------------------------------------------------
+// S3 buckets
+// ---------------------------------------------------------------------------------------------
+
+export interface BucketDef {
+  id: string;
+  envVar: string;
+  description: string;
+}
+
+export const BUCKETS = {
+  reconciliation: {
+    id: 'ReconciliationBucket',
+    envVar: 'RECONCILIATION_BUCKET_NAME',
+    description:
+      'Reconciliation reports (reports/<period>/<run>.json|csv) and the staging parts of each run (staging/, expire after 7 days).',
+  },
+} as const satisfies Record<string, BucketDef>;
+export type BucketKey = keyof typeof BUCKETS;
 
 // ---------------------------------------------------------------------------------------------
 // Lambda functions
@@ -114,6 +161,10 @@ export interface FunctionDef {
   /** Tables the function reads/writes: CDK grants exactly these and passes their names. */
   tables: { table: TableKey; access: 'read' | 'readwrite' }[];
   queues?: QueueKey[];
+  /** Queues it receives from and deletes from (replay/drain): receive, delete, change visibility. */
+  consumesQueues?: QueueKey[];
+  /** Buckets it reads and writes objects in (s3:GetObject, s3:PutObject, s3:ListBucket). */
+  buckets?: BucketKey[];
   putsEvents?: boolean;
   /** Secrets Manager secrets it reads (by key of SECRETS). */
   secrets?: SecretKey[];
@@ -142,7 +193,21 @@ export const SECRETS = {
     envVar: 'STRIPE_API_KEY_SECRET_ARN',
     localEnvVar: 'STRIPE_API_KEY',
     description:
-      'Stripe restricted API key (rk_…) with read access to invoices, balance transactions and payouts.',
+      'Stripe restricted API key (rk_…): read invoices, balance transactions and payouts; write customers, subscriptions, subscription schedules and credit notes.',
+  },
+  salesforceFlowSigning: {
+    id: 'SalesforceFlowSigningSecret',
+    envVar: 'SALESFORCE_FLOW_SECRET_ARN',
+    localEnvVar: 'SALESFORCE_FLOW_SIGNING_SECRET',
+    description:
+      'HMAC-SHA256 key shared with the Salesforce External Credential that signs Flow/Apex callouts.',
+  },
+  salesforceApi: {
+    id: 'SalesforceApiCredentials',
+    envVar: 'SALESFORCE_API_SECRET_ARN',
+    localEnvVar: 'SALESFORCE_API_CREDENTIALS',
+    description:
+      'Salesforce connected app for the integration user (OAuth 2.0 client credentials): {"loginUrl","clientId","clientSecret"}.',
   },
 } as const;
 export type SecretKey = keyof typeof SECRETS;
@@ -156,6 +221,7 @@ const ERP_POSTER = {
     { table: 'ledger', access: 'readwrite' },
     { table: 'crosswalk', access: 'readwrite' },
     { table: 'erpPermits', access: 'readwrite' },
+    { table: 'circuitBreakers', access: 'readwrite' },
   ],
   secrets: ['netsuiteCredentials'],
 } as const satisfies Pick<FunctionDef, 'tables' | 'secrets'>;
@@ -176,6 +242,38 @@ export const FUNCTIONS = {
     secrets: ['stripeWebhook'],
     timeoutSeconds: 10,
     memoryMb: 512,
+  },
+  ingestSalesforceFlow: {
+    id: 'IngestSalesforceFlow',
+    entry: 'lambdas/handlers/ingest-salesforce-flow.ts',
+    description: 'Verifies signed Salesforce Flow/Apex callouts and publishes canonical CRM events.',
+    tables: [],
+    putsEvents: true,
+    secrets: ['salesforceFlowSigning'],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  ingestSalesforceOutboundMessage: {
+    id: 'IngestSalesforceOutboundMessage',
+    entry: 'lambdas/handlers/ingest-salesforce-outbound-message.ts',
+    description:
+      'Parses Salesforce Outbound Messages (SOAP), publishes every notification, then acknowledges.',
+    tables: [],
+    putsEvents: true,
+    timeoutSeconds: 20,
+    memoryMb: 512,
+  },
+  relaySalesforceEvent: {
+    id: 'RelaySalesforceEvent',
+    entry: 'lambdas/handlers/relay-salesforce-event.ts',
+    description:
+      'Normalises Salesforce Event Relay events (platform event, change data capture) onto the bus.',
+    tables: [],
+    // Its asynchronous-invocation failure destination (events the function could not relay after retries).
+    queues: ['salesforceRelayDlq'],
+    putsEvents: true,
+    timeoutSeconds: 20,
+    memoryMb: 256,
   },
   mapStripeInvoice: {
     id: 'MapStripeInvoice',
@@ -209,7 +307,8 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/map-stripe-money-event.ts',
     description:
       'Maps voids, write-offs, credit notes, refunds, disputes, payouts and customers to postings.',
-    tables: [],
+    // The Stripe reads go through the stripe circuit breaker.
+    tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['stripeApiKey'],
     asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
     timeoutSeconds: 30,
@@ -251,8 +350,131 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     memoryMb: 256,
   },
+  drainDependencyOutages: {
+    id: 'DrainDependencyOutages',
+    entry: 'lambdas/handlers/drain-dependency-outages.ts',
+    description:
+      'Re-drives work parked as dependency-outage once its circuit breaker closes (one probe when half-open).',
+    tables: [{ table: 'circuitBreakers', access: 'read' }],
+    consumesQueues: ['exceptions'],
+    // Its asynchronous-invocation failure destination.
+    queues: ['scheduleDlq'],
+    putsEvents: true,
+    timeoutSeconds: 120,
+    memoryMb: 256,
+  },
+  planReconciliation: {
+    id: 'PlanReconciliation',
+    entry: 'lambdas/handlers/plan-reconciliation.ts',
+    description: 'Reconciliation: resolves the period and plans billing slices, ERP segments and shards.',
+    tables: [],
+    asArnSubstitution: 'PlanReconciliationFunctionArn',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  extractBillingFacts: {
+    id: 'ExtractBillingFacts',
+    entry: 'lambdas/handlers/extract-billing-facts.ts',
+    description: 'Reconciliation: lists one day of Stripe invoices, credit notes, refunds, payouts into sorted shard parts.',
+    tables: [],
+    secrets: ['stripeApiKey'],
+    buckets: ['reconciliation'],
+    asArnSubstitution: 'ExtractBillingFactsFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
+  extractErpFacts: {
+    id: 'ExtractErpFacts',
+    entry: 'lambdas/handlers/extract-erp-facts.ts',
+    description: 'Reconciliation: reads one parallel-scan segment of ERP postings into sorted shard parts.',
+    tables: [{ table: 'ledger', access: 'read' }],
+    buckets: ['reconciliation'],
+    asArnSubstitution: 'ExtractErpFactsFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
+  reconcileShard: {
+    id: 'ReconcileShard',
+    entry: 'lambdas/handlers/reconcile-shard.ts',
+    description: 'Reconciliation: streaming merge-join of one shard of billing and ERP facts into findings.',
+    tables: [],
+    buckets: ['reconciliation'],
+    asArnSubstitution: 'ReconcileShardFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
+  publishReconciliationReport: {
+    id: 'PublishReconciliationReport',
+    entry: 'lambdas/handlers/publish-reconciliation-report.ts',
+    description: 'Reconciliation: writes the JSON and CSV report and the mismatch metrics.',
+    tables: [],
+    buckets: ['reconciliation'],
+    asArnSubstitution: 'PublishReconciliationReportFunctionArn',
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+  },
+  loadDeal: {
+    id: 'LoadDeal',
+    entry: 'lambdas/handlers/load-deal.ts',
+    description:
+      'Deal to subscription: loads the opportunity, account, primary quote and lines from Salesforce (one composite call).',
+    tables: [],
+    secrets: ['salesforceApi'],
+    asArnSubstitution: 'LoadDealFunctionArn',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+  applyDealToBilling: {
+    id: 'ApplyDealToBilling',
+    entry: 'lambdas/handlers/apply-deal-to-billing.ts',
+    description:
+      'Deal to subscription: validates the deal, plans and makes the Stripe change (idempotency keys), records the crosswalk.',
+    tables: [{ table: 'crosswalk', access: 'readwrite' }],
+    secrets: ['stripeApiKey'],
+    asArnSubstitution: 'ApplyDealToBillingFunctionArn',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+  writeBackDealStatus: {
+    id: 'WriteBackDealStatus',
+    entry: 'lambdas/handlers/write-back-deal-status.ts',
+    description:
+      'Deal to subscription: writes subscription id, billing status, link, last sync and error text back to Salesforce.',
+    tables: [],
+    secrets: ['salesforceApi'],
+    asArnSubstitution: 'WriteBackDealStatusFunctionArn',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
 } as const satisfies Record<string, FunctionDef>;
 export type FunctionKey = keyof typeof FUNCTIONS;
+
+/**
+ * Circuit breakers around each dependency: after `failureThreshold` consecutive outage failures
+ * (5xx, timeouts, refused connections; not 429 rate limits, which the flows' backoff absorbs) calls
+ * are refused for `openSeconds` and the work is parked as `dependency-outage` without burning
+ * retries; then one probe is let through. State lives in TABLES.circuitBreakers (`breaker#<dependency>`).
+ */
+export const CIRCUIT_BREAKERS = {
+  erp: { failureThreshold: 5, openSeconds: 60, probeTimeoutSeconds: 60 },
+  stripe: { failureThreshold: 5, openSeconds: 30, probeTimeoutSeconds: 30 },
+  salesforce: { failureThreshold: 5, openSeconds: 60, probeTimeoutSeconds: 60 },
+} as const satisfies Record<string, { failureThreshold: number; openSeconds: number; probeTimeoutSeconds: number }>;
+
+/** How often parked dependency-outage work is re-driven (AWS: EventBridge Scheduler; locally: a timer). */
+export const OUTAGE_DRAIN = {
+  id: 'DependencyOutageDrainSchedule',
+  function: 'drainDependencyOutages',
+  description: 'Re-drives work parked as dependency-outage whose circuit breaker has closed.',
+  expression: 'rate(5 minutes)',
+  deadLetterQueue: 'scheduleDlq',
+} as const satisfies {
+  id: string;
+  function: FunctionKey;
+  description: string;
+  expression: string;
+  deadLetterQueue: QueueKey;
+};
 
 // ---------------------------------------------------------------------------------------------
 // State machines and the rules that start them
@@ -291,6 +513,26 @@ export const STATE_MACHINES = {
     functions: ['planMonthEndClose', 'releaseRevenue', 'closePeriod'],
     queues: ['exceptions'],
   },
+  reconcile: {
+    id: 'ReconciliationFlow',
+    file: 'statemachines/reconcile.asl.json',
+    type: 'STANDARD',
+    functions: [
+      'planReconciliation',
+      'extractBillingFacts',
+      'extractErpFacts',
+      'reconcileShard',
+      'publishReconciliationReport',
+    ],
+    queues: ['exceptions'],
+  },
+  dealToSubscription: {
+    id: 'DealToSubscriptionFlow',
+    file: 'statemachines/deal-to-subscription.asl.json',
+    type: 'STANDARD',
+    functions: ['loadDeal', 'applyDealToBilling', 'writeBackDealStatus'],
+    queues: ['exceptions'],
+  },
 } as const satisfies Record<string, StateMachineDef>;
 
 /** Month-end close fans out over this many shards of schedule lines (a fixed list in the state machine input). */
@@ -305,6 +547,21 @@ export const SCHEDULES = {
     expression: 'cron(0 3 1 * ? *)',
     target: 'monthEndClose',
     input: { period: 'previous' },
+  },
+  dailyReconciliation: {
+    id: 'DailyReconciliationSchedule',
+    description: 'Reconciles the current month, billing vs ERP, every day at 02:00 UTC.',
+    expression: 'cron(0 2 * * ? *)',
+    target: 'reconcile',
+    input: { period: 'current' },
+  },
+  preCloseReconciliation: {
+    id: 'PreCloseReconciliationSchedule',
+    description:
+      'Reconciles the month again at 20:00 UTC on its last day, before the close at 03:00 on the 1st.',
+    expression: 'cron(0 20 L * ? *)',
+    target: 'reconcile',
+    input: { period: 'current' },
   },
 } as const satisfies Record<
   string,
@@ -355,8 +612,57 @@ export const RULES = {
     retry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 3600 },
     deadLetterQueue: 'postingDlq',
   },
+  dealToSubscription: {
+    id: 'SalesforceDealRule',
+    description:
+      'Salesforce opportunity closed won, amended, renewed or cancelled → DealToSubscriptionFlow (Standard).',
+    pattern: {
+      source: [SOURCES.salesforce],
+      'detail-type': [...CRM_OPPORTUNITY_EVENT_TYPES],
+    },
+    target: 'dealToSubscription',
+    retry: { maximumRetryAttempts: 8, maximumEventAgeSeconds: 3600 },
+    deadLetterQueue: 'postingDlq',
+  },
 } as const satisfies Record<string, RuleDef>;
 export type RuleKey = keyof typeof RULES;
+
+/**
+ * Rules on the Salesforce partner event bus (Event Relay). Salesforce relays the platform event the
+ * shipped Flow publishes (and, optionally, Opportunity change data capture) to a partner event source
+ * `aws.partner/salesforce.com/<orgId>/<relay channel id>`; its partner event bus carries these rules,
+ * whose target is a function that normalises the event onto our bus (so every channel ends in the same
+ * canonical envelope). Created only when config/deployment.json configures `salesforce.eventRelay`;
+ * the local runtime always runs it, on a local partner bus.
+ */
+export interface PartnerRuleDef {
+  id: string;
+  description: string;
+  pattern: EventPattern;
+  targetFunction: FunctionKey;
+  retry: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
+  deadLetterQueue: QueueKey;
+}
+
+/** Every Event Relay partner event source name starts with this. */
+export const SALESFORCE_PARTNER_SOURCE_PREFIX = EVENT_RELAY_SOURCE_PREFIX;
+
+export const PARTNER_RULES = {
+  salesforceEventRelay: {
+    id: 'SalesforceEventRelayRule',
+    description:
+      'Salesforce Event Relay (opportunity platform event, Opportunity CDC) → RelaySalesforceEvent → bus.',
+    pattern: {
+      source: [{ prefix: SALESFORCE_PARTNER_SOURCE_PREFIX }],
+      'detail-type': [PLATFORM_EVENT.apiName, OPPORTUNITY_CHANGE_EVENT],
+    },
+    targetFunction: 'relaySalesforceEvent',
+    // Salesforce keeps relayed events for 3 days; EventBridge retries a failed delivery for up to 24 h.
+    retry: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 },
+    deadLetterQueue: 'salesforceRelayDlq',
+  },
+} as const satisfies Record<string, PartnerRuleDef>;
+export type PartnerRuleKey = keyof typeof PARTNER_RULES;
 
 /** Stripe API version whose webhook payload shapes this release maps (pinned by the stripe SDK). */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
@@ -392,6 +698,7 @@ export const DEPLOYMENT = deploymentSettings(deploymentJson);
 function deploymentSettings(raw: {
   erp?: unknown;
   netsuite?: { accountId?: unknown; concurrencyLimit?: unknown };
+  salesforce?: unknown;
 }) {
   const erp = raw.erp ?? 'ledger';
   if (erp !== 'ledger' && erp !== 'netsuite')
@@ -402,7 +709,40 @@ function deploymentSettings(raw: {
     throw new Error('config/deployment.json: netsuite.accountId is required when erp is netsuite');
   if (!Number.isInteger(concurrencyLimit) || concurrencyLimit < 1)
     throw new Error('config/deployment.json: netsuite.concurrencyLimit must be a positive integer');
-  return { erp: erp as 'ledger' | 'netsuite', netsuite: { accountId, concurrencyLimit } };
+  return {
+    erp: erp as 'ledger' | 'netsuite',
+    netsuite: { accountId, concurrencyLimit },
+    salesforce: salesforceSettings(raw.salesforce),
+  };
+}
+
+/** config/deployment.json `salesforce`: the one org events are accepted from, and the optional Event Relay. */
+export interface SalesforceSettings {
+  /** 18-character organisation id; Flow callouts and Outbound Messages from any other org are refused. */
+  orgId: string;
+  /** Set once the Event Relay's partner event source exists (Salesforce creates it, pending, in the account). */
+  eventRelay?: { partnerEventSourceName: string };
+}
+
+export function salesforceSettings(raw: unknown): SalesforceSettings {
+  const sf = (raw ?? {}) as { orgId?: unknown; eventRelay?: { partnerEventSourceName?: unknown } };
+  const orgId = String(sf.orgId ?? '');
+  if (!/^00D[a-zA-Z0-9]{15}$/.test(orgId))
+    throw new Error(
+      `config/deployment.json: salesforce.orgId must be an 18-character org id (00D…), got "${orgId}"`,
+    );
+  if (sf.eventRelay === undefined || sf.eventRelay === null) return { orgId };
+  const name = String(sf.eventRelay.partnerEventSourceName ?? '');
+  const channel = name.slice(`${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/`.length);
+  if (
+    !name.startsWith(`${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/`) ||
+    !/^0YL[a-zA-Z0-9]{12,15}$/.test(channel)
+  )
+    throw new Error(
+      `config/deployment.json: salesforce.eventRelay.partnerEventSourceName must be ` +
+        `${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/<relay channel id (0YL…)>, got "${name}"`,
+    );
+  return { orgId, eventRelay: { partnerEventSourceName: name } };
 }
 
 export function commonEnvironment(): Record<string, string> {
@@ -426,6 +766,8 @@ export interface ResourceNames {
   tableName: (t: TableKey) => string;
   queueUrl: (q: QueueKey) => string;
   secretArn: (s: SecretKey) => string;
+  /** Required by functions that declare buckets. */
+  bucketName?: (b: BucketKey) => string;
 }
 
 /**
@@ -437,7 +779,12 @@ export function functionEnvironment(f: FunctionKey, names: ResourceNames): Recor
   const env = commonEnvironment();
   for (const { table } of def.tables) env[TABLES[table].envVar] = names.tableName(table);
   for (const q of def.queues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
+  for (const q of def.consumesQueues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const s of def.secrets ?? []) env[SECRETS[s].envVar] = names.secretArn(s);
+  for (const b of def.buckets ?? []) {
+    if (!names.bucketName) throw new Error(`${def.id} needs bucket ${b}: give ResourceNames.bucketName`);
+    env[BUCKETS[b].envVar] = names.bucketName(b);
+  }
   return env;
 }
 

@@ -5,3 +5,7 @@ export const DEFAULT_DATA_DIR = '.q2c';
 export const DEFAULT_LOCAL_WEBHOOK_SECRET = 'whsec_local_quote_to_cash_demo_secret';
 /** The local Stripe sandbox's secret key (test mode only; the sandbox refuses any other). */
 export const DEFAULT_LOCAL_STRIPE_API_KEY = 'sk_test_local_quote_to_cash_sandbox';
+/** Signs local Salesforce Flow callouts (SECRETS.salesforceFlowSigning); override with SALESFORCE_FLOW_SIGNING_SECRET. */
+export const DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET = 'sfflow_local_quote_to_cash_demo_secret';
+/** Relay channel id of the local Event Relay partner event source (when config/deployment.json sets none). */
+export const DEFAULT_LOCAL_RELAY_CHANNEL_ID = '0YL5g00000Q2CRELAY';

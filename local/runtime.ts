@@ -15,9 +15,13 @@ import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting
 import { describeParked } from '../lambdas/domain/exceptions';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
 import {
+  DEPLOYMENT,
   FUNCTIONS,
   functionEnvironment,
   definitionSubstitutions,
+  PARTNER_RULES,
+  type PartnerRuleKey,
+  SALESFORCE_PARTNER_SOURCE_PREFIX,
   QUEUES,
   RULES,
   SECRETS,
@@ -38,6 +42,8 @@ import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepf
 
 import {
   DEFAULT_DATA_DIR,
+  DEFAULT_LOCAL_RELAY_CHANNEL_ID,
+  DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET,
   DEFAULT_LOCAL_STRIPE_API_KEY,
   DEFAULT_LOCAL_WEBHOOK_SECRET,
   DEFAULT_PORT,
@@ -45,7 +51,14 @@ import {
 import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/netsuite';
 import { RECORD_TYPES as NETSUITE_RECORD_TYPES } from './sandboxes/netsuite/records';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
+import {
+  createLocalReconciliationBucket,
+  LOCAL_RECONCILIATION_BUCKET,
+  reconcileLocally,
+  type LocalReconciliation,
+} from './reconciliation';
 import { captureMetrics, LocalMetrics } from './metrics';
+import { replayOps, startOutageDrain } from './replay/local-ops';
 
 export interface LocalRuntimeOptions {
   port?: number;
@@ -57,6 +70,8 @@ export interface LocalRuntimeOptions {
   logLevel?: string;
   /** Where postings go: the built-in ledger (default) or the local NetSuite simulator. */
   erp?: 'ledger' | 'netsuite';
+  /** How often parked dependency-outage work is re-driven (the drain schedule's stand-in); 0 = never. */
+  drainIntervalMs?: number;
 }
 
 export interface ExecutionStats {
@@ -70,11 +85,19 @@ export interface LocalRuntime {
   url: string;
   dataDir: string;
   webhookSecret: string;
+  /** Signs Salesforce Flow callouts (SECRETS.salesforceFlowSigning's local value). */
+  salesforceFlowSecret: string;
+  /** The local EventBridge endpoint (PutEvents), e.g. for injecting Event Relay events. */
+  busEndpoint: string;
+  /** Name of the local Salesforce Event Relay partner event bus (= its partner event source). */
+  partnerEventBusName: string;
   /** Resolves when no state machine execution is running. */
   idle(): Promise<void>;
   stats(): ExecutionStats;
   /** Runs month-end close for a period ('YYYY-MM' or 'previous') to completion. */
   close(period: string): Promise<ExecutionRecord>;
+  /** Reconciles billing vs ERP for a period ('YYYY-MM', 'current', 'previous'); the report lands in the data dir. */
+  reconcile(period: string): Promise<LocalReconciliation>;
   ledger: LedgerAdapter;
   sqs: LocalSqs;
   bus: LocalEventBus;
@@ -103,11 +126,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   });
   const executions = new ExecutionTracker(path.join(dataDir, 'executions.jsonl'));
   const machines = new Map<StateMachineKey, LocalStateMachine>();
-  const bus = new LocalEventBus(dataDir, (rule, event) => deliver(rule, event));
+  const partnerEventBusName =
+    DEPLOYMENT.salesforce.eventRelay?.partnerEventSourceName ??
+    `${SALESFORCE_PARTNER_SOURCE_PREFIX}/${DEPLOYMENT.salesforce.orgId}/${DEFAULT_LOCAL_RELAY_CHANNEL_ID}`;
+  const salesforceFlowSecret =
+    process.env[SECRETS.salesforceFlowSigning.localEnvVar] ?? DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET;
+  const relays = new Set<Promise<void>>();
+  const bus = new LocalEventBus(dataDir, (rule, event) => deliver(rule, event), {
+    name: partnerEventBusName,
+    deliver: (rule, event) => {
+      const relay = relayToTarget(rule, event).finally(() => relays.delete(relay));
+      relays.add(relay);
+    },
+  });
   const busEndpoint = await bus.start();
   const netsuite = options.erp === 'netsuite' ? await startLocalNetSuite(dataDir) : undefined;
 
   configureEnvironment({ db, sqs, stripe, busEndpoint, webhookSecret, logLevel: options.logLevel });
+  const s3 = await createLocalReconciliationBucket(sqs.endpoint);
   if (netsuite) {
     for (const [k, v] of Object.entries(netsuite.env)) {
       if (v === '') delete process.env[k];
@@ -137,10 +173,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
 
   /** Runs a state machine directly (operator actions such as month-end close) and waits for it. */
-  async function startExecution(key: StateMachineKey, input: unknown): Promise<ExecutionRecord> {
+  async function startExecution(key: StateMachineKey, input: unknown, name?: string): Promise<ExecutionRecord> {
     const machine = machines.get(key);
     if (!machine) throw new Error(`state machine ${key} is not loaded`);
-    const execution = machine.execute(input);
+    const execution = machine.execute(input, name);
     executions.track(execution);
     return execution;
   }
@@ -154,6 +190,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return;
     }
     executions.track(machine.execute(event));
+  }
+
+  /**
+   * A partner-bus rule target (a function, invoked asynchronously as EventBridge does): Lambda's two
+   * retries of a failed asynchronous invocation, then the rule's dead-letter queue.
+   */
+  async function relayToTarget(ruleKey: PartnerRuleKey, event: BusEvent): Promise<void> {
+    const rule = PARTNER_RULES[ruleKey];
+    let lastError = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, options.retryIntervalMs ?? 1000));
+      try {
+        await functions.invoke(rule.targetFunction, event);
+        return;
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+    }
+    const attr = (v: string) => ({ DataType: 'String', StringValue: v });
+    await sqs.client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrl(rule.deadLetterQueue),
+        MessageBody: JSON.stringify(event),
+        MessageAttributes: {
+          ERROR_MESSAGE: attr(lastError.slice(0, 1000) || 'failed'),
+          RULE_ARN: attr(rule.id),
+        },
+      }),
+    );
+    await sqs.persist();
   }
 
   async function deadLetter(ruleKey: RuleKey, event: BusEvent, message: string): Promise<void> {
@@ -173,14 +239,65 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await sqs.persist();
   }
 
+  const reconcile = (period: string) =>
+    reconcileLocally(s3, dataDir, period, (input, name) => startExecution('reconcile', input, name));
+
   const ledger = new LedgerAdapter(dynamo().doc, localTableName('ledger'));
+  // q2c replay --target local, and the outage drain (local/replay/local-ops.ts).
+  const replay = replayOps({
+    dataDir,
+    sqs,
+    bus,
+    busEndpoint,
+    machines,
+    netsuite: netsuite?.simulator,
+    run: (key, input, redriveOf) => {
+      const machine = machines.get(key);
+      if (!machine) throw new Error(`state machine ${key} is not loaded`);
+      const execution = machine.execute(input).then((r) => (redriveOf ? { ...r, redriveOf } : r));
+      executions.track(execution);
+      return execution;
+    },
+  });
+  const stopDrain = startOutageDrain(
+    () => functions.invoke('drainDependencyOutages', {}),
+    options.drainIntervalMs ?? 30_000,
+  );
   const ingest = await functions.handlerOf<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
     'ingestStripeWebhook',
   );
+  const ingestFlow = await functions.handlerOf<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
+    'ingestSalesforceFlow',
+  );
+  const ingestOutboundMessage = await functions.handlerOf<
+    APIGatewayProxyEventV2,
+    APIGatewayProxyStructuredResultV2
+  >('ingestSalesforceOutboundMessage');
   const server = createHttpServer({
-    webhooks: { '/webhooks/stripe': (e) => ingest(e) },
-    ops: opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
+    webhooks: {
+      '/webhooks/stripe': (e) => ingest(e),
+      '/webhooks/salesforce/flow': (e) => ingestFlow(e),
+      '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
+    },
+    ops: {
+      ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
+      ...replay.routes,
+    },
     actions: {
+      ...replay.actions,
+      // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
+      '/ops/bus/fault': async (body) => {
+        const { mode, times } = body as { mode?: unknown; times?: unknown };
+        if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
+          return {
+            status: 400,
+            body: {
+              error: { code: 'invalid_fault', message: 'give {"mode":"throttle"|"failed-entry","times":n}' },
+            },
+          };
+        bus.injectFault({ mode, times });
+        return { status: 200, body: { mode, times } };
+      },
       // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
       // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
       '/ops/stripe/objects': async (body) => {
@@ -203,6 +320,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         const record = await startExecution('monthEndClose', { period });
         return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
       },
+      '/ops/reconcile': async (body) => {
+        const period = (body as { period?: unknown }).period;
+        if (typeof period !== 'string' || !/^(\d{4}-(0[1-9]|1[0-2])|current|previous)$/.test(period))
+          return {
+            status: 400,
+            body: {
+              error: { code: 'invalid_period', message: 'give {"period":"YYYY-MM"}, "current" or "previous"' },
+            },
+          };
+        const record = await reconcile(period);
+        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+      },
     },
   });
   const port = options.port ?? DEFAULT_PORT;
@@ -215,9 +344,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     url: serverUrl(server, options.host ?? LOOPBACK),
     dataDir,
     webhookSecret,
+    salesforceFlowSecret,
+    busEndpoint,
+    partnerEventBusName,
     idle: () => executions.idle(),
     stats: () => executions.stats(),
     close: (period) => startExecution('monthEndClose', { period }),
+    reconcile,
     ledger,
     sqs,
     bus,
@@ -226,8 +359,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stripe,
     dynamoEndpoint: db.endpoint,
     stop: async () => {
+      await stopDrain();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await executions.idle();
+      await Promise.allSettled([...relays]);
       await bus.stop();
       await sqs.stop();
       await stripe.stop();
@@ -259,11 +394,15 @@ function configureEnvironment(opts: {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: opts.db.endpoint,
     AWS_ENDPOINT_URL_SQS: opts.sqs.endpoint,
+    // fauxqs serves S3 on the same endpoint (reconciliation staging and reports).
+    AWS_ENDPOINT_URL_S3: opts.sqs.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: opts.busEndpoint,
     POWERTOOLS_LOG_LEVEL: opts.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     // EMF lines would drown the demo output; the ops API shows the same counts.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     [SECRETS.stripeWebhook.localEnvVar]: opts.webhookSecret,
+    [SECRETS.salesforceFlowSigning.localEnvVar]:
+      process.env[SECRETS.salesforceFlowSigning.localEnvVar] ?? DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET,
     [SECRETS.stripeApiKey.localEnvVar]: opts.stripe.apiKey,
     // The real stripe SDK, pointed at the local sandbox.
     STRIPE_API_HOST: new URL(opts.stripe.url).hostname,
@@ -277,6 +416,7 @@ function configureEnvironment(opts: {
         tableName: localTableName,
         queueUrl: (q: QueueKey) => opts.sqs.queueUrl(q),
         secretArn: () => '', // no Secrets Manager locally: the value comes from localEnvVar
+        bucketName: () => LOCAL_RECONCILIATION_BUCKET,
       }),
     );
   }
@@ -330,6 +470,11 @@ function opsRoutes(deps: {
 }) {
   return {
     '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
+    // Where the local Salesforce Event Relay delivers: PutEvents endpoint and the partner event bus name.
+    '/ops/salesforce/relay': async () => ({
+      eventBridge: deps.bus.endpoint(),
+      partnerEventBus: deps.bus.partnerBusName() ?? null,
+    }),
     '/ops/metrics': async () => ({
       metrics: deps.metrics.snapshot(),
       executions: deps.executions.stats(),
@@ -368,8 +513,9 @@ function opsRoutes(deps: {
         ? Object.fromEntries(NETSUITE_RECORD_TYPES.map((t) => [t, deps.netsuite?.records(t).length ?? 0]))
         : { journalEntry: (await deps.ledger.listEntries()).length },
     }),
-    '/ops/events': async () => {
-      const events = deps.bus.archive();
+    // ?bus=<partner bus name> lists the Salesforce Event Relay partner bus instead of ours.
+    '/ops/events': async (url: URL) => {
+      const events = deps.bus.archive(url.searchParams.get('bus') ?? undefined);
       return {
         received: events.length,
         unhandled: events.filter((e) => e.matchedRules.length === 0).length,

@@ -39,6 +39,8 @@ export class ExceptionQueues extends Construct {
     }
     acknowledge(queues.postingDlq, ACKNOWLEDGEMENTS.postingDeadLetterQueue);
     acknowledge(queues.exceptions, ACKNOWLEDGEMENTS.exceptionParkingQueue);
+    acknowledge(queues.scheduleDlq, ACKNOWLEDGEMENTS.scheduleDeadLetterQueue);
+    acknowledge(queues.salesforceRelayDlq, ACKNOWLEDGEMENTS.salesforceRelayDeadLetterQueue);
     this.queues = queues;
   }
 }

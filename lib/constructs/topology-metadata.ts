@@ -9,7 +9,16 @@ import type { IConstruct } from 'constructs';
 export const TOPOLOGY_METADATA_KEY = 'q2c:topology';
 
 export type TopologySection =
-  'TABLES' | 'QUEUES' | 'FUNCTIONS' | 'SECRETS' | 'STATE_MACHINES' | 'RULES' | 'BUS' | 'SCHEDULES';
+  | 'TABLES'
+  | 'QUEUES'
+  | 'FUNCTIONS'
+  | 'SECRETS'
+  | 'STATE_MACHINES'
+  | 'RULES'
+  | 'BUS'
+  | 'SCHEDULES'
+  | 'PARTNER_RULES'
+  | 'BUCKETS';
 
 /** Tag the construct's underlying CloudFormation resource with its topology section and key. */
 export function markTopology(construct: IConstruct, section: TopologySection, key: string): void {

@@ -12,6 +12,10 @@ import { markTopology } from './topology-metadata';
 
 /** Route Stripe is configured to call (Stripe dashboard → Developers → Webhooks → endpoint URL). */
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
+/** Route the shipped Salesforce Flow calls through its Named Credential (signed JSON). */
+export const SALESFORCE_FLOW_PATH = '/webhooks/salesforce/flow';
+/** Endpoint URL of the shipped Salesforce Outbound Message (SOAP). */
+export const SALESFORCE_OUTBOUND_MESSAGE_PATH = '/webhooks/salesforce/outbound-message';
 
 export interface WebhookIngestProps {
   /** Everything but the secrets, which this construct owns. */
@@ -32,6 +36,12 @@ export class WebhookIngest extends Construct {
   readonly ingest: FinanceFunction;
   /** Full URL to paste into the Stripe webhook endpoint settings. */
   readonly stripeWebhookUrl: string;
+  /** HMAC key shared with the Salesforce External Credential that signs Flow callouts. */
+  readonly salesforceFlowSecret: secretsmanager.Secret;
+  readonly ingestSalesforceFlow: FinanceFunction;
+  readonly ingestSalesforceOutboundMessage: FinanceFunction;
+  readonly salesforceFlowUrl: string;
+  readonly salesforceOutboundMessageUrl: string;
 
   constructor(scope: Construct, id: string, props: WebhookIngestProps) {
     super(scope, id);
@@ -52,8 +62,26 @@ export class WebhookIngest extends Construct {
       resources: { ...resources, secrets: { stripeWebhook: this.signingSecret } },
     });
 
+    // Generated here (unlike Stripe's, this key is ours): the operator copies it into the External Credential.
+    this.salesforceFlowSecret = new secretsmanager.Secret(this, SECRETS.salesforceFlowSigning.id, {
+      description: SECRETS.salesforceFlowSigning.description,
+      encryptionKey: resources.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    markTopology(this.salesforceFlowSecret, 'SECRETS', 'salesforceFlowSigning');
+    acknowledge(this.salesforceFlowSecret, ACKNOWLEDGEMENTS.salesforceFlowSecretRotation);
+    this.ingestSalesforceFlow = new FinanceFunction(this, FUNCTIONS.ingestSalesforceFlow.id, {
+      functionKey: 'ingestSalesforceFlow',
+      resources: { ...resources, secrets: { salesforceFlowSigning: this.salesforceFlowSecret } },
+    });
+    this.ingestSalesforceOutboundMessage = new FinanceFunction(
+      this,
+      FUNCTIONS.ingestSalesforceOutboundMessage.id,
+      { functionKey: 'ingestSalesforceOutboundMessage', resources: { ...resources, secrets: {} } },
+    );
+
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'Quote-to-cash vendor webhooks (Stripe).',
+      description: 'Quote-to-cash vendor webhooks (Stripe, Salesforce).',
       createDefaultStage: false,
     });
 
@@ -90,7 +118,30 @@ export class WebhookIngest extends Construct {
     });
     acknowledge(route, ACKNOWLEDGEMENTS.webhookRouteAuthorization);
 
+    // Same stage (throttling, access logs) as Stripe's route.
+    const salesforceRoutes = [
+      ...this.api.addRoutes({
+        path: SALESFORCE_FLOW_PATH,
+        methods: [apigwv2.HttpMethod.POST],
+        integration: new HttpLambdaIntegration(
+          'IngestSalesforceFlowIntegration',
+          this.ingestSalesforceFlow.fn,
+        ),
+      }),
+      ...this.api.addRoutes({
+        path: SALESFORCE_OUTBOUND_MESSAGE_PATH,
+        methods: [apigwv2.HttpMethod.POST],
+        integration: new HttpLambdaIntegration(
+          'IngestSalesforceOutboundMessageIntegration',
+          this.ingestSalesforceOutboundMessage.fn,
+        ),
+      }),
+    ];
+    for (const r of salesforceRoutes) acknowledge(r, ACKNOWLEDGEMENTS.salesforceWebhookRouteAuthorization);
+
     // stage.url ends with '/' for the $default stage.
     this.stripeWebhookUrl = `${this.stage.url}${STRIPE_WEBHOOK_PATH.slice(1)}`;
+    this.salesforceFlowUrl = `${this.stage.url}${SALESFORCE_FLOW_PATH.slice(1)}`;
+    this.salesforceOutboundMessageUrl = `${this.stage.url}${SALESFORCE_OUTBOUND_MESSAGE_PATH.slice(1)}`;
   }
 }

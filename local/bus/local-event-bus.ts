@@ -8,7 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { BUS_NAME, RULES, type RuleDef, type RuleKey } from '../../lib/topology';
+import {
+  BUS_NAME,
+  PARTNER_RULES,
+  type PartnerRuleDef,
+  type PartnerRuleKey,
+  RULES,
+  type RuleDef,
+  type RuleKey,
+} from '../../lib/topology';
 import { listenUrl, LOCAL_ACCOUNT, LOCAL_REGION, LOOPBACK } from '../services/local-aws';
 import { matchesPattern } from './event-pattern';
 
@@ -37,6 +45,21 @@ export interface ArchivedEvent {
 
 export type Deliver = (rule: RuleKey, event: BusEvent) => void;
 
+/**
+ * A partner event bus (Salesforce Event Relay) beside ours: PutEvents addressed to its name stands in
+ * for the partner putting events on it; its own rules (PARTNER_RULES) and archive file apply.
+ */
+export interface LocalPartnerBus {
+  name: string;
+  deliver: (rule: PartnerRuleKey, event: BusEvent) => void;
+}
+
+/** Local-only fault injection: the next `times` PutEvents requests are throttled or their entries fail. */
+export interface BusFault {
+  mode: 'throttle' | 'failed-entry';
+  times: number;
+}
+
 interface PutEventsEntry {
   Source?: string;
   DetailType?: string;
@@ -47,23 +70,52 @@ interface PutEventsEntry {
 }
 
 const MAX_ENTRY_BYTES = 256 * 1024;
-const busArn = `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${BUS_NAME}`;
+const arnOf = (name: string): string => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`;
+const busArn = arnOf(BUS_NAME);
 
 export class LocalEventBus {
   private server?: Server;
   private readonly logFile: string;
+  private readonly partnerLogFile: string;
+  private fault?: BusFault;
+  private url?: string;
 
   constructor(
     dataDir: string,
     private readonly deliver: Deliver,
+    private readonly partner?: LocalPartnerBus,
   ) {
     this.logFile = path.join(dataDir, 'events.jsonl');
+    this.partnerLogFile = path.join(dataDir, 'partner-events.jsonl');
+  }
+
+  /** Make the next PutEvents requests fail (times 0 clears): tests of "acknowledge only when on the bus". */
+  injectFault(fault: BusFault): void {
+    this.fault = fault.times > 0 ? { ...fault } : undefined;
+  }
+
+  private takeFault(): BusFault['mode'] | undefined {
+    if (!this.fault) return undefined;
+    const mode = this.fault.mode;
+    if (--this.fault.times <= 0) this.fault = undefined;
+    return mode;
+  }
+
+  /** The partner bus name, or undefined if this bus runs none. */
+  partnerBusName(): string | undefined {
+    return this.partner?.name;
   }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server?.listen(0, LOOPBACK, resolve));
-    return listenUrl(this.server);
+    this.url = listenUrl(this.server);
+    return this.url;
+  }
+
+  /** The PutEvents endpoint (after start). */
+  endpoint(): string | undefined {
+    return this.url;
   }
 
   async stop(): Promise<void> {
@@ -75,18 +127,60 @@ export class LocalEventBus {
     return RULES;
   }
 
-  /** Everything the bus has received, oldest first (survives restarts). */
-  archive(): ArchivedEvent[] {
-    if (!existsSync(this.logFile)) return [];
-    return readFileSync(this.logFile, 'utf8')
+  /** Everything the bus (or the named partner bus) has received, oldest first (survives restarts). */
+  archive(bus?: string): ArchivedEvent[] {
+    const file = bus && bus === this.partner?.name ? this.partnerLogFile : this.logFile;
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as ArchivedEvent);
+      .map((l) => {
+        // Each line also stores the whole event (for archive replay); the listing shows the summary.
+        const { event: _event, ...archived } = JSON.parse(l) as ArchivedEvent & { event?: BusEvent };
+        return archived;
+      });
+  }
+
+  /**
+   * Archive replay, as EventBridge StartReplay does: every event this bus received in [since, until)
+   * is delivered again to the rules that match it now, with `replay-name` set, and not archived again.
+   * Events archived before whole events were stored cannot be replayed and are counted as such.
+   */
+  replayArchive(
+    since: Date,
+    until: Date,
+    replayName: string,
+  ): { replayed: number; unmatched: number; notStored: number } {
+    const counts = { replayed: 0, unmatched: 0, notStored: 0 };
+    if (!existsSync(this.logFile)) return counts;
+    for (const line of readFileSync(this.logFile, 'utf8').split('\n')) {
+      if (!line) continue;
+      const archived = JSON.parse(line) as ArchivedEvent & { event?: BusEvent };
+      const at = Date.parse(archived.receivedAt);
+      if (!(at >= since.getTime() && at < until.getTime())) continue;
+      if (!archived.event) {
+        counts.notStored++;
+        continue;
+      }
+      const event = { ...archived.event, 'replay-name': replayName } as BusEvent;
+      const matched = (Object.entries(this.rules()) as [RuleKey, RuleDef][]).filter(([, rule]) =>
+        matchesPattern(rule.pattern, event),
+      );
+      if (matched.length === 0) counts.unmatched++;
+      else counts.replayed++;
+      for (const [key] of matched) this.deliver(key, event);
+    }
+    return counts;
   }
 
   /** Accepts one PutEvents entry; returns the event id or an error code, as the API does. */
   putEvent(entry: PutEventsEntry): { EventId?: string; ErrorCode?: string; ErrorMessage?: string } {
-    if (entry.EventBusName && entry.EventBusName !== BUS_NAME && entry.EventBusName !== busArn) {
+    const partner =
+      this.partner &&
+      (entry.EventBusName === this.partner.name || entry.EventBusName === arnOf(this.partner.name))
+        ? this.partner
+        : undefined;
+    if (!partner && entry.EventBusName && entry.EventBusName !== BUS_NAME && entry.EventBusName !== busArn) {
       return {
         ErrorCode: 'InvalidArgument',
         ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
@@ -121,6 +215,14 @@ export class LocalEventBus {
       resources: entry.Resources ?? [],
       detail: detail as Record<string, unknown>,
     };
+    if (partner) {
+      const matchedPartner = (Object.entries(PARTNER_RULES) as [PartnerRuleKey, PartnerRuleDef][])
+        .filter(([, rule]) => matchesPattern(rule.pattern, event))
+        .map(([key]) => key);
+      this.record(event, matchedPartner as unknown as RuleKey[], this.partnerLogFile);
+      for (const rule of matchedPartner) partner.deliver(rule, event);
+      return { EventId: event.id };
+    }
     const matched = (Object.entries(this.rules()) as [RuleKey, RuleDef][])
       .filter(([, rule]) => matchesPattern(rule.pattern, event))
       .map(([key]) => key);
@@ -129,7 +231,7 @@ export class LocalEventBus {
     return { EventId: event.id };
   }
 
-  private record(event: BusEvent, matchedRules: RuleKey[]): void {
+  private record(event: BusEvent, matchedRules: RuleKey[], file = this.logFile): void {
     const archived: ArchivedEvent = {
       id: event.id,
       time: event.time,
@@ -139,7 +241,7 @@ export class LocalEventBus {
       sourceEventId: typeof event.detail.eventId === 'string' ? event.detail.eventId : null,
       matchedRules,
     };
-    appendFileSync(this.logFile, JSON.stringify(archived) + '\n');
+    appendFileSync(file, JSON.stringify({ ...archived, event }) + '\n');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -166,7 +268,14 @@ export class LocalEventBus {
     if (entries.length === 0 || entries.length > 10) {
       return reply(400, { __type: 'ValidationException', message: 'Entries must contain 1 to 10 items' });
     }
-    const results = entries.map((e) => this.putEvent(e));
+    const fault = this.takeFault();
+    if (fault === 'throttle') {
+      return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded (local fault injection)' });
+    }
+    const results =
+      fault === 'failed-entry'
+        ? entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'local fault injection' }))
+        : entries.map((e) => this.putEvent(e));
     reply(200, { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results });
   }
 }

@@ -215,7 +215,7 @@ describe('Flow callout', () => {
 
 describe('Event Relay', () => {
   async function endpoints(): Promise<{ eventBridge: string; partnerEventBus: string }> {
-    return (await (await fetch(`${runtime.url}/ops/endpoints`)).json()) as {
+    return (await (await fetch(`${runtime.url}/ops/salesforce/relay`)).json()) as {
       eventBridge: string;
       partnerEventBus: string;
     };

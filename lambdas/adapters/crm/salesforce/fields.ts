@@ -100,6 +100,14 @@ export const OUTBOUND_MESSAGE_FIELDS = FLOW_OPPORTUNITY_FIELDS;
 export const OUTBOUND_MESSAGE_NAMESPACE = 'http://soap.sforce.com/2005/09/outbound';
 export const OUTBOUND_MESSAGE_MAX_NOTIFICATIONS = 100;
 
+/**
+ * Event Relay: partner event sources are named `aws.partner/salesforce.com/<orgId>/<channel id>`; each
+ * relayed event's detail-type is the event's API name and its detail `{ payload, schemaId, id }`.
+ */
+export const EVENT_RELAY_SOURCE_PREFIX = 'aws.partner/salesforce.com';
+/** Change Data Capture of Opportunity, relayable on its own channel (optional). */
+export const OPPORTUNITY_CHANGE_EVENT = 'OpportunityChangeEvent';
+
 /** Event Relay: the platform event the shipped Flow publishes (relayed to an EventBridge partner event source). */
 export const PLATFORM_EVENT = {
   apiName: 'Q2C_Opportunity_Event__e',
