@@ -45,6 +45,7 @@ export class DynamoDealCrosswalk implements DealCrosswalk {
       customerId: (Item.customerId as string | undefined) ?? null,
       subscriptionId: (Item.subscriptionId as string | undefined) ?? null,
       scheduleId: (Item.scheduleId as string | undefined) ?? null,
+      fingerprint: (Item.fingerprint as string | undefined) ?? null,
     };
   }
 

@@ -8,7 +8,7 @@
 import type { MappingConfig } from '../config';
 import type { BillingStatus } from '../../adapters/crm/salesforce/fields';
 import type { CurrentSubscription } from './amendment';
-import type { Deal } from './deal';
+import { dealFingerprint, type Deal } from './deal';
 import {
   compareVersions,
   dashboardLink,
@@ -30,6 +30,8 @@ export interface OpportunityBillingLink {
   customerId: string | null;
   subscriptionId: string | null;
   scheduleId: string | null;
+  /** dealFingerprint of the applied deal (absent on rows written before it existed). */
+  fingerprint?: string | null;
 }
 
 export interface DealCrosswalk {
@@ -119,9 +121,16 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
     recorded: false,
     ...r,
   });
-  // Stale and duplicate deliveries stop here: no validation, no billing read.
-  if (own && compareVersions(opp.version, own.version) <= 0) {
-    const reason = compareVersions(opp.version, own.version) === 0 ? 'duplicate' : 'stale';
+  // Stale and duplicate deliveries stop here: no validation, no billing read. A newer version with the
+  // same content (e.g. bumped by our own write-back) is a duplicate too.
+  const fingerprint = dealFingerprint(deal);
+  if (own && (compareVersions(opp.version, own.version) <= 0 || own.fingerprint === fingerprint)) {
+    const reason =
+      compareVersions(opp.version, own.version) < 0
+        ? 'stale'
+        : compareVersions(opp.version, own.version) === 0
+          ? 'duplicate'
+          : 'unchanged since applied';
     return result({
       outcome: 'skip',
       skipped: true,
@@ -167,6 +176,7 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
     customerId,
     subscriptionId: subscription?.id ?? null,
     scheduleId: target?.scheduleId ?? null,
+    fingerprint,
   };
   let customerCreated = false;
   let creditNoteId: string | null = null;

@@ -4,6 +4,7 @@
  * it. Amounts are integer minor units of the opportunity currency, converted from Salesforce's
  * decimals in string arithmetic (never through floating-point multiplication).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ZERO_DECIMAL_CURRENCIES } from '../money';
 
@@ -131,6 +132,31 @@ export function discountedUnitPrice(unitPrice: number, discountPercent: number |
   const numerator = BigInt(unitPrice) * (denominator - pct);
   const half = denominator / 2n;
   return Number((numerator + (numerator >= 0n ? half : -half)) / denominator);
+}
+
+/**
+ * What billing depends on, as a stable hash: everything in the deal except its version. Our own
+ * write-back (and any edit of fields billing does not read) bumps SystemModstamp without changing it,
+ * so a newer version with the same fingerprint is a duplicate, not a change.
+ */
+export function dealFingerprint(deal: Deal): string {
+  // Neither the version nor what we write back ourselves (the Account's Stripe customer id).
+  const { version: _version, ...opportunity } = deal.opportunity;
+  const { stripeCustomerId: _customer, ...account } = deal.account;
+  return createHash('sha256')
+    .update(stableJson({ ...deal, opportunity, account }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value ?? null);
 }
 
 /** The opportunity's correlation id helper lives with the CRM events; re-exported for callers of the deal. */

@@ -328,7 +328,8 @@ export function planBilling(
       `${opp.name} would remove every product of ${sub.id}; use a Cancellation opportunity instead`,
     );
   const operations = itemDelta(sub.items, desired);
-  const oneTime = oneTimeItems(v.lines);
+  // One-time lines are billed when the opportunity is first applied, never again on a later version.
+  const oneTime = state.appliedVersion === null ? oneTimeItems(v.lines) : [];
   const renew = v.intent === 'renew';
   const ownSubscription = sub.metadata.sf_opportunity_id === opp.id;
   if (ownSubscription && operations.length === 0 && oneTime.length === 0 && sameTerm(sub.metadata, metadata))
