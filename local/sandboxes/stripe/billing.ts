@@ -1815,8 +1815,21 @@ export class BillingEngine {
       const { interval, count } = recurrence(prices[0]);
       const iterations = intOf(ph.iterations, `phases[${i}][iterations]`);
       const endDate = intOf(ph.end_date, `phases[${i}][end_date]`);
-      const end =
-        endDate ?? (iterations !== undefined ? addInterval(at, interval, count * iterations) : null);
+      // `duration` (this API version) or the older `iterations` (billing periods of the phase's price).
+      let end = endDate ?? (iterations !== undefined ? addInterval(at, interval, count * iterations) : null);
+      if (end === null && isFormObject(ph.duration)) {
+        const unit = oneOf(
+          ph.duration.interval,
+          ['day', 'week', 'month', 'year'],
+          `phases[${i}][duration][interval]`,
+        );
+        if (!unit) throw parameterMissing(`phases[${i}][duration][interval]`);
+        end = addInterval(
+          at,
+          unit,
+          intOf(ph.duration.interval_count, `phases[${i}][duration][interval_count]`) ?? 1,
+        );
+      }
       if (end === null && i < phases.length - 1)
         throw invalidRequest('Only the last phase can be open-ended (no end_date or iterations).', {
           param: `phases[${i}][end_date]`,

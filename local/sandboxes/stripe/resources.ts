@@ -124,6 +124,7 @@ const paymentIntents: ResourceDefinition = {
 
 const customers: ResourceDefinition = {
   object: 'customer',
+  events: true,
   path: 'customers',
   idPrefix: 'cus',
   params: { balance: 'integer', next_invoice_sequence: 'integer' },
@@ -163,6 +164,7 @@ const customers: ResourceDefinition = {
 
 const products: ResourceDefinition = {
   object: 'product',
+  events: true,
   path: 'products',
   idPrefix: 'prod',
   params: { active: 'boolean', shippable: 'boolean' },
@@ -178,6 +180,7 @@ const products: ResourceDefinition = {
   },
   create: {
     required: ['name'],
+    acceptsId: true,
     defaults: (ctx) => ({
       active: true,
       default_price: null,
@@ -208,6 +211,7 @@ const RECURRING_INTERVALS = ['day', 'week', 'month', 'year'];
 
 const prices: ResourceDefinition = {
   object: 'price',
+  events: true,
   path: 'prices',
   idPrefix: 'price',
   params: {
