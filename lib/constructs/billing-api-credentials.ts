@@ -9,10 +9,12 @@ import { markTopology } from './topology-metadata';
 const VENDOR_SECRETS = {
   stripeApiKey: ACKNOWLEDGEMENTS.stripeApiKeyRotation,
   netsuiteCredentials: ACKNOWLEDGEMENTS.netsuiteCredentialsRotation,
+  salesforceApi: ACKNOWLEDGEMENTS.salesforceApiCredentialsRotation,
 } as const;
 
 /**
- * Stripe API key (credit-noted invoices, payout balance transactions) and NetSuite token-based
+ * Stripe API key (credit-noted invoices, payout balance transactions; customers and subscriptions of won
+ * deals), Salesforce connected app credentials (deal loads and write-backs) and NetSuite token-based
  * credentials. Created with random placeholders: calls fail (and park as technical errors) until the
  * operator stores real values, rather than running with anything guessable.
  */
