@@ -42,6 +42,20 @@ function closeBench(lines: number): {
   return JSON.parse(out.toString().trim().split('\n').pop() as string);
 }
 
+/** Reconciliation: 1M synthetic records through the pure comparison, and a smaller run through the runtime. */
+function reconcileBench(
+  records: number,
+  documents: number,
+): Record<string, Record<string, number | string | boolean>> {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const out = execFileSync(
+    process.execPath,
+    [tsx, path.join(PROJECT_ROOT, 'bench', 'reconcile.ts'), String(records), String(documents)],
+    { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' }, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return JSON.parse(out.toString().trim().split('\n').pop() as string);
+}
+
 const N = Number(process.env.BENCH_EVENTS ?? 300);
 const CONCURRENCY = 8;
 
@@ -179,6 +193,24 @@ async function main() {
   );
   console.log(
     `  pure release computation (100k lines) : ${pure.rate.toFixed(0)} lines/s (${pure.seconds.toFixed(2)} s)`,
+  );
+  console.log('');
+  console.log('Reconciliation (streaming merge-join over 64 shards; ReconciliationFlow on the runtime)');
+  const rec = reconcileBench(
+    Number(process.env.BENCH_RECONCILE_RECORDS ?? 1_000_000),
+    Number(process.env.BENCH_RECONCILE_DOCUMENTS ?? 2_000),
+  );
+  const fmt = (v: unknown, d = 1) => (typeof v === 'number' ? v.toFixed(d) : String(v));
+  console.log(
+    `  pure: ${rec.pure.records} records in ${fmt(rec.pure.seconds)} s (${fmt(rec.pure.rate, 0)} records/s, ` +
+      `${fmt(rec.pure.secondsPer100k, 2)} s per 100k), slowest shard ${fmt(rec.pure.slowestShardSeconds, 2)} s, ` +
+      `peak RSS ${fmt(rec.pure.peakRssMb, 0)} MB`,
+  );
+  console.log(
+    rec.runtime.error
+      ? `  runtime: ${String(rec.runtime.error)}`
+      : `  runtime: ${rec.runtime.documents} invoices vs postings in ${fmt(rec.runtime.seconds)} s ` +
+          `(${fmt(rec.runtime.rate, 0)} records/s, clean: ${String(rec.runtime.clean)})`,
   );
   console.log('');
   const ns = await netsuiteThroughput();
