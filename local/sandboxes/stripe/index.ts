@@ -6,7 +6,11 @@ export {
   type SandboxStore,
   type StripeSandbox,
   type StripeSandboxOptions,
+  type WebhookEndpointInfo,
+  type WebhookEndpointSpec,
 } from './server';
+export { BillingEngine, cardFee, divRound, prorate, type ClockResult } from './billing';
+export { signPayload, type WebhookDelivery, type WebhookRetryOptions } from './events';
 export { StripeApiError, type StripeErrorBody, type StripeErrorType } from './errors';
 export { parseForm, type FormObject, type FormValue, type ParamTypes } from './form';
 export { bool, custom, eq, range, type ListFilter } from './list';
