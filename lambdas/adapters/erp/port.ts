@@ -9,7 +9,8 @@ import type { PostingOutcome } from '../../domain/accounting/ledger-book';
 export interface ErpDocumentRef {
   /** The ERP's own id for the posted document (ledger entry id, NetSuite internal id, …). */
   erpId: string;
-  outcome: PostingOutcome;
+  /** `skipped`: the ERP owns this posting itself (e.g. revenue under NetSuite ARM); nothing was written. */
+  outcome: PostingOutcome | 'skipped';
 }
 
 /** A canonical document and the journal entry that books it (adapters use either or both). */

@@ -288,3 +288,58 @@ describe("NetSuite's refusals", () => {
     ]);
   });
 });
+
+describe('who recognises revenue (config netsuite.revenueRecognition)', () => {
+  const countOf = (externalId: string) =>
+    ns.sql('SELECT COUNT(*) AS n FROM "transaction" WHERE externalid = ?', externalId)[0].n;
+
+  it('integration (default): the month-end release posts as a journal entry Dr deferred / Cr revenue', async () => {
+    const adapter = adapterFor(ns);
+    const month = monthOf('RI1');
+    await adapter.postDocument(month.postings.invoice.document, month.postings.invoice.entry);
+    const { document, entry } = month.postings.revenue_release;
+    const result = await adapter.postDocument(document, entry);
+    expect(result.outcome).toBe('posted');
+    expect(countOf('revrec-stripe-il_sub_RI1-2026-11')).toBe(1);
+    const release = ns
+      .records('journalEntry')
+      .find((r) => r.externalId === 'revrec-stripe-il_sub_RI1-2026-11');
+    const lines = (release?.body as { line: { items: { debit?: number; credit?: number }[] } }).line.items;
+    expect(lines.map((l) => [l.debit ?? 0, l.credit ?? 0])).toEqual([
+      [entry.lines[0].debit / 100, 0],
+      [0, entry.lines[1].credit / 100],
+    ]);
+  });
+
+  it('arm: invoice lines carry rev-rec dates for ARM, and no revenue release reaches NetSuite', async () => {
+    const adapter = adapterFor(ns, { revenueRecognition: 'arm' });
+    const month = monthOf('RA1');
+    const invoice = await adapter.postDocument(month.postings.invoice.document, month.postings.invoice.entry);
+    expect(invoice.outcome).toBe('posted');
+    const body = ns.records('invoice').find((r) => r.externalId === 'stripe-in_RA1')!.body as {
+      item: { items: Record<string, unknown>[] };
+    };
+    expect(body.item.items[0]).toMatchObject({ revRecStartDate: '2026-11-01', revRecEndDate: '2027-10-31' });
+
+    const requestsBefore = ns.stats().requests;
+    const { document, entry } = month.postings.revenue_release;
+    expect(await adapter.postDocument(document, entry)).toEqual({ erpId: '', outcome: 'skipped' });
+    expect(ns.stats().requests).toBe(requestsBefore); // not even asked
+    expect(countOf('revrec-stripe-il_sub_RA1-2026-11')).toBe(0);
+  });
+
+  it('arm: a ratable line without a service period is refused before ARM could recognise it at once', async () => {
+    const adapter = adapterFor(ns, { revenueRecognition: 'arm' });
+    const month = monthOf('RA2');
+    const { document, entry } = month.postings.invoice;
+    const data = document.data as typeof month.invoice;
+    const undated = {
+      ...data,
+      lines: data.lines.map((l, i) => (i === 0 ? { ...l, servicePeriod: null } : l)),
+    };
+    const err = await adapter.postDocument({ ...document, data: undated }, entry).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BusinessError);
+    expect((err as BusinessError).message).toMatch(/no service period.*ARM/);
+    expect(countOf('stripe-in_RA2')).toBe(0);
+  });
+});

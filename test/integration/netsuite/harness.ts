@@ -29,6 +29,7 @@ export function adapterFor(
     sharedPermits?: ConcurrencyPermits;
     requestTimeoutMs?: number;
     suiteqlPageSize?: number;
+    revenueRecognition?: 'integration' | 'arm';
   } = {},
 ): NetSuiteAdapter {
   return new NetSuiteAdapter({
@@ -40,6 +41,7 @@ export function adapterFor(
     sharedPermits: options.sharedPermits,
     requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
     suiteqlPageSize: options.suiteqlPageSize,
+    revenueRecognition: options.revenueRecognition,
   });
 }
 

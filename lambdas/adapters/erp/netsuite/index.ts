@@ -12,6 +12,8 @@
  *   NETSUITE_CONCURRENCY_LIMIT     this integration's share of the account limit (default 5)
  *   NETSUITE_PERMITS_TABLE         DynamoDB table (pk/sk) for the shared budget; unset = per instance
  *   NETSUITE_DEFAULT_CREDIT_ITEM   item for credit memo lines that name none
+ *   NETSUITE_REQUEST_TIMEOUT_MS    client timeout per request (default 30000; tests shorten it)
+ *   NETSUITE_REVENUE_RECOGNITION   integration (default: post revenue releases) | arm (NetSuite ARM does)
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MappingConfig } from '../../../domain/config';
@@ -39,6 +41,10 @@ export function netsuiteAdapterFromEnv(
   if (!accountId) throw new Error('NETSUITE_ACCOUNT_ID is not set');
   const baseUrl = env.NETSUITE_BASE_URL || undefined;
   const limit = Number(env.NETSUITE_CONCURRENCY_LIMIT ?? DEFAULT_CONCURRENCY);
+  const requestTimeoutMs = Number(env.NETSUITE_REQUEST_TIMEOUT_MS || REQUEST_TIMEOUT_MS);
+  const revenueRecognition = env.NETSUITE_REVENUE_RECOGNITION || 'integration';
+  if (revenueRecognition !== 'integration' && revenueRecognition !== 'arm')
+    throw new Error(`NETSUITE_REVENUE_RECOGNITION must be integration or arm, got ${revenueRecognition}`);
   const auth: NetSuiteAuth =
     env.NETSUITE_AUTH === 'oauth2'
       ? new ClientCredentialsAuth({ accountId, baseUrl, credentials: clientCredentialsFromSecrets() })
@@ -58,10 +64,11 @@ export function netsuiteAdapterFromEnv(
             tableName: table,
             budget: `netsuite:${accountId}`,
             limit,
-            leaseMs: REQUEST_TIMEOUT_MS + 15_000,
+            leaseMs: requestTimeoutMs + 15_000,
           })
         : undefined,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    requestTimeoutMs,
+    revenueRecognition,
     defaultCreditItem: env.NETSUITE_DEFAULT_CREDIT_ITEM || undefined,
   });
 }

@@ -40,6 +40,7 @@ import {
   RefundForNetSuite,
   type PostedInvoice,
   type RecordBody,
+  type RevenueRecognitionOwner,
 } from './records';
 import { ReferenceResolver } from './references';
 import { literal, postedTransactions, transactionsByExternalId, type PostedQuery } from './suiteql';
@@ -60,6 +61,11 @@ export interface NetSuiteAdapterOptions {
   suiteqlPageSize?: number;
   /** Item for credit memo lines that do not name the item they credit. */
   defaultCreditItem?: string;
+  /**
+   * Who recognises revenue (default `integration`): with `arm`, NetSuite's Advanced Revenue
+   * Management does, from the invoice lines' rev-rec dates, and revenue releases are not posted.
+   */
+  revenueRecognition?: RevenueRecognitionOwner;
   /** How 429s are absorbed in the client before the flow's own retries (client.ts). */
   governanceRetry?: Partial<GovernanceRetry>;
   fetch?: typeof fetch;
@@ -92,6 +98,10 @@ export class NetSuiteAdapter implements ErpAdapter {
   /** Internal ids of customers and transactions seen by this instance (keyed by type + externalId). */
   private readonly known = new Map<string, FoundTransaction>();
 
+  get revenueRecognition(): RevenueRecognitionOwner {
+    return this.options.revenueRecognition ?? 'integration';
+  }
+
   constructor(private readonly options: NetSuiteAdapterOptions) {
     this.limiter = new LocalPermits(options.concurrencyLimit);
     this.client = new NetSuiteClient({
@@ -110,7 +120,9 @@ export class NetSuiteAdapter implements ErpAdapter {
   postInvoice(invoice: Invoice, entry: JournalEntry): Promise<ErpDocumentRef> {
     return this.post(entry, 'invoice', async (subsidiary) => {
       const customerId = await this.ensureCustomer(invoice.customerRef, subsidiary, invoice.currency);
-      return this.refs.build((refs) => invoiceRecord(invoice, entry, subsidiary, customerId, refs));
+      return this.refs.build((refs) =>
+        invoiceRecord(invoice, entry, subsidiary, customerId, refs, this.revenueRecognition),
+      );
     });
   }
 
@@ -132,6 +144,10 @@ export class NetSuiteAdapter implements ErpAdapter {
       );
     }
     switch (entry.kind) {
+      case 'revenue_release':
+        // The ARM guard: NetSuite recognises this revenue itself; a journal would book it twice.
+        if (this.revenueRecognition === 'arm') return Promise.resolve({ erpId: '', outcome: 'skipped' });
+        return this.postJournalFor(document, entry);
       case 'invoice':
         return this.postInvoice(Invoice.parse(document.data), entry);
       case 'payment':

@@ -127,14 +127,33 @@ export function customerPlaceholder(
 // Invoices
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Who recognises revenue: `integration` — the built-in schedules post monthly revenue_release
+ * journal entries (NetSuite items must then carry no revenue rule); `arm` — NetSuite's Advanced
+ * Revenue Management recognises from the invoice lines' rev-rec dates, and the integration posts no
+ * releases (README: "Revenue recognition").
+ */
+export type RevenueRecognitionOwner = 'integration' | 'arm';
+
 export function invoiceRecord(
   invoice: Invoice,
   entry: JournalEntry,
   subsidiary: SubsidiaryConfig,
   customerId: string,
   refs: RefIds,
+  revenueRecognition: RevenueRecognitionOwner = 'integration',
 ): RecordBody {
   const currency = entryCurrency(entry);
+  if (revenueRecognition === 'arm') {
+    // ARM would recognise a ratable line without dates at once: refuse rather than mis-recognise.
+    const undated = invoice.lines.find((l) => l.recognition === 'ratable' && !l.servicePeriod);
+    if (undated) {
+      throw new BusinessError(
+        'missing_service_period',
+        `line ${undated.lineRef} of ${invoice.invoiceRef} is recognised ratably but has no service period; NetSuite ARM needs rev-rec start/end dates on it`,
+      );
+    }
+  }
   return {
     ...header(entry, subsidiary, refs),
     entity: ref(customerId),
