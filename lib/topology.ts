@@ -697,7 +697,7 @@ export const DEPLOYMENT = deploymentSettings(deploymentJson);
 
 function deploymentSettings(raw: {
   erp?: unknown;
-  netsuite?: { accountId?: unknown; concurrencyLimit?: unknown };
+  netsuite?: { accountId?: unknown; concurrencyLimit?: unknown; revenueRecognition?: unknown };
   salesforce?: unknown;
 }) {
   const erp = raw.erp ?? 'ledger';
@@ -709,9 +709,17 @@ function deploymentSettings(raw: {
     throw new Error('config/deployment.json: netsuite.accountId is required when erp is netsuite');
   if (!Number.isInteger(concurrencyLimit) || concurrencyLimit < 1)
     throw new Error('config/deployment.json: netsuite.concurrencyLimit must be a positive integer');
+  // Who recognises revenue: the integration's schedules (releases posted) or NetSuite ARM (none posted).
+  const revenueRecognition = raw.netsuite?.revenueRecognition ?? 'integration';
+  if (revenueRecognition !== 'integration' && revenueRecognition !== 'arm')
+    throw new Error('config/deployment.json: netsuite.revenueRecognition must be integration or arm');
   return {
     erp: erp as 'ledger' | 'netsuite',
-    netsuite: { accountId, concurrencyLimit },
+    netsuite: {
+      accountId,
+      concurrencyLimit,
+      revenueRecognition: revenueRecognition as 'integration' | 'arm',
+    },
     salesforce: salesforceSettings(raw.salesforce),
   };
 }
@@ -752,6 +760,7 @@ export function commonEnvironment(): Record<string, string> {
       ? {
           NETSUITE_ACCOUNT_ID: DEPLOYMENT.netsuite.accountId,
           NETSUITE_CONCURRENCY_LIMIT: String(DEPLOYMENT.netsuite.concurrencyLimit),
+          NETSUITE_REVENUE_RECOGNITION: DEPLOYMENT.netsuite.revenueRecognition,
         }
       : {}),
     POWERTOOLS_SERVICE_NAME: 'quote-to-cash',

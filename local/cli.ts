@@ -5,6 +5,7 @@
  *   q2c trial-balance [--json]                               print the trial balance of a running runtime
  *   q2c journal [--json]                                     print the journal
  *   q2c queues [--json]                                      print parked exceptions and dead letters
+ *   q2c reconcile --period YYYY-MM [--json]                  billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
  */
 import { Command, Option } from 'commander';
@@ -12,6 +13,9 @@ import { OpsClient } from './ops-client';
 import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './defaults';
 import { runDemo } from './demo';
+import { reconciliationTable } from './reconciliation-report';
+import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
+import { replayCommand } from './replay/command';
 import { startLocalRuntime } from './runtime';
 
 const program = new Command('q2c').description('Quote-to-cash integration: local runtime and operations');
@@ -33,6 +37,8 @@ program
     ).default(process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN'),
   )
   .addOption(new Option('--retry-interval-ms <ms>', 'override state machine retry intervals').hideHelp())
+  .addOption(new Option('--drain-interval-ms <ms>', 'how often parked dependency-outage work is re-driven').default('30000'))
+  .addOption(new Option('--breaker-open-ms <ms>', 'override how long an open circuit refuses calls').hideHelp())
   .action(
     async (opts: {
       port: string;
@@ -42,7 +48,11 @@ program
       logLevel: string;
       erp: 'ledger' | 'netsuite';
       retryIntervalMs?: string;
+      drainIntervalMs: string;
+      breakerOpenMs?: string;
     }) => {
+      // Read by the handlers when they load (local runs and tests only).
+      if (opts.breakerOpenMs) process.env.Q2C_BREAKER_OPEN_MS = opts.breakerOpenMs;
       const runtime = await startLocalRuntime({
         port: Number(opts.port),
         host: opts.host,
@@ -50,6 +60,7 @@ program
         logLevel: opts.logLevel,
         erp: opts.erp,
         retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
+        drainIntervalMs: Number(opts.drainIntervalMs),
       });
       const print = (line: string) => process.stdout.write(line + '\n');
       print(`Quote-to-cash local runtime listening on ${runtime.url}`);
@@ -147,6 +158,29 @@ program
   });
 
 program
+  .command('reconcile')
+  .description(
+    'Reconcile billing (Stripe) with the ERP for a period: missing postings, amount/currency/tax mismatches, ' +
+      'unapplied payments, unposted refunds and credit notes, undeposited payouts, duplicates. ' +
+      'Exit code 2 when anything is unexplained.',
+  )
+  .requiredOption('--period <YYYY-MM>', 'the period ("current" or "previous" also work)')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { period: string; json?: boolean; url: string }) => {
+    const record = await new OpsClient(opts.url).reconcile(opts.period);
+    const summary = record.output as ReconciliationSummary | undefined;
+    if (opts.json) console.log(JSON.stringify(record, null, 2));
+    if (record.status !== 'SUCCEEDED' || !summary) {
+      if (!opts.json) console.error(`Reconciliation of ${opts.period} failed: ${record.error ?? ''} ${record.cause ?? ''}`);
+      process.exitCode = 1;
+      return;
+    }
+    if (!opts.json) console.log(reconciliationTable(summary, record.files));
+    if (!summary.clean) process.exitCode = 2;
+  });
+
+program
   .command('revenue')
   .description(
     'Print the revenue waterfall of a period (deferred at start, billed, adjustments, recognised, deferred at end)',
@@ -158,6 +192,8 @@ program
     const r = await new OpsClient(opts.url).revenue(opts.period);
     console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
   });
+
+program.addCommand(replayCommand(urlOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`q2c: ${(err as Error).message}`);

@@ -6,6 +6,7 @@ import type { QueueView, StatusView } from './report';
 import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
+import type { LocalReconciliation } from './reconciliation';
 
 export class OpsClient {
   constructor(private readonly baseUrl: string) {}
@@ -59,6 +60,24 @@ export class OpsClient {
   }
   status() {
     return this.get<StatusView>('/ops/metrics');
+  }
+  /** Runs the reconciliation flow for a period and waits for its report. */
+  async reconcile(period: string): Promise<LocalReconciliation> {
+    let res: Response;
+    try {
+      res = await fetch(new URL('/ops/reconcile', this.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ period }),
+      });
+    } catch {
+      throw new Error(
+        `cannot reach the local runtime at ${this.baseUrl} — is \`npm start\` (q2c serve) running?`,
+      );
+    }
+    const body = (await res.json()) as LocalReconciliation & { error?: { message: string } };
+    if (res.status === 400) throw new Error(body.error?.message ?? 'bad request');
+    return body;
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

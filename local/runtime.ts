@@ -44,6 +44,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_LOCAL_RELAY_CHANNEL_ID,
   DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET,
+  DEFAULT_LOCAL_SALESFORCE_CLIENT,
   DEFAULT_LOCAL_STRIPE_API_KEY,
   DEFAULT_LOCAL_WEBHOOK_SECRET,
   DEFAULT_PORT,
@@ -51,6 +52,10 @@ import {
 import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/netsuite';
 import { RECORD_TYPES as NETSUITE_RECORD_TYPES } from './sandboxes/netsuite/records';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
+import { startSalesforceSandbox, type SalesforceSandbox } from './sandboxes/salesforce';
+import { stripeCatalog } from './scenarios/stripe-catalog';
+import { mappingConfig } from '../lambdas/handlers/commons/config';
+import { setBillingClock } from '../lambdas/handlers/commons/clock';
 import {
   createLocalReconciliationBucket,
   LOCAL_RECONCILIATION_BUCKET,
@@ -105,6 +110,8 @@ export interface LocalRuntime {
   netsuite?: NetSuiteSimulator;
   /** The local Stripe API sandbox the billing adapter reads from. */
   stripe: StripeSandbox;
+  /** The local Salesforce org the deal flow loads deals from and writes billing status back to. */
+  salesforce: SalesforceSandbox;
   /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
   stateMachines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   dynamoEndpoint: string;
@@ -123,6 +130,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stripe = await startStripeSandbox({
     apiKey: DEFAULT_LOCAL_STRIPE_API_KEY,
     dataFile: path.join(dataDir, 'stripe-sandbox.json'),
+    // The products and prices config/mapping.json sells deals at (added when the data file lacks them).
+    objects: stripeCatalog(mappingConfig) as never,
+  });
+  const salesforce = await startSalesforceSandbox({
+    dataFile: path.join(dataDir, 'salesforce-org.json'),
+    orgId: DEPLOYMENT.salesforce.orgId,
+    ...DEFAULT_LOCAL_SALESFORCE_CLIENT,
   });
   const executions = new ExecutionTracker(path.join(dataDir, 'executions.jsonl'));
   const machines = new Map<StateMachineKey, LocalStateMachine>();
@@ -143,6 +157,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const netsuite = options.erp === 'netsuite' ? await startLocalNetSuite(dataDir) : undefined;
 
   configureEnvironment({ db, sqs, stripe, busEndpoint, webhookSecret, logLevel: options.logLevel });
+  // The deal flow's jsforce connection: OAuth 2.0 client credentials against the local org.
+  process.env[SECRETS.salesforceApi.localEnvVar] = JSON.stringify({
+    loginUrl: salesforce.url,
+    clientId: salesforce.clientId,
+    clientSecret: salesforce.clientSecret,
+  });
   const s3 = await createLocalReconciliationBucket(sqs.endpoint);
   if (netsuite) {
     for (const [k, v] of Object.entries(netsuite.env)) {
@@ -155,6 +175,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   await captureMetrics(localMetrics);
   const functions = new LocalFunctions();
   functions.load();
+  // Start dates are judged against Stripe's clock (the sandbox's, which the demo moves through the month).
+  setBillingClock(() => stripe.now());
 
   for (const key of Object.keys(STATE_MACHINES) as StateMachineKey[]) {
     const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q));
@@ -357,6 +379,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stateMachines: machines,
     netsuite: netsuite?.simulator,
     stripe,
+    salesforce,
     dynamoEndpoint: db.endpoint,
     stop: async () => {
       await stopDrain();
@@ -366,6 +389,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await bus.stop();
       await sqs.stop();
       await stripe.stop();
+      await salesforce.stop();
       await netsuite?.simulator.stop();
       await db.stop();
       unlock();

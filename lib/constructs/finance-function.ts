@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -20,8 +21,16 @@ import {
   type QueueKey,
   type SecretKey,
   type TableKey,
+  type BucketKey,
 } from '../topology';
-import { grantPutEvents, grantSecretValue, grantSendMessage, grantTable } from './least-privilege';
+import {
+  grantBucketObjects,
+  grantConsumeMessages,
+  grantPutEvents,
+  grantSecretValue,
+  grantSendMessage,
+  grantTable,
+} from './least-privilege';
 import { markTopology } from './topology-metadata';
 
 /**
@@ -42,6 +51,8 @@ export interface FunctionResources {
   queues: Record<QueueKey, sqs.IQueue>;
   /** Secrets exist only where they are created (the ingest construct), hence partial. */
   secrets: Partial<Record<SecretKey, secretsmanager.ISecret>>;
+  /** Buckets exist only where they are created, hence partial. */
+  buckets?: Partial<Record<BucketKey, s3.IBucket>>;
 }
 
 export interface FinanceFunctionProps {
@@ -95,6 +106,7 @@ export class FinanceFunction extends Construct {
           tableName: (t) => resources.tables[t].tableName,
           queueUrl: (q) => resources.queues[q].queueUrl,
           secretArn: (s) => required(resources.secrets[s], `secret ${s} for ${def.id}`).secretArn,
+          bucketName: (b) => required(resources.buckets?.[b], `bucket ${b} for ${def.id}`).bucketName,
         }),
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -111,10 +123,14 @@ export class FinanceFunction extends Construct {
     for (const { table, access } of def.tables)
       grantTable(this.role, resources.tables[table], access, resources.key);
     for (const q of def.queues ?? []) grantSendMessage(this.role, resources.queues[q], resources.key);
+    for (const q of def.consumesQueues ?? []) grantConsumeMessages(this.role, resources.queues[q], resources.key);
     for (const s of def.secrets ?? []) {
       grantSecretValue(this.role, required(resources.secrets[s], `secret ${s}`), resources.key);
     }
     if (def.putsEvents) grantPutEvents(this.role, resources.bus);
+    for (const b of def.buckets ?? []) {
+      grantBucketObjects(this.role, required(resources.buckets?.[b], `bucket ${b}`), resources.key);
+    }
 
     acknowledge(this.role, ACKNOWLEDGEMENTS.lambdaXrayTracing);
   }

@@ -10,6 +10,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
@@ -78,6 +79,33 @@ export function grantSecretValue(
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
   );
   principal.addToPrincipalPolicy(keyThroughService(key, 'secretsmanager', ['kms:Decrypt']));
+}
+
+/** Objects of one bucket (get, put, list): no delete — staging expires by lifecycle rule, reports are kept. */
+export function grantBucketObjects(principal: iam.IPrincipal, bucket: s3.IBucket, key: kms.IKey): void {
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects('*')] }),
+  );
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+  );
+  principal.addToPrincipalPolicy(keyThroughService(key, 's3', ['kms:Decrypt', 'kms:GenerateDataKey']));
+}
+
+/** Receive, delete and release messages of one queue (replay, outage drain): no purge, no send. */
+export function grantConsumeMessages(principal: iam.IPrincipal, queue: sqs.IQueue, key: kms.IKey): void {
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+      ],
+      resources: [queue.queueArn],
+    }),
+  );
+  principal.addToPrincipalPolicy(keyThroughService(key, 'sqs', ['kms:Decrypt']));
 }
 
 export function grantPutEvents(principal: iam.IPrincipal, bus: events.IEventBus): void {

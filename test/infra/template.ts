@@ -195,6 +195,7 @@ export function topologyView(): TopologyView {
       tableName: (t) => ref(`TABLES.${t}`),
       queueUrl: (q) => ref(`QUEUES.${q}`),
       secretArn: (s) => ref(`SECRETS.${s}`),
+      bucketName: (b) => ref(`BUCKETS.${b}`),
     });
     view.functions[key] = { environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' } };
   }

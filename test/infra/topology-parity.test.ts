@@ -71,7 +71,12 @@ describe('topology parity: synthesized template vs lib/topology.ts', () => {
     expect(Object.keys(deployed.functions).sort()).toEqual(Object.keys(FUNCTIONS).sort());
     for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
       const names = Object.keys(
-        functionEnvironment(key, { tableName: () => 't', queueUrl: () => 'q', secretArn: () => 's' }),
+        functionEnvironment(key, {
+          tableName: () => 't',
+          queueUrl: () => 'q',
+          secretArn: () => 's',
+          bucketName: () => 'b',
+        }),
       );
       expect(Object.keys(deployed.functions[key].environment).sort()).toEqual(
         [...names, 'NODE_OPTIONS'].sort(),

@@ -97,7 +97,12 @@ describe('local runtime ≡ synthesized template', () => {
       for (const name of cloud) expect({ [name]: process.env[name] }).toEqual({ [name]: expect.any(String) });
       expect(cloud.sort()).toEqual(
         Object.keys(
-          functionEnvironment(key, { tableName: localTableName, queueUrl: () => 'q', secretArn: () => '' }),
+          functionEnvironment(key, {
+            tableName: localTableName,
+            queueUrl: () => 'q',
+            secretArn: () => '',
+            bucketName: () => 'b',
+          }),
         )
           .filter((k) => !k.endsWith('_SECRET_ARN'))
           .sort(),
