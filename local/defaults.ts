@@ -9,3 +9,8 @@ export const DEFAULT_LOCAL_STRIPE_API_KEY = 'sk_test_local_quote_to_cash_sandbox
 export const DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET = 'sfflow_local_quote_to_cash_demo_secret';
 /** Relay channel id of the local Event Relay partner event source (when config/deployment.json sets none). */
 export const DEFAULT_LOCAL_RELAY_CHANNEL_ID = '0YL5g00000Q2CRELAY';
+/** The local Salesforce org's connected app (client credentials flow of the deal flow's integration user). */
+export const DEFAULT_LOCAL_SALESFORCE_CLIENT = {
+  clientId: '3MVG9local_quote_to_cash_integration',
+  clientSecret: 'local_quote_to_cash_salesforce_secret',
+};
