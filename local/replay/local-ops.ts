@@ -4,7 +4,7 @@
  *
  *   GET  /ops/endpoints          where the real SQS and EventBridge clients reach the local emulators
  *   GET  /ops/executions         execution records (executions.jsonl), `?status=FAILED&redriven=false`
- *   POST /ops/executions         {stateMachine, input, redriveOf?}: start (or re-run) a state machine
+ *   POST /ops/executions/start   {stateMachine, input, redriveOf?}: start (or re-run) a state machine
  *   POST /ops/archive/replay     {since, until}: re-deliver the bus log's events of a window (StartReplay)
  *   POST /ops/erp/faults         {fault} | {clear: true}: NetSuite simulator faults (outage drills)
  */
@@ -95,7 +95,7 @@ export function replayOps(deps: ReplayOpsDeps): {
   };
 
   const actions: Record<string, ActionHandler> = {
-    '/ops/executions': async (body) => {
+    '/ops/executions/start': async (body) => {
       const { stateMachine, input, redriveOf } = body as {
         stateMachine?: unknown;
         input?: unknown;

@@ -225,7 +225,7 @@ export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
   });
   const eventBridge = new EventBridgeClient({ ...clientConfig, endpoint: endpoints.eventBridge.endpoint });
   const run = async (stateMachine: string, input: unknown, redriveOf?: string) => {
-    const record = await call<LoggedExecution>(baseUrl, '/ops/executions', {
+    const record = await call<LoggedExecution>(baseUrl, '/ops/executions/start', {
       stateMachine,
       input,
       redriveOf,

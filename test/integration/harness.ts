@@ -20,6 +20,8 @@ export interface RunningRuntime {
 export interface StartOptions {
   /** Replay the bundled demo month and wait until it is done, instead of starting empty. */
   demo?: boolean;
+  /** Extra environment of the runtime process (e.g. Q2C_MAPPING_FILE). */
+  env?: Record<string, string>;
 }
 
 export async function startRuntimeProcess(
@@ -43,7 +45,7 @@ export async function startRuntimeProcess(
   ];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, STRIPE_WEBHOOK_SECRET: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, STRIPE_WEBHOOK_SECRET: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'ERROR', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

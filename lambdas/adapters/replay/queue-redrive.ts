@@ -57,6 +57,11 @@ export interface RedriveOptions {
 export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
   const tally = new ReplayTally();
   const { sqs, queueUrl } = opts;
+  // Only what was parked before the scan started: a replayed event that fails again is parked anew
+  // (a new message), and must wait for the next replay instead of looping in this one.
+  // Behind a clock ahead of SQS's, the identity guard below still stops a loop.
+  const scanStartedAt = Date.now();
+  const republished = new Set<string>();
   const total = await approximateDepth(sqs, queueUrl);
   const seen = new Set<string>();
   const release: { Id: string; ReceiptHandle: string }[] = [];
@@ -72,6 +77,7 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         WaitTimeSeconds: opts.waitTimeSeconds ?? 1,
         VisibilityTimeout: opts.visibilityTimeoutSeconds ?? 300,
         MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['SentTimestamp'],
       }),
     );
     const fresh = Messages.filter((m) => m.MessageId && m.ReceiptHandle && !seen.has(m.MessageId));
@@ -88,8 +94,17 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
       const attributes = Object.fromEntries(
         Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue ?? '')]),
       );
+      if (Number(m.Attributes?.SentTimestamp ?? 0) > scanStartedAt) {
+        keep();
+        continue; // parked during this scan (possibly by this scan's own re-publish)
+      }
       const planned = planMessage(m.Body ?? '', attributes, opts.mode);
       const label = reasonLabel(planned.parked);
+      const identity = planned.parked.sourceEventId ?? planned.parked.correlationId;
+      if (identity && republished.has(identity)) {
+        keep();
+        continue; // the same event was re-published in this run: a later replay takes this copy
+      }
       const limitReached = opts.limit !== undefined && replayed >= opts.limit;
       if (
         limitReached ||
@@ -119,6 +134,7 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         // Only now: the work is back on the bus or running again.
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
         tally.add('replayed', label);
+        if (identity) republished.add(identity);
         replayed++;
       }
       opts.onProgress?.(done, Math.max(total, done));
