@@ -1,6 +1,7 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SCHEDULES, type StateMachineKey } from '../topology';
@@ -16,7 +17,12 @@ export class FlowSchedules extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { stateMachines: Record<StateMachineKey, sfn.IStateMachine>; key: kms.IKey },
+    props: {
+      stateMachines: Record<StateMachineKey, sfn.IStateMachine>;
+      key: kms.IKey;
+      /** Where Scheduler puts a start it could not make after its retries. */
+      deadLetterQueue?: sqs.IQueue;
+    },
   ) {
     super(scope, id);
     for (const key of keysOf(SCHEDULES)) {
@@ -27,6 +33,7 @@ export class FlowSchedules extends Construct {
         target: new targets.StepFunctionsStartExecution(props.stateMachines[def.target], {
           input: scheduler.ScheduleTargetInput.fromObject(def.input),
           retryAttempts: 3,
+          deadLetterQueue: props.deadLetterQueue,
         }),
         key: props.key,
       });

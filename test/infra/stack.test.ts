@@ -370,19 +370,31 @@ describe('least privilege', () => {
       for (const s of statementsOfRole(roleId)) {
         if (actions(s).every((a) => /^(xray|logs):/.test(a))) continue; // own log group + tracing
         for (const resource of [normaliseRefs(s.Resource, tags)].flat()) {
-          const set = grants.get(String(resource)) ?? new Set<string>();
+          // An object ARN is {"Fn::Join": ["", ["{GetAtt:BUCKETS.x.Arn}", "/prefix/*"]]}: read it as one string.
+          const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+          const name = join?.[1].every((p) => typeof p === 'string') ? join[1].join(join[0]) : String(resource);
+          const set = grants.get(name) ?? new Set<string>();
           actions(s).forEach((a) => set.add(a));
-          grants.set(String(resource), set);
+          grants.set(name, set);
         }
       }
       const expected = new Set<string>([
         ...def.tables.map((t) => getAtt(`TABLES.${t.table}`, 'Arn')),
         ...(def.queues ?? []).map((q) => getAtt(`QUEUES.${q}`, 'Arn')),
+        ...(def.consumesQueues ?? []).map((q) => getAtt(`QUEUES.${q}`, 'Arn')),
         ...(def.secrets ?? []).map((sk) => ref(`SECRETS.${sk}`)),
         ...(def.putsEvents ? [getAtt(`BUS.${BUS_NAME}`, 'Arn')] : []),
+        ...(def.buckets ?? []).flatMap((b) => [
+          getAtt(`BUCKETS.${b}`, 'Arn'),
+          `${getAtt(`BUCKETS.${b}`, 'Arn')}/staging/*`,
+          `${getAtt(`BUCKETS.${b}`, 'Arn')}/reports/*`,
+        ]),
       ]);
       // Encrypted resources (tables, queues, secrets) also need the CMK, through that service only.
-      if (def.tables.length + (def.queues?.length ?? 0) + (def.secrets?.length ?? 0) > 0)
+      if (
+        def.tables.length + (def.queues?.length ?? 0) + (def.secrets?.length ?? 0) + (def.buckets?.length ?? 0) >
+        0
+      )
         expected.add(keyRef);
       expect({ key, resources: [...grants.keys()].sort() }).toEqual({ key, resources: [...expected].sort() });
       for (const t of def.tables) {

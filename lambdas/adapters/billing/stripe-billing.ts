@@ -7,6 +7,7 @@ import Stripe from 'stripe';
 import { BusinessError, TransientError } from '../../domain/errors';
 import type { StripeBalanceTransaction } from '../../domain/mapping/stripe-money';
 import { secretValue } from '../store/secrets';
+import { circuitBreaker } from '../circuit-breaker/dynamodb-breaker';
 import { SECRETS } from '../../../lib/topology';
 
 export interface BillingReader {
@@ -47,9 +48,14 @@ function classify(err: unknown): unknown {
   return err;
 }
 
+/** 5xx and unreachable Stripe count towards opening the stripe circuit; rate limits do not. */
+const isStripeOutage = (err: unknown): boolean =>
+  err instanceof Stripe.errors.StripeAPIError || err instanceof Stripe.errors.StripeConnectionError;
+
 async function call<T>(fn: (s: Stripe) => Promise<T>): Promise<T> {
   try {
-    return await fn(await stripe());
+    // Through the stripe circuit breaker: when open, DependencyOutageError parks the work without a call.
+    return await circuitBreaker().guard('stripe', async () => fn(await stripe()), isStripeOutage);
   } catch (err) {
     throw classify(err);
   }

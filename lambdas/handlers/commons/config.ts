@@ -1,5 +1,14 @@
 /** The mapping configuration bundled with the functions (esbuild inlines the JSON), validated once. */
+import { readFileSync } from 'node:fs';
 import raw from '../../../config/mapping.json';
 import { parseMappingConfig } from '../../domain/config';
 
-export const mappingConfig = parseMappingConfig(raw);
+/**
+ * Local runs only: `Q2C_MAPPING_FILE=<file> q2c serve` reads another mapping file, e.g.
+ * to park events under an incomplete mapping, fix it, restart and replay. Never set in AWS, where
+ * fixing the mapping means deploying the corrected config/mapping.json.
+ */
+const override = process.env.Q2C_MAPPING_FILE;
+export const mappingConfig = parseMappingConfig(
+  override ? (JSON.parse(readFileSync(override, 'utf8')) as unknown) : raw,
+);
