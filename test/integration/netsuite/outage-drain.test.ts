@@ -1,0 +1,126 @@
+/**
+ * ERP outage for a window, through the local runtime with NetSuite as the ERP (in-process so the
+ * test can fail the simulator): the ERP circuit opens after repeated 503s, the rest of the work is
+ * parked as `dependency-outage` without burning retries, and once NetSuite is back the outage drain
+ * (the runtime's stand-in for the drain schedule) re-drives it: every document lands exactly once,
+ * nothing is lost, nothing is duplicated.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { OpsClient } from '../../../local/ops-client';
+import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
+import { invoiceObject, stripeEvent, stripeId, unix } from '../../../local/scenarios/stripe-events';
+import { deliverStripeEvent } from '../../../local/webhook-client';
+import { CIRCUIT_BREAKERS } from '../../../lib/topology';
+
+jest.setTimeout(300_000);
+
+const INVOICES = 6;
+let runtime: LocalRuntime;
+let ns: NetSuiteSimulator;
+let ops: OpsClient;
+let dir: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'q2c-outage-'));
+  process.env.Q2C_BREAKER_OPEN_MS = '1500';
+  process.env.NETSUITE_REQUEST_TIMEOUT_MS = '1500';
+  runtime = await startLocalRuntime({
+    port: 0,
+    dataDir: dir,
+    logLevel: 'ERROR',
+    erp: 'netsuite',
+    retryIntervalMs: 100,
+    drainIntervalMs: 400,
+  });
+  ns = runtime.netsuite as NetSuiteSimulator;
+  ops = new OpsClient(runtime.url);
+});
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.env = savedEnv;
+});
+
+function invoiceEvent(seed: string) {
+  const start = unix('2026-11-10T09:00:00Z');
+  const invoice = invoiceObject({
+    seed,
+    customer: {
+      id: `cus_${seed}`,
+      name: `Customer ${seed}`,
+      email: `${seed}@example.com`,
+      invoicePrefix: 'OUT',
+    },
+    currency: 'usd',
+    created: start,
+    subscription: { id: `sub_${seed}`, metadata: { correlation_id: `opp_${seed}` } },
+    lines: [
+      {
+        description: 'Seats',
+        price: stripeId('price', 'growth-seat-monthly-usd'),
+        product: stripeId('prod', 'growth'),
+        unitAmount: 4_900,
+        quantity: 2,
+        kind: 'subscription',
+        period: { start, end: start + 30 * 86_400 },
+      },
+    ],
+  });
+  return { invoice, event: stripeEvent('invoice.finalized', invoice) };
+}
+
+const parkedBy = async (classification: string) =>
+  (await ops.queues()).queues.flatMap((q) => q.messages).filter((m) => m.classification === classification);
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('condition not met in time');
+}
+
+test('ERP outage: circuit opens, work parks as dependency-outage, drains after recovery — zero lost, zero duplicated', async () => {
+  const events = Array.from({ length: INVOICES }, (_, i) => invoiceEvent(`outage-${i}`));
+  const outage = ns.injectFault({ kind: 'status', status: 503, times: 100_000 });
+
+  for (const { event } of events) {
+    const delivery = await deliverStripeEvent(
+      `${runtime.url}/webhooks/stripe`,
+      event as never,
+      runtime.webhookSecret,
+    );
+    expect(delivery.status).toBe(200);
+  }
+  await runtime.idle();
+
+  // The circuit opened: NetSuite saw only a handful of failing calls, not INVOICES × attempts.
+  const failedCalls = 100_000 - outage.remaining();
+  const attemptsPerExecution = 6; // PostInvoice: 1 + 5 retries
+  expect(failedCalls).toBeLessThan(INVOICES * attemptsPerExecution);
+  expect(failedCalls).toBeGreaterThanOrEqual(CIRCUIT_BREAKERS.erp.failureThreshold);
+  const parked = await parkedBy('dependency-outage');
+  expect(parked.length).toBeGreaterThan(0);
+  expect(parked[0].reason).toMatch(/^erp: circuit open/);
+  expect(ns.records('invoice')).toHaveLength(0);
+
+  // NetSuite is back: the drain probes once the open window passes, the circuit closes, the rest drains.
+  outage.clear();
+  await waitFor(async () => {
+    await runtime.idle();
+    return (await parkedBy('dependency-outage')).length === 0 && ns.records('invoice').length === INVOICES;
+  }, 60_000);
+  await runtime.idle();
+
+  const externalIds = ns.records('invoice').map((r) => r.externalId);
+  expect(new Set(externalIds).size).toBe(INVOICES);
+  // Invoices that exhausted their retries before the circuit opened are parked as technical: none may be lost.
+  const technical = await parkedBy('technical');
+  expect(ns.records('invoice').length + technical.length).toBe(INVOICES);
+  expect(technical).toHaveLength(0);
+});
