@@ -14,6 +14,7 @@ import type { JournalEntry } from '../../domain/model';
 import { applyScheduleChange, scheduleEffects } from '../../domain/revenue/effects';
 import { nextPeriod, postingPeriod } from '../../domain/revenue/periods';
 import { catchUpInto } from '../../domain/revenue/reallocate';
+import { circuitBreaker, isOutageFailure } from '../../adapters/circuit-breaker/dynamodb-breaker';
 import { mappingConfig } from './config';
 import { crosswalk, erpAdapter } from './erp';
 import { logger, metrics } from './powertools';
@@ -57,7 +58,8 @@ export async function postEntry(
   const send = options.send ?? ((e: JournalEntry) => erp.postDocument(document, e));
   const closed = options.closed ?? (await schedules.closedPeriods());
   const entry = inFunctionalCurrency(inOpenPeriod(rawEntry, closed));
-  const { erpId, outcome } = await send(entry);
+  // Through the ERP circuit breaker: when open, DependencyOutageError parks the work without a call.
+  const { erpId, outcome } = await circuitBreaker().guard('erp', () => send(entry), isOutageFailure);
   await links.link({
     sourceRef: entry.documentRef,
     target: `erp:${entry.kind}`,
