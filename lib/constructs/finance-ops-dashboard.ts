@@ -142,6 +142,91 @@ export class FinanceOpsDashboard extends Construct {
         width: 8,
       }),
     );
+    // Business series with per-currency / per-kind dimensions: SEARCH finds every currency that occurs,
+    // so a new currency appears without a deploy.
+    const search = (
+      metricName: string,
+      dimensions: string[],
+      stat: string,
+      label = '',
+    ): cloudwatch.MathExpression =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},${[...dimensions, 'service'].join(',')}} MetricName="${metricName}"', '${stat}', ${period.toSeconds()})`,
+        label,
+        period,
+      });
+    const received = business('InvoiceEventsReceived', 'received');
+    const posted = business('InvoicesPosted', 'posted');
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Amounts posted by currency and document (minor units)',
+        left: [search('PostedAmountMinorUnits', ['currency', 'kind'], 'Sum')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Posting latency p50 / p95 (event received → in the ERP, ms)',
+        left: [search('PostingLatency', ['kind'], 'p50'), search('PostingLatency', ['kind'], 'p95')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Quote-to-bill latency p50 / p95 (closed won → first invoice posted, ms)',
+        left: [
+          business('QuoteToBillLatency', 'p50').with({ statistic: cloudwatch.Stats.p(50) }),
+          business('QuoteToBillLatency', 'p95').with({ statistic: cloudwatch.Stats.p(95) }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Unposted invoices (invoice events received − posted, running)',
+        left: [
+          new cloudwatch.MathExpression({
+            expression: 'RUNNING_SUM(FILL(received, 0) - FILL(posted, 0))',
+            usingMetrics: { received, posted },
+            label: 'unposted invoices',
+            period,
+          }),
+        ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Payments awaiting application (paid − applied, running)',
+        left: [
+          new cloudwatch.MathExpression({
+            expression: 'RUNNING_SUM(FILL(paid, 0) - FILL(applied, 0))',
+            usingMetrics: {
+              paid: business('InvoicePaymentsReceived', 'payments received'),
+              applied: business('PaymentsApplied', 'applied'),
+            },
+            label: 'payments awaiting application',
+            period,
+          }),
+        ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Deal backlog (Salesforce deal events received − applied/rejected, running)',
+        left: [
+          new cloudwatch.MathExpression({
+            expression: 'RUNNING_SUM(FILL(deals, 0) - FILL(applied, 0) - FILL(rejected, 0))',
+            usingMetrics: {
+              deals: business('CrmEventsReceived', 'deal events'),
+              applied: business('DealsApplied', 'applied'),
+              rejected: business('DealsRejected', 'rejected'),
+            },
+            label: 'deals awaiting billing',
+            period,
+          }),
+        ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Reconciliation mismatches (unexplained, by kind)',
+        left: [search('ReconciliationMismatches', ['kind'], 'Sum')],
+        width: 6,
+      }),
+    );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Parked work alarms', alarms: this.alarms, width: 24 }),
     );
