@@ -58,10 +58,11 @@ const BillingSettings = z.object({
     .object({ upgrade: ProrationBehavior, downgrade: ProrationBehavior })
     .default({ upgrade: 'always_invoice', downgrade: 'create_prorations' }),
   /**
-   * `complete`: an amendment quote lists every recurring product the subscription should have (absent =
-   * removed). `changes`: it lists only what changes (quantity 0 = removed, absent = unchanged).
+   * `changes` (default): an amendment quote lists what changes (quantity 0 = removed, absent = unchanged),
+   * so nothing is ever removed by omission. `complete`: it lists every recurring product the subscription
+   * should keep (absent = removed), as CPQ amendment quotes do.
    */
-  amendmentQuoteLines: z.enum(['complete', 'changes']).default('complete'),
+  amendmentQuoteLines: z.enum(['complete', 'changes']).default('changes'),
   /** Base of the link written back to Salesforce: `<base>/subscriptions/sub_…`. */
   dashboardUrl: z.string().url().default('https://dashboard.stripe.com/test'),
 });

@@ -16,7 +16,11 @@ import {
 } from '../../lib/topology';
 import { CRM_OPPORTUNITY_EVENT_TYPES, correlationIdForOpportunity } from '../../lambdas/domain/crm/events';
 import { localFunctionArn, lambdaContext } from '../../local/lambda';
-import { startSalesforceSandbox, type SalesforceSandbox } from '../../local/sandboxes/salesforce';
+import {
+  startSalesforceSandbox,
+  type SalesforceSandbox,
+  type SObjectRecord,
+} from '../../local/sandboxes/salesforce';
 import { startStripeSandbox, type StripeSandbox } from '../../local/sandboxes/stripe';
 import { stripeCatalog } from '../../local/scenarios/stripe-catalog';
 import { localTableName, startDynamo, type LocalDynamo } from '../../local/services/dynamodb';
@@ -42,11 +46,11 @@ export interface DealHarness {
   stop(): Promise<void>;
 }
 
-export async function startDealHarness(): Promise<DealHarness> {
+export async function startDealHarness(options: { seed?: SObjectRecord[] } = {}): Promise<DealHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'q2c-deal-'));
   const db = await startDynamo(dir);
   const sqs = await startSqs(dir);
-  const sf = await startSalesforceSandbox({});
+  const sf = await startSalesforceSandbox({ seed: options.seed });
   const stripe = await startStripeSandbox({
     apiKey: STRIPE_KEY,
     objects: stripeCatalog(parseMappingConfig(rawConfig)) as never,

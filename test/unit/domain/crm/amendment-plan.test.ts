@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   applyItemOperations,
+  desiredItems,
   itemDelta,
   itemParams,
   prorationFor,
@@ -127,6 +128,23 @@ describe('amendment deltas', () => {
       },
     ]);
     expect(prorationFor(current.slice(0, 1), repriced, PRORATION)).toBe('create_prorations'); // a price cut
+  });
+
+  it('amendment quotes list changes (absent = kept, 0 = removed) or, configured so, the complete state', () => {
+    const current = northwindSubscription().items;
+    const growth30 = [line('GROWTH-SEAT', 30, 4900)];
+    const resolved = validateDeal(northwindUpsell(growth30), config).lines;
+    expect(itemParams(itemDelta(current, desiredItems(resolved, current, 'changes')))).toEqual([
+      { id: 'si_growth', quantity: 30 },
+    ]);
+    expect(itemParams(itemDelta(current, desiredItems(resolved, current, 'complete')))).toEqual([
+      { id: 'si_growth', quantity: 30 },
+      { id: 'si_support', deleted: true },
+    ]);
+    const dropSupport = validateDeal(northwindUpsell([line('SUPPORT-PREMIUM', 0, 29900)]), config).lines;
+    expect(itemParams(itemDelta(current, desiredItems(dropSupport, current, 'changes')))).toEqual([
+      { id: 'si_support', deleted: true },
+    ]);
   });
 
   it('credits the unused time of each line of an immediate cancellation, never more than billed', () => {
