@@ -5,9 +5,13 @@
  */
 import { BusinessError, TransientError } from '../../../lambdas/domain/errors';
 import { journalForInvoice } from '../../../lambdas/domain/accounting/invoice';
-import { journalForCreditMemo, journalForRefund } from '../../../lambdas/domain/accounting/money-events';
+import {
+  journalForCreditMemo,
+  journalForDeposit,
+  journalForRefund,
+} from '../../../lambdas/domain/accounting/money-events';
 import { journalForPayment } from '../../../lambdas/domain/accounting/payment';
-import { postingKeys } from '../../../lambdas/domain/model';
+import { postingKeys, type Payout } from '../../../lambdas/domain/model';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
 import { invoiceOf, monthOf, postMonth } from '../../unit/netsuite/fixtures';
 import { adapterFor, startSimulator, tba, withRetries } from './harness';
@@ -341,5 +345,98 @@ describe('who recognises revenue (config netsuite.revenueRecognition)', () => {
     expect(err).toBeInstanceOf(BusinessError);
     expect((err as BusinessError).message).toMatch(/no service period.*ARM/);
     expect(countOf('stripe-in_RA2')).toBe(0);
+  });
+});
+
+describe('a payout that settles converted transactions (two currencies) as a NetSuite deposit', () => {
+  // A USD payout of a USD charge and a CAD charge Stripe converted: 100.00 CAD became 73.00 USD.
+  const payout = (suffix: string): Payout => ({
+    schemaVersion: 'v1',
+    payoutRef: `stripe:po_${suffix}`,
+    source: {
+      system: 'stripe',
+      id: `po_${suffix}`,
+      eventId: `evt_po_${suffix}`,
+      eventType: 'payout.paid',
+    },
+    subsidiary: 'US-INC',
+    currency: 'usd',
+    amount: 16_738,
+    fees: 562,
+    arrivalDate: '2026-11-09T00:00:00.000Z',
+    status: 'paid',
+    transactions: [
+      {
+        id: `txn_${suffix}_usd`,
+        type: 'charge',
+        amount: 10_000,
+        fee: 320,
+        net: 9_680,
+        sourceRef: `stripe:ch_${suffix}_usd`,
+      },
+      {
+        id: `txn_${suffix}_cad`,
+        type: 'charge',
+        amount: 7_300,
+        fee: 242,
+        net: 7_058,
+        sourceRef: `stripe:ch_${suffix}_cad`,
+        presentment: { currency: 'cad', amount: 10_000 },
+      },
+    ],
+    correlationId: `opp_${suffix}`,
+  });
+  const rows = (suffix: string) =>
+    ns.sql(
+      `SELECT t.externalid, t.recordtype, c.symbol AS currency, t.foreigntotal FROM "transaction" t
+       JOIN currency c ON c.id = t.currency WHERE t.externalid LIKE ? ORDER BY t.externalid`,
+      `stripe-po_${suffix}%`,
+    );
+
+  it('deposits in the payout currency and relieves the CAD clearing in a CAD journal entry', async () => {
+    const adapter = adapterFor(ns);
+    const p = payout('FX1');
+    const entry = journalForDeposit(p);
+    const first = await adapter.postDocument({ kind: 'deposit', data: p }, entry);
+    expect(first.outcome).toBe('posted');
+    expect(rows('FX1')).toEqual([
+      { externalid: 'stripe-po_FX1', recordtype: 'deposit', currency: 'USD', foreigntotal: 167.38 },
+      { externalid: 'stripe-po_FX1-fx-cad', recordtype: 'journalentry', currency: 'CAD', foreigntotal: 100 },
+    ]);
+    const deposit = ns.records('deposit').find((r) => r.externalId === 'stripe-po_FX1')!.body as {
+      id: string;
+      other: { items: { amount: number; memo: string }[] };
+      cashBack: { items: { amount: number }[] };
+    };
+    // Other deposits: the USD charge out of clearing, the converted CAD charge's 73.00 USD against FX.
+    expect(deposit.other.items.map((i) => i.amount)).toEqual([100, 73]);
+    expect(deposit.other.items[1].memo).toContain('converted CAD→USD');
+    expect(deposit.cashBack.items.map((i) => i.amount)).toEqual([5.62]);
+    expect(first.erpId).toBe(
+      String(ns.sql('SELECT id FROM "transaction" WHERE externalid = ?', 'stripe-po_FX1')[0].id),
+    );
+
+    // a retry (another instance, nothing cached) finds both and posts nothing
+    const again = await adapterFor(ns).postDocument({ kind: 'deposit', data: p }, entry);
+    expect(again).toEqual({ erpId: first.erpId, outcome: 'already-posted' });
+    expect(rows('FX1')).toHaveLength(2);
+  });
+
+  it('a failure between the legs is completed by the retry, each record once', async () => {
+    const adapter = adapterFor(ns);
+    const p = payout('FX2');
+    const entry = journalForDeposit(p);
+    ns.injectFault({
+      kind: 'status',
+      status: 503,
+      times: 1,
+      match: { method: 'POST', path: '/record/v1/deposit' },
+    });
+    const { result, attempts } = await withRetries(() =>
+      adapter.postDocument({ kind: 'deposit', data: p }, entry),
+    );
+    expect(attempts).toBe(2);
+    expect(result.outcome).toBe('posted');
+    expect(rows('FX2').map((r) => r.recordtype)).toEqual(['deposit', 'journalentry']);
   });
 });

@@ -237,11 +237,21 @@ export class NetSuiteAdapter implements ErpAdapter {
     });
   }
 
+  /**
+   * A payout as a NetSuite deposit, which holds one currency. A payout that settles converted
+   * transactions (a CAD charge paid out in USD) is booked, like the ledger books it, per currency:
+   * the deposit in the payout currency (bank, fees, clearing and the converted amounts against
+   * fx_gain_loss), and per other currency a journal entry relieving that currency's clearing against
+   * fx_gain_loss (`depositLegs`). The legs post first, each under its own externalId, so the deposit
+   * — the record the crosswalk keeps — exists only once they all do, and a retry completes the rest.
+   */
   private async postDeposit(entry: JournalEntry): Promise<ErpDocumentRef> {
+    const { deposit, otherCurrencies } = depositLegs(entry);
+    for (const leg of otherCurrencies) await this.postJournalFor({ kind: entry.kind, data: null }, leg);
     const subsidiary = this.subsidiary(entry.subsidiary);
-    const body = await this.refs.build((refs) => depositRecord(entry, subsidiary, refs));
-    if (!body) return this.postJournalFor({ kind: entry.kind, data: null }, entry);
-    return this.post(entry, 'deposit', async () => body);
+    const body = await this.refs.build((refs) => depositRecord(deposit, subsidiary, refs));
+    if (!body) return this.postJournalFor({ kind: entry.kind, data: null }, deposit);
+    return this.post(deposit, 'deposit', async () => body);
   }
 
   /** Voids, write-offs, disputes, failures, revenue releases: journal entries under the posting key. */
@@ -402,4 +412,31 @@ export class NetSuiteAdapter implements ErpAdapter {
     }
     return found;
   }
+}
+
+/**
+ * A deposit entry split by currency: the bank line's currency stays the deposit; each other
+ * currency's lines (each currency balances on its own) become a journal entry with its own
+ * externalId (`<payout>-fx-<currency>`). A single-currency entry comes back unchanged.
+ */
+export function depositLegs(entry: JournalEntry): { deposit: JournalEntry; otherCurrencies: JournalEntry[] } {
+  const bank = entry.lines.find((l) => l.account === 'bank');
+  const currencies = [...new Set(entry.lines.map((l) => l.currency))];
+  if (!bank || currencies.length === 1) return { deposit: entry, otherCurrencies: [] };
+  const deposit = { ...entry, lines: entry.lines.filter((l) => l.currency === bank.currency) };
+  const otherCurrencies = currencies
+    .filter((c) => c !== bank.currency)
+    .map((c) => {
+      const leg = {
+        ...entry,
+        entryId: `${entry.entryId}:fx:${c}`,
+        documentRef: `${entry.documentRef}:fx:${c}`,
+        memo: `${entry.memo}: ${c.toUpperCase()} transactions converted to ${bank.currency.toUpperCase()}`,
+        lines: entry.lines.filter((l) => l.currency === c),
+      };
+      assertBalanced(leg);
+      return leg;
+    });
+  assertBalanced(deposit);
+  return { deposit, otherCurrencies };
 }
