@@ -5,6 +5,7 @@ import { EventEnvelope } from '../domain/envelope';
 import { BusinessError } from '../domain/errors';
 import { mapStripeInvoiceEvent, type MappedInvoiceEvent } from '../domain/mapping/stripe-invoice';
 import { mappingConfig } from './commons/config';
+import { stampReceived } from './commons/latency';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
@@ -17,11 +18,18 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
     }
     logger.appendKeys({ correlationId: envelope.data.correlationId, eventId: envelope.data.eventId });
-    return mapStripeInvoiceEvent(
+    const mapped = mapStripeInvoiceEvent(
       envelope.data,
       mappingConfig,
       process.env.STRIPE_API_VERSION ?? STRIPE_API_VERSION,
     );
+    const { receivedAt } = envelope.data;
+    // Received side of "payments awaiting application".
+    if (mapped.paymentPosting) metrics.addMetric('InvoicePaymentsReceived', MetricUnit.Count, 1);
+    return {
+      invoicePosting: stampReceived(mapped.invoicePosting, receivedAt),
+      ...(mapped.paymentPosting ? { paymentPosting: stampReceived(mapped.paymentPosting, receivedAt) } : {}),
+    };
   } catch (err) {
     if (err instanceof BusinessError) {
       metrics.addMetric('InvoiceEventsUnmappable', MetricUnit.Count, 1);

@@ -15,6 +15,7 @@ import {
 } from '../domain/mapping/stripe-money';
 import { assertApiVersion } from '../domain/mapping/stripe-invoice';
 import { mappingConfig } from './commons/config';
+import { stampReceived } from './commons/latency';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
@@ -39,7 +40,8 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     const envelope = parsed.data;
     logger.appendKeys({ correlationId: envelope.correlationId, eventId: envelope.eventId });
     assertApiVersion(envelope, apiVersion); // before asking Stripe anything about it
-    return mapMoneyEvent(envelope, mappingConfig, apiVersion, await readFromStripe(envelope));
+    const mapped = mapMoneyEvent(envelope, mappingConfig, apiVersion, await readFromStripe(envelope));
+    return { postings: mapped.postings.map((p) => stampReceived(p, envelope.receivedAt)) };
   } catch (err) {
     if (err instanceof BusinessError) {
       metrics.addMetric('MoneyEventsUnmappable', MetricUnit.Count, 1);

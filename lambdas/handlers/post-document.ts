@@ -4,13 +4,14 @@ import { Customer, JournalEntry } from '../domain/model';
 import type { Posting } from '../domain/mapping/stripe-money';
 import { crosswalk } from './commons/erp';
 import { idempotentPosting } from './commons/idempotency';
+import type { Received } from './commons/latency';
 import { erp, postEntry, type PostedDocument } from './commons/posting';
 import { logger, publishMetrics } from './commons/powertools';
 import { FUNCTIONS } from '../../lib/topology';
 
 const links = crosswalk();
 
-async function postDocument(posting: Posting): Promise<PostedDocument> {
+async function postDocument(posting: Posting & Received): Promise<PostedDocument> {
   if (posting.type === 'customer') return upsertCustomer(Customer.parse(posting.customer));
   const entry = JournalEntry.parse(posting.entry);
   if (posting.requires && !(await erp.hasPosting(posting.requires))) {
@@ -21,7 +22,9 @@ async function postDocument(posting: Posting): Promise<PostedDocument> {
     });
     return { documentRef: entry.documentRef, erpSystem: erp.name, erpId: '', outcome: 'skipped' };
   }
-  return postEntry(posting.document, entry, `${entry.effectiveDate}T00:00:00.000Z`);
+  return postEntry(posting.document, entry, `${entry.effectiveDate}T00:00:00.000Z`, {
+    receivedAt: posting.receivedAt,
+  });
 }
 
 async function upsertCustomer(customer: Customer): Promise<PostedDocument> {
@@ -40,7 +43,7 @@ async function upsertCustomer(customer: Customer): Promise<PostedDocument> {
 
 const post = idempotentPosting(FUNCTIONS.postDocument.id, postDocument);
 
-export const handler = async (posting: Posting, context: Context): Promise<PostedDocument> => {
+export const handler = async (posting: Posting & Received, context: Context): Promise<PostedDocument> => {
   logger.addContext(context);
   try {
     return await post(posting, context);

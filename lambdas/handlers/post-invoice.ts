@@ -4,23 +4,28 @@ import { journalForInvoice } from '../domain/accounting/invoice';
 import { Invoice } from '../domain/model';
 import type { InvoicePosting } from '../domain/mapping/stripe-invoice';
 import { idempotentPosting } from './commons/idempotency';
+import type { Received } from './commons/latency';
 import { erp, postEntry, type PostedDocument } from './commons/posting';
 import { logger, publishMetrics } from './commons/powertools';
 import { FUNCTIONS } from '../../lib/topology';
 
 export type { PostedDocument };
 
-async function postInvoice(posting: InvoicePosting): Promise<PostedDocument> {
+async function postInvoice(posting: InvoicePosting & Received): Promise<PostedDocument> {
   const invoice = Invoice.parse(posting.invoice);
   const entry = journalForInvoice(invoice, posting.idempotencyKey);
   return postEntry({ kind: 'invoice', data: invoice }, entry, invoice.issuedAt, {
     send: (e) => erp.postInvoice(invoice, e),
+    receivedAt: posting.receivedAt,
   });
 }
 
 const post = idempotentPosting(FUNCTIONS.postInvoice.id, postInvoice);
 
-export const handler = async (posting: InvoicePosting, context: Context): Promise<PostedDocument> => {
+export const handler = async (
+  posting: InvoicePosting & Received,
+  context: Context,
+): Promise<PostedDocument> => {
   logger.addContext(context);
   try {
     return await post(posting, context);

@@ -93,6 +93,28 @@ describe('Stripe invoice → ledger through the local runtime', () => {
     expect(tb.unbalancedCurrencies).toEqual([]);
   });
 
+  it('GET /ops/metrics (q2c status) shows the same EMF counters the dashboards read, with posting latency', async () => {
+    const { metrics, queues, executions } = await runtime.ops.status();
+    const sum = (name: string, dims: Record<string, string> = {}) =>
+      metrics
+        .filter((m) => m.name === name && Object.entries(dims).every(([k, v]) => m.dimensions[k] === v))
+        .reduce((n, m) => n + m.sum, 0);
+    expect(sum('WebhookEventsReceived')).toBe(6);
+    expect(sum('InvoicesPosted')).toBe(2);
+    expect(sum('PaymentsApplied')).toBe(2);
+    expect(sum('PostedAmountMinorUnits', { currency: 'eur', kind: 'invoice' })).toBe(1_440_000);
+    const latency = metrics.filter((m) => m.name === 'PostingLatency');
+    expect(latency.map((m) => m.dimensions.kind).sort()).toEqual(['invoice', 'payment']);
+    for (const m of latency) {
+      expect(m.samples).toBe(2);
+      expect(m.unit).toBe('Milliseconds');
+      expect(m.p50).toBeGreaterThanOrEqual(0);
+      expect(m.p95).toBeGreaterThanOrEqual(m.p50);
+    }
+    expect(queues.map((q) => q.depth)).toEqual(queues.map(() => 0));
+    expect(executions.failed).toBe(0);
+  });
+
   describe('bad input is refused clearly and nothing is lost', () => {
     it('401 for a wrong secret, an expired signature or no signature', async () => {
       expect((await postStripe(runtime.url, usd.finalized, { secret: 'whsec_wrong' })).status).toBe(401);

@@ -16,6 +16,7 @@ import { nextPeriod, postingPeriod } from '../../domain/revenue/periods';
 import { catchUpInto } from '../../domain/revenue/reallocate';
 import { circuitBreaker, isOutageFailure } from '../../adapters/circuit-breaker/dynamodb-breaker';
 import { mappingConfig } from './config';
+import { recordPostingLatency } from './latency';
 import { crosswalk, erpAdapter } from './erp';
 import { logger, metrics } from './powertools';
 import { TABLES } from '../../../lib/topology';
@@ -47,6 +48,8 @@ export interface PostOptions {
   send?: (entry: JournalEntry) => ReturnType<typeof erp.postDocument>;
   /** Closed periods, when the caller already read them (month-end releases thousands of lines). */
   closed?: ReadonlySet<string>;
+  /** When our edge accepted the source event (for the PostingLatency metric). */
+  receivedAt?: string;
 }
 
 export async function postEntry(
@@ -71,7 +74,10 @@ export async function postEntry(
   });
   // After the ERP write, on every attempt: a retry after a crash completes the schedules (each effect is idempotent).
   await applyScheduleEffects(entry, document.data, closed);
-  if (outcome === 'posted') recordPostingMetrics(entry);
+  if (outcome === 'posted') {
+    recordPostingMetrics(entry);
+    recordPostingLatency(entry.kind, options.receivedAt);
+  }
   logger.info('document posted', {
     documentRef: entry.documentRef,
     kind: entry.kind,
