@@ -1,0 +1,213 @@
+/**
+ * Through the local runtime with the ERP target set to NetSuite (what `q2c serve --erp netsuite`
+ * starts, in-process here so the test can reach the simulator): the whole demo month posts exactly
+ * once through a 429 storm; SuiteQL reconciliation (listPosted) finds every posting the flows made
+ * and nothing else; a request that timed out after NetSuite committed it is not duplicated on retry;
+ * and a posting into a period NetSuite has closed lands in the exception queue with NetSuite's words.
+ */
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import mappingJson from '../../../config/mapping.json';
+import { netsuiteAdapterFromEnv } from '../../../lambdas/adapters/erp/netsuite';
+import { parseMappingConfig } from '../../../lambdas/domain/config';
+import { runDemo } from '../../../local/demo';
+import { OpsClient } from '../../../local/ops-client';
+import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
+import { buildMonthScenario } from '../../../local/scenarios/month';
+import { invoiceObject, stripeEvent, stripeId, unix } from '../../../local/scenarios/stripe-events';
+import { localTableName } from '../../../local/services/dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/services/local-aws';
+import { deliverStripeEvent } from '../../../local/webhook-client';
+
+jest.setTimeout(600_000);
+
+let runtime: LocalRuntime;
+let ns: NetSuiteSimulator;
+let ops: OpsClient;
+let dir: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'q2c-ns-faults-'));
+  // A timed-out request should be retried within the test, not after NetSuite's 30 s default.
+  process.env.NETSUITE_REQUEST_TIMEOUT_MS = '1500';
+  runtime = await startLocalRuntime({
+    port: 0,
+    dataDir: dir,
+    logLevel: 'ERROR',
+    erp: 'netsuite',
+    // No retryIntervalMs override: the flows retry on the ASL's own schedule (2, 4, 8… s, as in AWS),
+    // which is what a storm must be absorbed within.
+  });
+  ns = runtime.netsuite as NetSuiteSimulator;
+  ops = new OpsClient(runtime.url);
+});
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.env = savedEnv;
+});
+
+const transactionsWith = (externalId: string) =>
+  ns.sql('SELECT id, recordtype FROM "transaction" WHERE externalid = ?', externalId) as {
+    id: number;
+    recordtype: string;
+  }[];
+
+async function parked(sourceEventId?: string) {
+  const { queues } = await ops.queues();
+  return queues
+    .flatMap((q) => q.messages.map((m) => ({ queue: q.queue, ...m })))
+    .filter((m) => sourceEventId === undefined || m.sourceEventId === sourceEventId);
+}
+
+/** Crosswalk rows the posting flows wrote: source document → NetSuite internal id. */
+async function crosswalkToNetSuite(): Promise<{ sourceRef: string; target: string; erpId: string }[]> {
+  const client = new DynamoDBClient({
+    endpoint: runtime.dynamoEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const rows: { sourceRef: string; target: string; erpId: string }[] = [];
+  for await (const page of paginateScan({ client }, { TableName: localTableName('crosswalk') })) {
+    for (const item of page.Items ?? []) {
+      const row = unmarshall(item) as {
+        sourceRef: string;
+        target: string;
+        erpId: string;
+        erpSystem?: string;
+      };
+      if (row.erpSystem === 'netsuite' && row.target.startsWith('erp:')) rows.push(row);
+    }
+  }
+  client.destroy();
+  return rows;
+}
+
+function invoiceEvent(seed: string, createdIso: string) {
+  const start = unix(createdIso);
+  const invoice = invoiceObject({
+    seed,
+    customer: {
+      id: `cus_${seed}`,
+      name: `Customer ${seed}`,
+      email: `${seed}@example.com`,
+      invoicePrefix: 'NSF',
+    },
+    currency: 'usd',
+    created: start,
+    subscription: { id: `sub_${seed}`, metadata: { correlation_id: `opp_${seed}` } },
+    lines: [
+      {
+        description: 'Seats',
+        price: stripeId('price', 'growth-seat-monthly-usd'),
+        product: stripeId('prod', 'growth'),
+        unitAmount: 4_900,
+        quantity: 3,
+        kind: 'subscription',
+        period: { start, end: start + 30 * 86_400 },
+      },
+    ],
+  });
+  return { invoice, event: stripeEvent('invoice.finalized', invoice) };
+}
+
+const deliver = (event: object) =>
+  deliverStripeEvent(`${runtime.url}/webhooks/stripe`, event as never, runtime.webhookSecret);
+
+// What the month must create, derived from the scenario (as in demo-into-netsuite.test.ts):
+const month = buildMonthScenario();
+const invoices = month.sandboxObjects.filter((o) => o.object === 'invoice');
+const paidInvoices = invoices.filter((o) => (o as { status?: string }).status === 'paid').length;
+
+describe('NetSuite through the local runtime', () => {
+  it('absorbs a 429 storm while the whole demo month posts: every document exactly once, nothing parked', async () => {
+    // 40 refusals with Retry-After: 1 s, as another integration eating the shared budget would cause.
+    const storm = ns.injectFault({ kind: 'throttle', times: 40, retryAfterSeconds: 1 });
+    await runDemo(runtime, () => undefined);
+    expect(storm.remaining()).toBe(0);
+    expect(ns.stats().byStatus['429']).toBeGreaterThanOrEqual(40);
+
+    const byType = Object.fromEntries(
+      (['invoice', 'customerPayment', 'creditMemo', 'deposit', 'journalEntry'] as const).map((t) => [
+        t,
+        ns.records(t).length,
+      ]),
+    );
+    expect(byType).toEqual({
+      invoice: invoices.length,
+      customerPayment: paidInvoices,
+      creditMemo: 1,
+      deposit: 2,
+      // void, write-off, 3 refunds, 1 refund failure, dispute opened + lost, 25 revenue releases
+      journalEntry: 1 + 1 + 3 + 1 + 2 + 25,
+    });
+    expect(await parked()).toEqual([]);
+  });
+
+  it('SuiteQL reconciliation (listPosted) finds every posting the flows made, once, and nothing else', async () => {
+    const adapter = netsuiteAdapterFromEnv(parseMappingConfig(mappingJson));
+    const posted = await adapter.listPosted();
+    const links = await crosswalkToNetSuite();
+    const transactionLinks = links.filter((l) => l.target !== 'erp:customer');
+    expect(transactionLinks.length).toBeGreaterThan(50);
+
+    // no externalId twice
+    expect(new Set(posted.map((p) => p.externalId)).size).toBe(posted.length);
+    // every posting the flows recorded is in NetSuite, under the internal id they recorded …
+    const postedIds = new Set(posted.map((p) => p.internalId));
+    expect(transactionLinks.filter((l) => !postedIds.has(l.erpId))).toEqual([]);
+    // … and NetSuite holds nothing the flows did not post
+    const linkedIds = new Set(transactionLinks.map((l) => l.erpId));
+    expect(posted.filter((p) => !linkedIds.has(p.internalId))).toEqual([]);
+    // every invoice of the month by its Stripe id
+    const postedInvoices = new Set(posted.filter((p) => p.recordType === 'invoice').map((p) => p.externalId));
+    for (const inv of invoices) expect(postedInvoices).toContain(`stripe-${(inv as { id: string }).id}`);
+  });
+
+  it('a request that timed out after NetSuite committed it is retried without a duplicate', async () => {
+    const { invoice, event } = invoiceEvent('nsftimeout', '2026-11-20T00:00:00Z');
+    const hang = ns.injectFault({
+      kind: 'timeout',
+      afterCommit: true,
+      match: { method: 'POST', path: '/record/v1/invoice' },
+    });
+    expect((await deliver(event)).status).toBe(200);
+    await runtime.idle();
+    expect(hang.remaining()).toBe(0); // the first POST was committed and never answered
+    expect(await parked(event.id)).toEqual([]);
+
+    const records = transactionsWith(`stripe-${invoice.id}`);
+    expect(records).toEqual([{ id: expect.any(Number), recordtype: 'invoice' }]);
+    const link = (await crosswalkToNetSuite()).find((l) => l.sourceRef === `stripe:${invoice.id}`);
+    expect(link?.erpId).toBe(String(records[0].id));
+
+    // Stripe delivering the same event again changes nothing either.
+    const again = stripeEvent('invoice.finalized', invoice);
+    await deliver(again);
+    await runtime.idle();
+    expect(transactionsWith(`stripe-${invoice.id}`)).toHaveLength(1);
+    expect(await parked(again.id)).toEqual([]);
+  });
+
+  it('a posting into a period NetSuite has closed lands in the exception queue with NetSuite’s message', async () => {
+    ns.closePeriod('2026-12');
+    const { invoice, event } = invoiceEvent('nsfclosed', '2026-12-05T00:00:00Z');
+    expect((await deliver(event)).status).toBe(200);
+    await runtime.idle();
+
+    expect(transactionsWith(`stripe-${invoice.id}`)).toEqual([]);
+    const exceptions = await parked(event.id);
+    expect(exceptions).toHaveLength(1);
+    expect(exceptions[0]).toMatchObject({
+      queue: 'exceptions',
+      classification: 'business',
+      eventType: 'invoice.finalized',
+    });
+    expect(exceptions[0].reason).toContain('The accounting period Dec 2026 is closed');
+  });
+});
