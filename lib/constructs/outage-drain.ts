@@ -40,7 +40,9 @@ export class OutageDrain extends Construct {
       }),
       description: 'EventBridge Scheduler: invokes the outage drain; dead letters to the schedule DLQ.',
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.drain.fn.functionArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.drain.fn.functionArn] }),
+    );
     grantSendMessage(role, dlq, resources.key);
     const fnArn = this.drain.fn.functionArn;
     this.schedule = new scheduler.Schedule(this, OUTAGE_DRAIN.id, {

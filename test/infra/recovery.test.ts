@@ -30,7 +30,10 @@ describe('dead-letter queues', () => {
     const rules = topologyResources(json, 'RULES');
     expect(Object.keys(rules).sort()).toEqual(Object.keys(RULES).sort());
     for (const rule of Object.values(rules)) {
-      const targets = rule.Properties?.Targets as { DeadLetterConfig?: { Arn: unknown }; RetryPolicy?: unknown }[];
+      const targets = rule.Properties?.Targets as {
+        DeadLetterConfig?: { Arn: unknown };
+        RetryPolicy?: unknown;
+      }[];
       for (const t of targets) {
         expect(t.DeadLetterConfig?.Arn).toBeDefined();
         expect(t.RetryPolicy).toBeDefined();
@@ -64,7 +67,9 @@ describe('dead-letter queues', () => {
 
   test('every queue is encrypted with the CMK', () => {
     for (const q of Object.keys(QUEUES) as QueueKey[]) {
-      expect(topologyResources(json, 'QUEUES')[q].Properties).toMatchObject({ KmsMasterKeyId: expect.anything() });
+      expect(topologyResources(json, 'QUEUES')[q].Properties).toMatchObject({
+        KmsMasterKeyId: expect.anything(),
+      });
     }
   });
 });
@@ -73,19 +78,21 @@ describe('queue alarms', () => {
   const alarmsOn = (q: QueueKey, metric: string) =>
     Object.values(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).filter(
       (a) =>
-        a.Properties?.MetricName === metric &&
-        JSON.stringify(a.Properties?.Dimensions).includes(queueId(q)),
+        a.Properties?.MetricName === metric && JSON.stringify(a.Properties?.Dimensions).includes(queueId(q)),
     );
 
-  test.each(Object.keys(QUEUES) as QueueKey[])('%s alarms on depth > 0 and on the age of its oldest message', (q) => {
-    const depth = alarmsOn(q, 'ApproximateNumberOfMessagesVisible');
-    expect(depth).toHaveLength(1);
-    expect(depth[0].Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    const age = alarmsOn(q, 'ApproximateAgeOfOldestMessage');
-    expect(age).toHaveLength(1);
-    expect(age[0].Properties).toMatchObject({ Threshold: OLDEST_MESSAGE_ALARM_SECONDS[q] });
-    expect((age[0].Properties?.AlarmActions as unknown[]).length).toBe(1);
-  });
+  test.each(Object.keys(QUEUES) as QueueKey[])(
+    '%s alarms on depth > 0 and on the age of its oldest message',
+    (q) => {
+      const depth = alarmsOn(q, 'ApproximateNumberOfMessagesVisible');
+      expect(depth).toHaveLength(1);
+      expect(depth[0].Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      const age = alarmsOn(q, 'ApproximateAgeOfOldestMessage');
+      expect(age).toHaveLength(1);
+      expect(age[0].Properties).toMatchObject({ Threshold: OLDEST_MESSAGE_ALARM_SECONDS[q] });
+      expect((age[0].Properties?.AlarmActions as unknown[]).length).toBe(1);
+    },
+  );
 });
 
 describe('circuit breakers and the drain: least privilege', () => {
@@ -105,7 +112,13 @@ describe('circuit breakers and the drain: least privilege', () => {
       expect({ key, granted: policiesOf(key).includes(breakerTable()) }).toEqual({ key, granted: declared });
     }
     // every ERP poster and the Stripe reader guard their dependency
-    for (const f of ['postInvoice', 'applyPayment', 'postDocument', 'releaseRevenue', 'mapStripeMoneyEvent'] as const)
+    for (const f of [
+      'postInvoice',
+      'applyPayment',
+      'postDocument',
+      'releaseRevenue',
+      'mapStripeMoneyEvent',
+    ] as const)
       expect(FUNCTIONS[f].tables.some((t) => t.table === 'circuitBreakers')).toBe(true);
     expect(TABLES.circuitBreakers.partitionKey).toEqual({ name: 'pk', type: 'S' });
   });

@@ -45,7 +45,12 @@ export async function startRuntimeProcess(
   ];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, STRIPE_WEBHOOK_SECRET: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'ERROR', ...options.env },
+    env: {
+      ...process.env,
+      STRIPE_WEBHOOK_SECRET: TEST_SECRET,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
