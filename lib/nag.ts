@@ -121,12 +121,18 @@ export const ACKNOWLEDGEMENTS = {
       'state machines Catch states, read by operators and `q2c replay`), i.e. it plays the DLQ role ' +
       'itself; any depth > 0 alarms to the finance-ops SNS topic.',
   },
-  accessLogBucketLogging: {
-    id: 'AwsSolutions-S1',
+  reconciliationStagingObjects: {
+    id: 'AwsSolutions-IAM5[Resource::<ReconciliationReconciliationBucketC0ECEEBE.Arn>/staging/*]',
     reason:
-      'This bucket receives the server access logs of the reconciliation bucket; logging a log bucket to ' +
-      'itself or to another log bucket would only recurse. It is private, TLS-only, SSE-S3 (the only ' +
-      'encryption S3 log delivery supports) and expires objects after a year.',
+      'Reconciliation tasks write and read the parts of the run they belong to, whose keys are named by the ' +
+      'execution (staging/<run>/...) only at run time, so the grant is the staging/ prefix of this one bucket ' +
+      '(get and put; no delete, no other bucket). Parts expire after 7 days by lifecycle rule.',
+  },
+  reconciliationReportObjects: {
+    id: 'AwsSolutions-IAM5[Resource::<ReconciliationReconciliationBucketC0ECEEBE.Arn>/reports/*]',
+    reason:
+      'The report step writes reports/<period>/<run>.json and .csv, named per execution at run time, so the ' +
+      'grant is the reports/ prefix of this one bucket (get and put; no delete: reports are audit evidence).',
   },
 } as const satisfies Record<string, NagAcknowledgement>;
 

@@ -130,6 +130,8 @@ export class FinanceFunction extends Construct {
     if (def.putsEvents) grantPutEvents(this.role, resources.bus);
     for (const b of def.buckets ?? []) {
       grantBucketObjects(this.role, required(resources.buckets?.[b], `bucket ${b}`), resources.key);
+      acknowledge(this.role, ACKNOWLEDGEMENTS.reconciliationStagingObjects);
+      acknowledge(this.role, ACKNOWLEDGEMENTS.reconciliationReportObjects);
     }
 
     acknowledge(this.role, ACKNOWLEDGEMENTS.lambdaXrayTracing);

@@ -84,7 +84,10 @@ export function grantSecretValue(
 /** Objects of one bucket (get, put, list): no delete — staging expires by lifecycle rule, reports are kept. */
 export function grantBucketObjects(principal: iam.IPrincipal, bucket: s3.IBucket, key: kms.IKey): void {
   principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects('*')] }),
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: [bucket.arnForObjects('staging/*'), bucket.arnForObjects('reports/*')],
+    }),
   );
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),

@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge, ACKNOWLEDGEMENTS } from '../nag';
 import { BUCKETS, commonEnvironment, METRICS_NAMESPACE } from '../topology';
 import { markTopology } from './topology-metadata';
 
@@ -27,11 +27,11 @@ export class ReconciliationReports extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      // Owner-enforced (no ACLs): S3 log delivery is granted by a bucket policy instead.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(this.accessLogs, ACKNOWLEDGEMENTS.accessLogBucketLogging);
 
     this.bucket = new s3.Bucket(this, BUCKETS.reconciliation.id, {
       encryption: s3.BucketEncryption.KMS,
@@ -40,14 +40,31 @@ export class ReconciliationReports extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       versioned: true,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: 'reconciliation/',
       lifecycleRules: [
         { prefix: 'staging/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     markTopology(this.bucket, 'BUCKETS', 'reconciliation');
+
+    // Server access logs, granted by a bucket policy (no ACLs; what the CDK feature flag
+    // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy does), limited to this source bucket and account.
+    (this.bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+      destinationBucketName: this.accessLogs.bucketName,
+      logFilePrefix: 'reconciliation/',
+    };
+    this.accessLogs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'S3ServerAccessLogsForReconciliationBucket',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.accessLogs.arnForObjects('reconciliation/*')],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
   }
 
   /** Alarm → SNS when the latest reconciliation left anything unexplained (metric from the report step). */

@@ -372,7 +372,9 @@ describe('least privilege', () => {
         for (const resource of [normaliseRefs(s.Resource, tags)].flat()) {
           // An object ARN is {"Fn::Join": ["", ["{GetAtt:BUCKETS.x.Arn}", "/prefix/*"]]}: read it as one string.
           const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-          const name = join?.[1].every((p) => typeof p === 'string') ? join[1].join(join[0]) : String(resource);
+          const name = join?.[1].every((p) => typeof p === 'string')
+            ? join[1].join(join[0])
+            : String(resource);
           const set = grants.get(name) ?? new Set<string>();
           actions(s).forEach((a) => set.add(a));
           grants.set(name, set);
@@ -392,7 +394,10 @@ describe('least privilege', () => {
       ]);
       // Encrypted resources (tables, queues, secrets) also need the CMK, through that service only.
       if (
-        def.tables.length + (def.queues?.length ?? 0) + (def.secrets?.length ?? 0) + (def.buckets?.length ?? 0) >
+        def.tables.length +
+          (def.queues?.length ?? 0) +
+          (def.secrets?.length ?? 0) +
+          (def.buckets?.length ?? 0) >
         0
       )
         expected.add(keyRef);
