@@ -459,7 +459,10 @@ export const CIRCUIT_BREAKERS = {
   erp: { failureThreshold: 5, openSeconds: 60, probeTimeoutSeconds: 60 },
   stripe: { failureThreshold: 5, openSeconds: 30, probeTimeoutSeconds: 30 },
   salesforce: { failureThreshold: 5, openSeconds: 60, probeTimeoutSeconds: 60 },
-} as const satisfies Record<string, { failureThreshold: number; openSeconds: number; probeTimeoutSeconds: number }>;
+} as const satisfies Record<
+  string,
+  { failureThreshold: number; openSeconds: number; probeTimeoutSeconds: number }
+>;
 
 /** How often parked dependency-outage work is re-driven (AWS: EventBridge Scheduler; locally: a timer). */
 export const OUTAGE_DRAIN = {

@@ -37,8 +37,14 @@ program
     ).default(process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN'),
   )
   .addOption(new Option('--retry-interval-ms <ms>', 'override state machine retry intervals').hideHelp())
-  .addOption(new Option('--drain-interval-ms <ms>', 'how often parked dependency-outage work is re-driven').default('30000'))
-  .addOption(new Option('--breaker-open-ms <ms>', 'override how long an open circuit refuses calls').hideHelp())
+  .addOption(
+    new Option('--drain-interval-ms <ms>', 'how often parked dependency-outage work is re-driven').default(
+      '30000',
+    ),
+  )
+  .addOption(
+    new Option('--breaker-open-ms <ms>', 'override how long an open circuit refuses calls').hideHelp(),
+  )
   .action(
     async (opts: {
       port: string;

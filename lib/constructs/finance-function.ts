@@ -123,7 +123,8 @@ export class FinanceFunction extends Construct {
     for (const { table, access } of def.tables)
       grantTable(this.role, resources.tables[table], access, resources.key);
     for (const q of def.queues ?? []) grantSendMessage(this.role, resources.queues[q], resources.key);
-    for (const q of def.consumesQueues ?? []) grantConsumeMessages(this.role, resources.queues[q], resources.key);
+    for (const q of def.consumesQueues ?? [])
+      grantConsumeMessages(this.role, resources.queues[q], resources.key);
     for (const s of def.secrets ?? []) {
       grantSecretValue(this.role, required(resources.secrets[s], `secret ${s}`), resources.key);
     }
