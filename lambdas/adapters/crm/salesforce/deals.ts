@@ -86,6 +86,12 @@ const rel = (r: SObject, name: string): SObject =>
   r[name] && typeof r[name] === 'object' ? (r[name] as SObject) : {};
 const id18 = (v: unknown): string | null => (typeof v === 'string' && ID.test(v) ? salesforceId18(v) : null);
 
+/** Salesforce's `2026-11-04T09:30:00.000+0000` as ISO UTC; anything unparseable is left for validation to refuse. */
+function isoInstant(v: unknown): string {
+  const t = Date.parse(String(v));
+  return Number.isNaN(t) ? String(v) : new Date(t).toISOString();
+}
+
 /** Salesforce records (as the REST API returns them) → the canonical Deal. Pure. */
 export function dealFromRecords(opp: SObject, quote: SObject | null, orgCurrency = 'USD'): Deal {
   const account = rel(opp, 'Account');
@@ -103,7 +109,7 @@ export function dealFromRecords(opp: SObject, quote: SObject | null, orgCurrency
       type: str(opp.Type),
       stage: str(opp.StageName) ?? '',
       isWon: opp.IsWon === true,
-      version: new Date(String(opp.SystemModstamp)).toISOString(),
+      version: isoInstant(opp.SystemModstamp),
       closeDate: str(opp.CloseDate),
       currency,
       originalOpportunityId: id18(opp[OPPORTUNITY_FIELDS.originalOpportunity]),
