@@ -159,12 +159,10 @@ describe('Salesforce deal adapter (pure parts)', () => {
   });
 
   it('classifies Stripe failures: 429, 5xx, connection and idempotency conflicts are transient; invalid requests business', () => {
-    const raw = (type: string, statusCode: number, code?: string) => ({
-      type,
-      message: 'm',
-      statusCode,
-      code,
-    });
+    const raw = (type: string, statusCode: number, code?: string) =>
+      ({ type, message: 'm', statusCode, code }) as ConstructorParameters<
+        typeof Stripe.errors.StripeError
+      >[0];
     expect(
       classifyStripeError(new Stripe.errors.StripeRateLimitError(raw('rate_limit_error', 429)), 'x'),
     ).toBeInstanceOf(TransientError);
