@@ -14,3 +14,6 @@ export const DEFAULT_LOCAL_SALESFORCE_CLIENT = {
   clientId: '3MVG9local_quote_to_cash_integration',
   clientSecret: 'local_quote_to_cash_salesforce_secret',
 };
+
+/** The local Stripe sandbox's webhook endpoint that points at the runtime (fixed, so restarts re-point it). */
+export const DEFAULT_LOCAL_STRIPE_WEBHOOK_ENDPOINT_ID = 'we_1LocalRuntimeQ2c';

@@ -1,20 +1,30 @@
 /**
- * The bundled demo: November 2026 of Stripe Billing for a small SaaS with a US and an EU entity,
- * delivered as Stripe would (signed, shuffled, retried, duplicated) through the real pipeline, then
- * month-end close — reported in finance terms: postings, trial balance per subsidiary, revenue waterfall.
+ * The bundled demo: November 2026 for a small SaaS with a US and an EU entity. It begins in Salesforce:
+ * ten deals close won (new business, an upsell, a renewal, a cancellation, a future start, one with an
+ * unmapped product) and become Stripe subscriptions whose invoices the sandbox sends back as webhooks;
+ * then the rest of the month's Stripe Billing arrives as Stripe would deliver it (signed, shuffled,
+ * retried, duplicated); then month-end close — reported in finance terms: deals, postings, trial
+ * balance per subsidiary, revenue waterfall.
  */
 import { trialBalance } from '../lambdas/domain/accounting/trial-balance';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
-import { queuesTable, trialBalanceTable, waterfallTable } from './report';
+import { dealsTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
 import type { LocalRuntime } from './runtime';
 import { RECORD_TYPES } from './sandboxes/netsuite/records';
 import { buildMonthScenario, MONTH_START } from './scenarios/month';
 import { deliverStripeEvent, type Delivery } from './webhook-client';
+import { createDemoCoupons, runDealDemo } from './deal-demo';
 
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
+  print("Salesforce: the month's deals close won (Outbound Message, signed Flow callout, Event Relay)");
+  await createDemoCoupons(runtime);
+  const deals = await runDealDemo(runtime);
+  print(dealsTable(deals));
+  print('');
+
   const scenario = buildMonthScenario();
   print(`Demo scenario: ${scenario.events.length} Stripe webhook deliveries`);
   scenario.description.forEach((d) => print(`  • ${d}`));

@@ -150,3 +150,22 @@ export function statusTable(view: StatusView): string {
   table.push(['Executions', '', `${e.succeeded} ok · ${e.failed} failed · ${e.inFlight} running`, '', '']);
   return table.toString();
 }
+
+/** The demo's deals as Salesforce now shows them (the fields the deal flow wrote back). */
+export function dealsTable(
+  deals: readonly {
+    name: string;
+    channel: string;
+    closeDate: string;
+    billingStatus: string | null;
+    subscriptionId: string | null;
+    syncError: string | null;
+  }[],
+): string {
+  const table = newTable(['Closed', 'Opportunity', 'Sent by', 'Billing status', 'Subscription / error']);
+  for (const d of deals) {
+    const result = d.syncError ? `✗ ${d.syncError}` : (d.subscriptionId ?? '');
+    table.push([d.closeDate, d.name, d.channel, d.billingStatus ?? '—', result.slice(0, 70)]);
+  }
+  return table.toString();
+}

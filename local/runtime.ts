@@ -44,6 +44,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_LOCAL_RELAY_CHANNEL_ID,
   DEFAULT_LOCAL_SALESFORCE_FLOW_SECRET,
+  DEFAULT_LOCAL_STRIPE_WEBHOOK_ENDPOINT_ID,
   DEFAULT_LOCAL_SALESFORCE_CLIENT,
   DEFAULT_LOCAL_STRIPE_API_KEY,
   DEFAULT_LOCAL_WEBHOOK_SECRET,
@@ -53,6 +54,7 @@ import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/nets
 import { RECORD_TYPES as NETSUITE_RECORD_TYPES } from './sandboxes/netsuite/records';
 import { startStripeSandbox, type StripeSandbox } from './sandboxes/stripe';
 import { startSalesforceSandbox, type SalesforceSandbox } from './sandboxes/salesforce';
+import { buildDemoOrg } from './scenarios/salesforce-org';
 import { stripeCatalog } from './scenarios/stripe-catalog';
 import { mappingConfig } from '../lambdas/handlers/commons/config';
 import { setBillingClock } from '../lambdas/handlers/commons/clock';
@@ -137,6 +139,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     dataFile: path.join(dataDir, 'salesforce-org.json'),
     orgId: DEPLOYMENT.salesforce.orgId,
     ...DEFAULT_LOCAL_SALESFORCE_CLIENT,
+    // The demo org (accounts, contacts, products, the month's deals with their quotes): added when the
+    // data file lacks them, so a restart keeps what the flows wrote back.
+    seed: buildDemoOrg().records,
   });
   const executions = new ExecutionTracker(path.join(dataDir, 'executions.jsonl'));
   const machines = new Map<StateMachineKey, LocalStateMachine>();
@@ -195,7 +200,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
 
   /** Runs a state machine directly (operator actions such as month-end close) and waits for it. */
-  async function startExecution(key: StateMachineKey, input: unknown, name?: string): Promise<ExecutionRecord> {
+  async function startExecution(
+    key: StateMachineKey,
+    input: unknown,
+    name?: string,
+  ): Promise<ExecutionRecord> {
     const machine = machines.get(key);
     if (!machine) throw new Error(`state machine ${key} is not loaded`);
     const execution = machine.execute(input, name);
@@ -348,7 +357,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return {
             status: 400,
             body: {
-              error: { code: 'invalid_period', message: 'give {"period":"YYYY-MM"}, "current" or "previous"' },
+              error: {
+                code: 'invalid_period',
+                message: 'give {"period":"YYYY-MM"}, "current" or "previous"',
+              },
             },
           };
         const record = await reconcile(period);
@@ -360,6 +372,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, options.host ?? LOOPBACK, resolve);
+  });
+  // The local Stripe account's webhook endpoint is this runtime (as `stripe listen --forward-to` would be):
+  // what the sandbox bills for the deal flow comes back as signed webhooks. A fixed id re-points it on restart.
+  stripe.addWebhookEndpoint({
+    id: DEFAULT_LOCAL_STRIPE_WEBHOOK_ENDPOINT_ID,
+    url: `${serverUrl(server, options.host ?? LOOPBACK)}/webhooks/stripe`,
+    secret: webhookSecret,
   });
 
   return {
