@@ -388,7 +388,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     salesforceFlowSecret,
     busEndpoint,
     partnerEventBusName,
-    idle: () => executions.idle(),
+    // Relayed partner-bus events first: each ends as a PutEvents onto our bus, which starts executions.
+    idle: async () => {
+      while (relays.size) await Promise.allSettled([...relays]);
+      await executions.idle();
+    },
     stats: () => executions.stats(),
     close: (period) => startExecution('monthEndClose', { period }),
     reconcile,
