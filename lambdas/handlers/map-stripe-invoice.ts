@@ -5,7 +5,7 @@ import { EventEnvelope } from '../domain/envelope';
 import { BusinessError } from '../domain/errors';
 import { mapStripeInvoiceEvent, type MappedInvoiceEvent } from '../domain/mapping/stripe-invoice';
 import { mappingConfig } from './commons/config';
-import { stampReceived } from './commons/latency';
+import { closedWonAtOf, stampReceived } from './commons/latency';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
@@ -26,8 +26,9 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     const { receivedAt } = envelope.data;
     // Received side of "payments awaiting application".
     if (mapped.paymentPosting) metrics.addMetric('InvoicePaymentsReceived', MetricUnit.Count, 1);
+    const closedWonAt = closedWonAtOf(envelope.data.object);
     return {
-      invoicePosting: stampReceived(mapped.invoicePosting, receivedAt),
+      invoicePosting: stampReceived(mapped.invoicePosting, receivedAt, closedWonAt),
       ...(mapped.paymentPosting ? { paymentPosting: stampReceived(mapped.paymentPosting, receivedAt) } : {}),
     };
   } catch (err) {

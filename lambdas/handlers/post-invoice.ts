@@ -4,7 +4,7 @@ import { journalForInvoice } from '../domain/accounting/invoice';
 import { Invoice } from '../domain/model';
 import type { InvoicePosting } from '../domain/mapping/stripe-invoice';
 import { idempotentPosting } from './commons/idempotency';
-import type { Received } from './commons/latency';
+import { recordQuoteToBillLatency, type Received } from './commons/latency';
 import { erp, postEntry, type PostedDocument } from './commons/posting';
 import { logger, publishMetrics } from './commons/powertools';
 import { FUNCTIONS } from '../../lib/topology';
@@ -14,10 +14,12 @@ export type { PostedDocument };
 async function postInvoice(posting: InvoicePosting & Received): Promise<PostedDocument> {
   const invoice = Invoice.parse(posting.invoice);
   const entry = journalForInvoice(invoice, posting.idempotencyKey);
-  return postEntry({ kind: 'invoice', data: invoice }, entry, invoice.issuedAt, {
+  const posted = await postEntry({ kind: 'invoice', data: invoice }, entry, invoice.issuedAt, {
     send: (e) => erp.postInvoice(invoice, e),
     receivedAt: posting.receivedAt,
   });
+  if (posted.outcome === 'posted') recordQuoteToBillLatency(posting.closedWonAt);
+  return posted;
 }
 
 const post = idempotentPosting(FUNCTIONS.postInvoice.id, postInvoice);

@@ -116,6 +116,15 @@ describe('the demo deals, from Salesforce to the ledger', () => {
     expect(byKey('oakridgeUnmapped').syncError).toMatch(/unmapped_product.*LEGACY-ONPREM/);
   });
 
+  it('records quote-to-bill latency for each deal whose first invoice was posted (q2c status)', async () => {
+    const res = await fetch(`${runtime.url}/ops/metrics`);
+    const { metrics } = (await res.json()) as { metrics: { name: string; samples: number; p95: number }[] };
+    const quoteToBill = metrics.find((m) => m.name === 'QuoteToBillLatency');
+    // Northwind, Lumen (its $0 trial invoice), Atelier, Kestrel, Borealis: five new subscriptions billed.
+    expect(quoteToBill?.samples).toBe(5);
+    expect(quoteToBill?.p95).toBeGreaterThanOrEqual(0);
+  });
+
   it('the ledger balances in every currency', async () => {
     expect(unbalancedCurrencies(trialBalance(await runtime.ledger.listEntries()))).toEqual([]);
   });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'q2c-deal-it-'));
   runtime = await startLocalRuntime({ port: 0, dataDir: dir, logLevel: 'ERROR', retryIntervalMs: 1 });
   runtime.stripe.freezeClock(Date.parse('2026-11-02T10:00:00Z') / 1000);
-  runtime.stripe.addWebhookEndpoint({ url: `${runtime.url}/webhooks/stripe`, secret: runtime.webhookSecret });
+  // The runtime registered itself as the sandbox's webhook endpoint.
 }, 60_000);
 
 afterAll(async () => {

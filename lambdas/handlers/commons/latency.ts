@@ -11,10 +11,36 @@ import { metrics } from './powertools';
 export interface Received {
   /** ISO time our edge accepted the source event. */
   receivedAt?: string;
+  /** On the first invoice of a subscription a Salesforce deal created: when the opportunity closed won. */
+  closedWonAt?: string;
 }
 
-export function stampReceived<T extends object>(posting: T, receivedAt: string): T & Received {
-  return { ...posting, receivedAt };
+/**
+ * The deal's closed-won time, if this invoice is the first of a subscription the deal flow created
+ * (the flow stamps the opportunity's version — its SystemModstamp at closed won — into the metadata).
+ */
+export function closedWonAtOf(invoice: Record<string, unknown>): string | undefined {
+  if (invoice.billing_reason !== 'subscription_create') return undefined;
+  const parent = invoice.parent as
+    { subscription_details?: { metadata?: Record<string, unknown> } } | undefined;
+  const version = parent?.subscription_details?.metadata?.sf_version;
+  return typeof version === 'string' && !Number.isNaN(Date.parse(version)) ? version : undefined;
+}
+
+/** Quote-to-bill latency: closed won in Salesforce → its first invoice in the ERP. */
+export function recordQuoteToBillLatency(closedWonAt: string | undefined, now = Date.now()): void {
+  if (!closedWonAt) return;
+  const elapsed = now - Date.parse(closedWonAt);
+  if (!Number.isFinite(elapsed) || elapsed < 0) return;
+  metrics.addMetric('QuoteToBillLatency', MetricUnit.Milliseconds, elapsed);
+}
+
+export function stampReceived<T extends object>(
+  posting: T,
+  receivedAt: string,
+  closedWonAt?: string,
+): T & Received {
+  return { ...posting, receivedAt, ...(closedWonAt ? { closedWonAt } : {}) };
 }
 
 export function recordPostingLatency(
