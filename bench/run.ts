@@ -56,6 +56,23 @@ function reconcileBench(
   return JSON.parse(out.toString().trim().split('\n').pop() as string);
 }
 
+/** Deal to subscription through the runtime (its own child process: one runtime per process). */
+function dealBench(): {
+  deals: number;
+  billedNow: number;
+  settledP50Ms: number;
+  settledP95Ms: number;
+  quoteToBill: { p50: number; p95: number; samples: number } | null;
+  stripeCallsByStatus: Record<string, number[]>;
+} {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const out = execFileSync(process.execPath, [tsx, path.join(PROJECT_ROOT, 'bench', 'deals.ts')], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return JSON.parse(out.toString().trim().split('\n').pop() as string);
+}
+
 const N = Number(process.env.BENCH_EVENTS ?? 300);
 const CONCURRENCY = 8;
 
@@ -211,6 +228,24 @@ async function main() {
       ? `  runtime: ${String(rec.runtime.error)}`
       : `  runtime: ${rec.runtime.documents} invoices vs postings in ${fmt(rec.runtime.seconds)} s ` +
           `(${fmt(rec.runtime.rate, 0)} records/s, clean: ${String(rec.runtime.clean)})`,
+  );
+  console.log('');
+  const deals = dealBench();
+  console.log(
+    "Deal to subscription (the demo org's 10 deals over Outbound Message, Flow callout, Event Relay)",
+  );
+  console.log(
+    `  closed won → first invoice posted     : p50 ${deals.settledP50Ms.toFixed(0)} ms, p95 ${deals.settledP95Ms.toFixed(0)} ms ` +
+      `over ${deals.billedNow} deals billed at once (delivery → all settled)`,
+  );
+  if (deals.quoteToBill)
+    console.log(
+      `  QuoteToBillLatency metric (SystemModstamp → posted): p50 ${deals.quoteToBill.p50} ms, p95 ${deals.quoteToBill.p95} ms, n=${deals.quoteToBill.samples}`,
+    );
+  console.log(
+    `  Stripe API calls per deal by outcome  : ${Object.entries(deals.stripeCallsByStatus)
+      .map(([status, calls]) => `${status} ${calls.join('/')}`)
+      .join(' · ')}`,
   );
   console.log('');
   const ns = await netsuiteThroughput();

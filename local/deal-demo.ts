@@ -53,6 +53,10 @@ export interface DealOutcome {
   billingStatus: string | null;
   subscriptionId: string | null;
   syncError: string | null;
+  /** Delivery → everything it caused settled (deal flow, Stripe billing, webhooks, postings), ms. */
+  settledMs: number;
+  /** Stripe API requests made while this deal settled (the deal flow's and the billing flows' reads). */
+  stripeCalls: number;
 }
 
 /** Coupons the demo quotes refer to (Q2C_Coupon__c), created in the local Stripe account once. */
@@ -92,13 +96,22 @@ export async function runDealDemo(runtime: LocalRuntime): Promise<DealOutcome[]>
     const at = closingTime(closeDate);
     if (runtime.stripe.now() < at) runtime.stripe.advanceClock(at);
     await settle(runtime); // renewals, trial ends… that fell due before this deal
+    const stripeBefore = runtime.stripe.requests().length;
+    const started = performance.now();
     const delivered = await closeWon(runtime, id, DEMO_DEAL_CHANNELS[key]);
     await settle(runtime);
-    outcomes.push(outcome(runtime, key, id, closeDate, delivered));
+    const measured = {
+      settledMs: performance.now() - started,
+      stripeCalls: runtime.stripe.requests().length - stripeBefore,
+    };
+    outcomes.push({ ...outcome(runtime, key, id, closeDate, delivered), ...measured });
   }
   if (runtime.stripe.now() < DEMO_MONTH_END) runtime.stripe.advanceClock(DEMO_MONTH_END);
   await settle(runtime);
-  return outcomes.map((o) => outcome(runtime, o.key, o.opportunityId, o.closeDate, o.delivered));
+  return outcomes.map((o) => ({
+    ...o,
+    ...outcome(runtime, o.key, o.opportunityId, o.closeDate, o.delivered),
+  }));
 }
 
 function closeDateOf(runtime: LocalRuntime, opportunityId: string): string {
@@ -156,7 +169,7 @@ function outcome(
   opportunityId: string,
   closeDate: string,
   delivered: boolean,
-): DealOutcome {
+): Omit<DealOutcome, 'settledMs' | 'stripeCalls'> {
   const opp = runtime.salesforce.store.get('Opportunity', opportunityId) as Record<string, unknown>;
   const text = (field: string): string | null => {
     const v = opp[field];
