@@ -440,3 +440,29 @@ describe('a payout that settles converted transactions (two currencies) as a Net
     expect(rows('FX2').map((r) => r.recordtype)).toEqual(['deposit', 'journalentry']);
   });
 });
+
+describe('a zero invoice (a $0 trial)', () => {
+  it('posts as a $0 invoice in its own currency; its "payment" applies nothing', async () => {
+    const adapter = adapterFor(ns);
+    const month = monthOf('Z0');
+    const data = month.postings.invoice.document.data as typeof month.invoice;
+    const zero = {
+      ...data,
+      lines: data.lines.map((l) => ({ ...l, amount: 0, discount: 0, netAmount: 0, tax: 0 })),
+      subtotal: 0,
+      tax: 0,
+      total: 0,
+    };
+    const entry = { ...month.postings.invoice.entry, lines: [] };
+    const posted = await adapter.postDocument({ kind: 'invoice', data: zero }, entry);
+    expect(posted.outcome).toBe('posted');
+    expect(
+      ns.sql(
+        `SELECT t.foreigntotal, c.symbol FROM "transaction" t JOIN currency c ON c.id = t.currency WHERE externalid = ?`,
+        'stripe-in_Z0',
+      ),
+    ).toEqual([{ foreigntotal: 0, symbol: 'USD' }]);
+    const payment = { ...month.postings.payment.entry, lines: [] };
+    expect(await adapter.applyPayment(month.payment, payment)).toEqual({ erpId: '', outcome: 'skipped' });
+  });
+});

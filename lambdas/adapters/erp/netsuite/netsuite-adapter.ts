@@ -127,6 +127,8 @@ export class NetSuiteAdapter implements ErpAdapter {
   }
 
   applyPayment(payment: Payment, entry: JournalEntry): Promise<ErpDocumentRef> {
+    // A zero invoice (a $0 trial) is "paid" without money moving: there is nothing to apply.
+    if (entry.lines.length === 0) return Promise.resolve({ erpId: '', outcome: 'skipped' });
     return this.post(entry, 'customerPayment', async (subsidiary) => {
       const invoice = await this.postedInvoice(payment.invoiceRef);
       return this.refs.build((refs) => customerPaymentRecord(payment, entry, subsidiary, invoice, refs));

@@ -48,7 +48,9 @@ export function glAccountNumber(subsidiary: SubsidiaryConfig, account: AccountKe
 }
 
 /** Entries are single-currency: the currency of their lines. */
-export function entryCurrency(entry: JournalEntry): string {
+export function entryCurrency(entry: JournalEntry, documentCurrency?: string): string {
+  // A zero document (a $0 trial invoice) books no lines: its own currency is the record's.
+  if (entry.lines.length === 0 && documentCurrency) return documentCurrency.toLowerCase();
   const currencies = new Set(entry.lines.map((l) => l.currency));
   if (currencies.size !== 1) {
     throw new BusinessError(
@@ -76,11 +78,16 @@ function dimensionRefs(refs: RefIds, dims: Dimensions | undefined): RecordBody {
   };
 }
 
-function header(entry: JournalEntry, subsidiary: SubsidiaryConfig, refs: RefIds): RecordBody {
+function header(
+  entry: JournalEntry,
+  subsidiary: SubsidiaryConfig,
+  refs: RefIds,
+  currency = entryCurrency(entry),
+): RecordBody {
   return {
     externalId: externalIdForEntry(entry),
     subsidiary: ref(refs.id('subsidiary', subsidiary.name)),
-    currency: ref(refs.id('currency', entryCurrency(entry))),
+    currency: ref(refs.id('currency', currency)),
     // The entry's date, not the source's: a posting late from a closed period was moved on purpose.
     tranDate: entry.effectiveDate,
     memo: memoWithCorrelation(entry.memo, entry.correlationId),
@@ -143,7 +150,7 @@ export function invoiceRecord(
   refs: RefIds,
   revenueRecognition: RevenueRecognitionOwner = 'integration',
 ): RecordBody {
-  const currency = entryCurrency(entry);
+  const currency = entryCurrency(entry, invoice.currency);
   if (revenueRecognition === 'arm') {
     // ARM would recognise a ratable line without dates at once: refuse rather than mis-recognise.
     const undated = invoice.lines.find((l) => l.recognition === 'ratable' && !l.servicePeriod);
@@ -155,7 +162,7 @@ export function invoiceRecord(
     }
   }
   return {
-    ...header(entry, subsidiary, refs),
+    ...header(entry, subsidiary, refs, currency),
     entity: ref(customerId),
     ...(invoice.number ? { otherRefNum: invoice.number } : {}),
     terms: ref(refs.id('term', invoice.paymentTerms ?? subsidiary.paymentTerms)),
