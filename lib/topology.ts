@@ -375,7 +375,8 @@ export const FUNCTIONS = {
   extractBillingFacts: {
     id: 'ExtractBillingFacts',
     entry: 'lambdas/handlers/extract-billing-facts.ts',
-    description: 'Reconciliation: lists one day of Stripe invoices, credit notes, refunds, payouts into sorted shard parts.',
+    description:
+      'Reconciliation: lists one day of Stripe invoices, credit notes, refunds, payouts into sorted shard parts.',
     tables: [],
     secrets: ['stripeApiKey'],
     buckets: ['reconciliation'],

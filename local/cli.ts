@@ -178,7 +178,8 @@ program
     const summary = record.output as ReconciliationSummary | undefined;
     if (opts.json) console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED' || !summary) {
-      if (!opts.json) console.error(`Reconciliation of ${opts.period} failed: ${record.error ?? ''} ${record.cause ?? ''}`);
+      if (!opts.json)
+        console.error(`Reconciliation of ${opts.period} failed: ${record.error ?? ''} ${record.cause ?? ''}`);
       process.exitCode = 1;
       return;
     }
