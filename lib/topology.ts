@@ -387,8 +387,14 @@ export const FUNCTIONS = {
   extractErpFacts: {
     id: 'ExtractErpFacts',
     entry: 'lambdas/handlers/extract-erp-facts.ts',
-    description: 'Reconciliation: reads one parallel-scan segment of ERP postings into sorted shard parts.',
-    tables: [{ table: 'ledger', access: 'read' }],
+    description:
+      'Reconciliation: reads one segment of ERP postings (ledger scan or NetSuite SuiteQL) into sorted shard parts.',
+    // NetSuite is read with the posting functions' credentials and within their shared concurrency budget.
+    tables: [
+      { table: 'ledger', access: 'read' },
+      { table: 'erpPermits', access: 'readwrite' },
+    ],
+    secrets: ['netsuiteCredentials'],
     buckets: ['reconciliation'],
     asArnSubstitution: 'ExtractErpFactsFunctionArn',
     timeoutSeconds: 900,

@@ -1,13 +1,19 @@
 /**
  * ExtractErpFacts task: reads one segment of the ERP's postings in the reconciliation window and writes
- * them as key-sorted parts, one per shard.
+ * them as key-sorted parts, one per shard. The built-in ledger is read as a DynamoDB parallel-scan
+ * segment; NetSuite (ERP_TARGET=netsuite) through SuiteQL, which has no segments, so segment 0 reads
+ * every page and the others have nothing to do.
  */
 import { z } from 'zod';
+import { netsuiteAdapterFromEnv } from '../adapters/erp/netsuite';
+import { erpFactOfNetSuite, netsuitePostings } from '../adapters/reconciliation/netsuite-facts';
 import { ledgerEntries } from '../adapters/reconciliation/sources';
 import { ReconciliationBucket, stagingKeys } from '../adapters/reconciliation/staging';
 import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { compareFacts, erpFactOf, shardOfKey, type ErpFact } from '../domain/reconciliation/facts';
 import { BUCKETS, TABLES } from '../../lib/topology';
+import { mappingConfig } from './commons/config';
+import { erpTarget } from './commons/erp';
 import { logger } from './commons/powertools';
 
 const bucket = new ReconciliationBucket(requiredEnv(BUCKETS.reconciliation.envVar));
@@ -20,6 +26,25 @@ const Input = z.object({
   window: z.object({ from: z.string(), to: z.string() }),
 });
 
+async function* ledgerFacts(
+  window: { from: string; to: string },
+  segment: number,
+  segments: number,
+): AsyncGenerator<ErpFact | null> {
+  const table = requiredEnv(TABLES.ledger.envVar);
+  for await (const entry of ledgerEntries(dynamo().doc, table, window, segment, segments))
+    yield erpFactOf(entry);
+}
+
+async function* netsuiteFacts(
+  window: { from: string; to: string },
+  segment: number,
+): AsyncGenerator<ErpFact | null> {
+  if (segment !== 0) return;
+  const adapter = netsuiteAdapterFromEnv(mappingConfig, { db: () => dynamo().doc });
+  for (const record of await netsuitePostings(adapter, window)) yield erpFactOfNetSuite(record);
+}
+
 export const handler = async (
   event: unknown,
 ): Promise<{ segment: number; entries: number; facts: number }> => {
@@ -27,10 +52,10 @@ export const handler = async (
   const byShard = new Map<number, ErpFact[]>();
   let entries = 0;
   let facts = 0;
-  const table = requiredEnv(TABLES.ledger.envVar);
-  for await (const entry of ledgerEntries(dynamo().doc, table, window, segment, segments)) {
+  const source =
+    erpTarget() === 'netsuite' ? netsuiteFacts(window, segment) : ledgerFacts(window, segment, segments);
+  for await (const fact of source) {
     entries++;
-    const fact = erpFactOf(entry);
     if (!fact) continue;
     const shard = shardOfKey(fact.key, shards);
     if (!byShard.has(shard)) byShard.set(shard, []);
