@@ -56,6 +56,8 @@ export interface PriceTable {
   kmsPerMillionRequests: number;
   secretsManagerSecretMonth: number;
   secretsManagerPerMillionApiCalls: number;
+  s3PutPerThousand: number;
+  s3GetPerThousand: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export interface PriceTable {
  *    requests.
  *  - Secrets Manager — https://aws.amazon.com/secrets-manager/pricing/ : $0.40 per secret-month, $0.05 per
  *    10,000 API calls.
+ *  - S3 — https://aws.amazon.com/s3/pricing/ : Standard PUT $0.005 per 1,000, GET $0.0004 per 1,000.
  * Free tiers are ignored: at 1M events they are a rounding error and they do not scale.
  */
 export const US_EAST_1_PRICES: PriceTable = {
@@ -121,6 +124,8 @@ export const US_EAST_1_PRICES: PriceTable = {
   kmsPerMillionRequests: 3.0,
   secretsManagerSecretMonth: 0.4,
   secretsManagerPerMillionApiCalls: 5.0,
+  s3PutPerThousand: 0.005,
+  s3GetPerThousand: 0.0004,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -164,7 +169,20 @@ export interface ScheduledFlowAssumption {
    * Work that grows with the month's events, per function: how many items each event gives it (one revenue
    * release per deferred invoice line), and per item its time, DynamoDB requests and log lines.
    */
-  workPerEvent?: Record<string, InvocationAssumption & { itemsPerEvent: number; msPerItem: number }>;
+  workPerEvent?: Record<
+    string,
+    InvocationAssumption & {
+      itemsPerEvent: number;
+      msPerItem: number;
+      /** `itemsPerEvent` is per run (a flow that re-reads the month every run), not per month. */
+      perRun?: boolean;
+      /** Bytes per item read by a Scan (eventually consistent: 0.5 RRU per 4 KB, summed over the page). */
+      scanItemBytes?: number;
+    }
+  >;
+  /** S3 requests per run (staging parts written and read back, reports). */
+  s3PutsPerRun?: number;
+  s3GetsPerRun?: number;
 }
 
 export interface CostAssumptions {
@@ -203,8 +221,11 @@ export interface CostAssumptions {
   /** Events that end up parked (exception queue): one send, one receive and one delete each on replay. */
   parkedFraction: number;
   parkedMessageBytes: number;
-  /** Fraction of requests X-Ray records a trace for. */
-  xraySampledFraction: number;
+  /**
+   * Average arrival rate of the events (per second) for X-Ray's per-second reservoirs; the sampled fraction
+   * itself is derived from the template (tracing modes and `AWS::XRay::SamplingRule`s).
+   */
+  eventsPerSecond: number;
   kmsRequestsPerEvent: number;
   secretsManagerCallsPerEvent: number;
   /** Distinct EMF metric × dimension combinations (a monthly charge, not per event). */
@@ -305,9 +326,8 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   apiAccessLogBytes: 300,
   parkedFraction: 0.001,
   parkedMessageBytes: 9_000,
-  // X-Ray's default rule records the first request each second and 5 % of the rest. 1M events a month is
-  // 0.4 events/s on average, so nearly every one is recorded: assume all of them.
-  xraySampledFraction: 1,
+  // 1M events in a 30-day month.
+  eventsPerSecond: 1e6 / (30 * 86_400),
   // DynamoDB, SQS and CloudWatch Logs cache data keys of the customer-managed key (SQS: 5 min reuse period).
   kmsRequestsPerEvent: 0.01,
   // Powertools Parameters caches the signing secret for 5 minutes per execution environment.
@@ -339,6 +359,27 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
         },
       },
     },
+    // Daily and pre-close runs, each over the whole month so far (lib/domain/reconciliation/report.ts sizing).
+    // Rough: a run lists billing from 35 days before the period (≈ 1.67 months of documents, half a document
+    // per event) and scans the ERP window (≈ one ledger item per event); 64 shards × (≈ 65 billing slices + 16
+    // ERP segments) staging parts are written and read back.
+    reconcile: {
+      happyPathData: {},
+      mapItems: { ExtractBilling: 65, ExtractErp: 16, CompareShards: 64 },
+      s3PutsPerRun: 64 * (65 + 16) + 2,
+      s3GetsPerRun: 64 * (65 + 16),
+      workPerEvent: {
+        // Stripe list pages of 100 at ~400 ms: ~4 ms per document, mostly waiting on Stripe.
+        extractBillingFacts: { perRun: true, itemsPerEvent: 0.83, msPerItem: 4 },
+        extractErpFacts: {
+          perRun: true,
+          itemsPerEvent: 1,
+          msPerItem: 0.05,
+          scanItemBytes: INVOICE_ENTRY_ITEM_BYTES,
+        },
+        reconcileShard: { perRun: true, itemsPerEvent: 1.83, msPerItem: 0.02 },
+      },
+    },
   },
 };
 
@@ -367,7 +408,8 @@ export type Service =
   | 'X-Ray'
   | 'KMS'
   | 'Secrets Manager'
-  | 'SNS';
+  | 'SNS'
+  | 'S3';
 
 /**
  * Which service bills each CloudFormation namespace; `null` = no charge of its own (IAM, permissions,
@@ -387,6 +429,8 @@ const SERVICE_OF_NAMESPACE: Record<string, Service | null> = {
   'AWS::KMS': 'KMS',
   'AWS::SecretsManager': 'Secrets Manager',
   'AWS::SNS': 'SNS',
+  'AWS::S3': 'S3',
+  'AWS::XRay': 'X-Ray',
   'AWS::IAM': null,
   'AWS::CDK': null,
 };
@@ -693,7 +737,9 @@ export function runsPerMonth(expression: string): number {
     if (
       cronField(minute, d.getUTCMinutes()) &&
       cronField(hour, d.getUTCHours()) &&
-      cronField(dayOfMonth, d.getUTCDate()) &&
+      (dayOfMonth === 'L'
+        ? new Date(start + m * 60_000 + 86_400_000).getUTCDate() === 1
+        : cronField(dayOfMonth, d.getUTCDate())) &&
       cronField(month, d.getUTCMonth() + 1, MONTH_NAMES, 1) &&
       cronField(dayOfWeek, d.getUTCDay() + 1, DAY_NAMES, 1) &&
       cronField(year, d.getUTCFullYear())
@@ -723,6 +769,113 @@ function invocationLogBytes(
     shipped * assumptions.lambda.logLineBytes +
     (fn.metricsEnabled ? (a.emfBlobs ?? 0) * assumptions.lambda.emfBlobBytes : 0)
   );
+}
+
+/** An X-Ray sampling rule: `reservoirSize` requests a second, then `fixedRate` of the rest. */
+export interface SamplingRule {
+  name: string;
+  reservoirSize: number;
+  fixedRate: number;
+}
+
+/** X-Ray's default rule, and the fixed sampling of Lambda's Active tracing (which ignores custom rules). */
+export const XRAY_DEFAULT_RULE: SamplingRule = {
+  name: 'Default (1/s + 5 %)',
+  reservoirSize: 1,
+  fixedRate: 0.05,
+};
+
+/**
+ * Fraction of requests a rule samples when they arrive as a Poisson process of `perSecond`: each second the
+ * reservoir takes min(N, R) of its N requests, `fixedRate` of the others are sampled too.
+ */
+export function sampledFraction(rule: SamplingRule, perSecond: number): number {
+  if (perSecond <= 0) return 0;
+  let p = Math.exp(-perSecond); // P(N = 0)
+  let belowReservoir = 0; // Σ_{k < R} (R − k) P(N = k)
+  for (let k = 0; k < rule.reservoirSize; k++) {
+    belowReservoir += (rule.reservoirSize - k) * p;
+    p *= perSecond / (k + 1);
+  }
+  const fromReservoir = rule.reservoirSize - belowReservoir; // E[min(N, R)]
+  return Math.min(1, (fromReservoir + rule.fixedRate * (perSecond - fromReservoir)) / perSecond);
+}
+
+const STATE_MACHINE_SERVICE_TYPE = 'AWS::StepFunctions::StateMachine';
+
+/**
+ * The rule X-Ray applies to executions of a state machine: the template's `AWS::XRay::SamplingRule`s that
+ * match it (service type `*` or a state machine's, service name `*` or this machine's `Name`, and `*` for the
+ * HTTP attributes an execution does not have), lowest priority first; X-Ray's default rule otherwise. A name
+ * the template cannot resolve to this machine does not match (rules outside the template are not seen).
+ */
+export function samplingRuleFor(template: TemplateJson, stateMachineId: string): SamplingRule {
+  const candidates: { priority: number; rule: SamplingRule }[] = [];
+  for (const [id, r] of ofType(template, 'AWS::XRay::SamplingRule')) {
+    const sr = ((r.Properties ?? {}).SamplingRule ?? {}) as Json;
+    const star = (v: unknown) => v === undefined || v === '*';
+    const type = sr.ServiceType;
+    if (!(star(type) || type === STATE_MACHINE_SERVICE_TYPE)) continue;
+    if (!['Host', 'HTTPMethod', 'URLPath', 'ResourceARN'].every((k) => star(sr[k]))) continue;
+    const name = sr.ServiceName;
+    const getAtt = (name as Json | undefined)?.['Fn::GetAtt'];
+    const namesThis =
+      star(name) || (Array.isArray(getAtt) && getAtt[0] === stateMachineId && getAtt[1] === 'Name');
+    if (!namesThis) continue;
+    candidates.push({
+      priority: Number(sr.Priority ?? 9999),
+      rule: {
+        name: typeof sr.RuleName === 'string' ? sr.RuleName : id,
+        reservoirSize: Number(sr.ReservoirSize ?? 0),
+        fixedRate: Number(sr.FixedRate ?? 0),
+      },
+    });
+  }
+  candidates.sort((a, b) => a.priority - b.priority);
+  return candidates[0]?.rule ?? XRAY_DEFAULT_RULE;
+}
+
+/**
+ * Fraction of events X-Ray records a trace for. The decision is made once, by the first traced hop, and travels
+ * with the trace header (ingest → PutEvents → state machine → Tasks). An HTTP API sends no header, so the root
+ * is the ingest function if its tracing is Active (Lambda's fixed 1/s + 5 %), else each flow's state machine if
+ * traced (its sampling rule), else an Active Task function (1/s + 5 %). PassThrough functions only follow a
+ * decision made upstream. Flows of one event started without a header are separate traces.
+ */
+function xrayTraces(
+  template: TemplateJson,
+  ingest: FunctionInfo,
+  flows: FlowPath[],
+  machines: Map<string, StateMachineInfo>,
+  functions: Map<string, FunctionInfo>,
+  flowWeight: (f: FlowPath) => number,
+  perSecond: number,
+): { fraction: number; describe: string } {
+  if (ingest.tracing) {
+    return {
+      fraction: sampledFraction(XRAY_DEFAULT_RULE, perSecond),
+      describe: `${ingest.key} Active tracing, Lambda's fixed 1/s + 5 %`,
+    };
+  }
+  let fraction = 0;
+  const rules = new Set<string>();
+  for (const f of flows) {
+    const sm = [...machines.values()].find((m) => m.name === f.stateMachine)!;
+    const rule = sm.tracing
+      ? samplingRuleFor(template, sm.logicalId)
+      : f.lambdaInvocations.some((id) => functions.get(id)!.tracing)
+        ? XRAY_DEFAULT_RULE
+        : undefined;
+    if (!rule) continue;
+    // The rule sees every execution of the machine, whichever event type started it.
+    const machineShare = flows
+      .filter((g) => g.stateMachine === f.stateMachine)
+      .reduce((t, g) => t + flowWeight(g), 0);
+    const share = sampledFraction(rule, perSecond * machineShare);
+    fraction += flowWeight(f) * share;
+    rules.add(`${sm.name} rule ${rule.name}: ${rule.reservoirSize}/s + ${rule.fixedRate * 100} %`);
+  }
+  return { fraction, describe: [...rules].join('; ') || 'nothing traced' };
 }
 
 export type LineKind = 'usage' | 'storage-month' | 'fixed-month';
@@ -1011,11 +1164,35 @@ export function costPerMillion(
   for (const [scheduleId, schedule] of ofType(template, 'AWS::Scheduler::Schedule')) {
     const p = schedule.Properties ?? {};
     const [targetId] = referencedIds((p.Target as Json | undefined)?.Arn);
+    const runs = runsPerMonth(String(p.ScheduleExpression));
+    const scheduledFn = functions.get(targetId);
+    if (scheduledFn) {
+      // A function on a timer (the dependency-outage drain): a monthly charge whatever the volume.
+      const ms = assumptions.lambda.durationMs?.[scheduledFn.key] ?? assumptions.lambda.defaultDurationMs;
+      add({
+        service: 'EventBridge',
+        item: `Scheduler invocations (${nameOf(scheduleId, schedule)}, ${num(runs)} a month)`,
+        quantity: runs / 1e6,
+        unit: 'M invocations',
+        unitPrice: prices.eventBridgeSchedulerPerMillionInvocations,
+        kind: 'fixed-month',
+      });
+      add({
+        service: 'Lambda',
+        item: `${scheduledFn.key} invocations and duration (scheduled, ${ms} ms, per month)`,
+        quantity: runs / 1e6,
+        unit: 'M requests',
+        unitPrice:
+          prices.lambdaPerMillionRequests +
+          1e6 * (scheduledFn.memoryMb / 1024) * (ms / 1000) * prices.lambdaGbSecond[scheduledFn.architecture],
+        kind: 'fixed-month',
+      });
+      continue;
+    }
     const sm = machines.get(targetId);
     if (!sm) throw new Error(`cost model: schedule ${scheduleId} targets ${targetId}, not a state machine`);
     const flow = assumptions.scheduledFlows[sm.name] ?? assumptions.scheduledFlows[sm.logicalId];
     if (!flow) throw new Error(`cost model: no scheduledFlows assumption for ${sm.name}`);
-    const runs = runsPerMonth(String(p.ScheduleExpression));
     const path = walk(sm, {
       detailType: `schedule ${nameOf(scheduleId, schedule)}`,
       share: 0,
@@ -1052,6 +1229,24 @@ export function costPerMillion(
         kind: 'fixed-month',
       });
     }
+    if (flow.s3PutsPerRun || flow.s3GetsPerRun) {
+      add({
+        service: 'S3',
+        item: `${sm.name} PUT requests (per month)`,
+        quantity: (runs * (flow.s3PutsPerRun ?? 0)) / 1000,
+        unit: 'k requests',
+        unitPrice: prices.s3PutPerThousand,
+        kind: 'fixed-month',
+      });
+      add({
+        service: 'S3',
+        item: `${sm.name} GET requests (per month)`,
+        quantity: (runs * (flow.s3GetsPerRun ?? 0)) / 1000,
+        unit: 'k requests',
+        unitPrice: prices.s3GetPerThousand,
+        kind: 'fixed-month',
+      });
+    }
     const perRun = new Map<string, number>();
     for (const id of path.lambdaInvocations) perRun.set(id, (perRun.get(id) ?? 0) + 1);
     for (const [id, calls] of perRun) {
@@ -1066,7 +1261,7 @@ export function costPerMillion(
       });
       const work = flow.workPerEvent?.[fn.key] ?? flow.workPerEvent?.[fn.logicalId];
       if (!work) continue;
-      const items = EVENTS * work.itemsPerEvent;
+      const items = EVENTS * work.itemsPerEvent * (work.perRun ? runs : 1);
       add({
         service: 'Lambda',
         item: `${fn.key} duration (${fn.memoryMb} MB ${fn.architecture}, ${work.msPerItem} ms × ${work.itemsPerEvent} items/event)`,
@@ -1077,6 +1272,7 @@ export function costPerMillion(
       });
       wru += items * (work.writeItemBytes ?? []).reduce((sum, b) => sum + Math.ceil(b / 1024), 0);
       rru += items * (work.readItemBytes ?? []).reduce((sum, b) => sum + Math.ceil(b / 4096), 0);
+      rru += (items * (work.scanItemBytes ?? 0)) / 4096 / 2;
       lambdaLogBytes += items * invocationLogBytes(fn, work, assumptions, false);
     }
   }
@@ -1211,15 +1407,25 @@ export function costPerMillion(
     });
   }
 
-  // X-Ray: one trace per event (the trace header travels ingest → PutEvents → state machine → Tasks).
-  const traced =
-    [...invocations.keys()].some((id) => functions.get(id)!.tracing) ||
-    flows.some((f) => [...machines.values()].find((m) => m.name === f.stateMachine)!.tracing);
-  if (traced) {
+  // X-Ray: the trace decision is made once, by the first traced hop, and travels with the trace header (ingest →
+  // PutEvents → state machine → Tasks). An HTTP API sends no header, so the root is the ingest function if its
+  // tracing is Active (Lambda's fixed 1/s + 5 %, not configurable), else each flow's state machine if traced
+  // (the sampling rules of the account, by priority: the template's, then X-Ray's default 1/s + 5 %), else an
+  // Active Task function. PassThrough functions only follow a decision made upstream.
+  const xray = xrayTraces(
+    template,
+    ingest,
+    flows,
+    machines,
+    functions,
+    flowWeight,
+    assumptions.eventsPerSecond,
+  );
+  if (xray.fraction > 0 || present.has('X-Ray')) {
     add({
       service: 'X-Ray',
-      item: `traces recorded (${assumptions.xraySampledFraction * 100} % sampled)`,
-      quantity: (EVENTS * assumptions.xraySampledFraction) / 1e6,
+      item: `traces recorded (${Number((xray.fraction * 100).toPrecision(3))} % of events: ${xray.describe})`,
+      quantity: (EVENTS * xray.fraction) / 1e6,
       unit: 'M traces',
       unitPrice: prices.xrayPerMillionTracesRecorded,
       kind: 'usage',
@@ -1278,8 +1484,9 @@ export function costPerMillion(
   }
 
   const byService: Partial<Record<Service, number>> = {};
+  // Every service with a line, its per-event (usage) dollars; one billed only monthly shows $0 here.
   for (const l of lines)
-    if (l.kind === 'usage') byService[l.service] = (byService[l.service] ?? 0) + l.dollars;
+    byService[l.service] = (byService[l.service] ?? 0) + (l.kind === 'usage' ? l.dollars : 0);
   const sum = (kind: LineKind) => lines.filter((l) => l.kind === kind).reduce((s, l) => s + l.dollars, 0);
   return {
     events: EVENTS,
@@ -1309,6 +1516,16 @@ export function withStateMachineLogLevel(
     if (includeExecutionData !== undefined) logging.IncludeExecutionData = includeExecutionData;
     return { ...p, LoggingConfiguration: logging };
   });
+}
+
+/** The same template without its `AWS::XRay::SamplingRule`s (X-Ray's default rule applies). */
+export function withoutSamplingRules(template: TemplateJson): TemplateJson {
+  return {
+    ...template,
+    Resources: Object.fromEntries(
+      Object.entries(template.Resources).filter(([, r]) => r.Type !== 'AWS::XRay::SamplingRule'),
+    ),
+  };
 }
 
 function mapStateMachines(template: TemplateJson, f: (p: Json) => Json): TemplateJson {
@@ -1402,10 +1619,7 @@ async function main(): Promise<void> {
     US_EAST_1_PRICES,
     DEFAULT_ASSUMPTIONS,
   );
-  const sampled = costPerMillion(withStateMachineLogLevel(template, 'ERROR'), US_EAST_1_PRICES, {
-    ...DEFAULT_ASSUMPTIONS,
-    xraySampledFraction: 0.05,
-  });
+  const unsampled = costPerMillion(withoutSamplingRules(template), US_EAST_1_PRICES, DEFAULT_ASSUMPTIONS);
   console.log('');
   const noData = costPerMillion(
     withStateMachineLogLevel(template, 'ALL', false),
@@ -1415,7 +1629,9 @@ async function main(): Promise<void> {
   console.log('What-if');
   console.log(`  state machine logging ALL without execution data                    ${usd(noData.total)}`);
   console.log(`  state machine logging ERROR (happy path logs nothing)               ${usd(quiet.total)}`);
-  console.log(`  … and X-Ray sampling 5 % (traffic well above 1 event/s)            ${usd(sampled.total)}`);
+  console.log(
+    `  without the X-Ray sampling rules (default rule: 1/s + 5 %)          ${usd(unsampled.total)}`,
+  );
   console.log('');
   const met = express.total <= GOAL_PER_MILLION;
   console.log(

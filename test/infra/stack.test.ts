@@ -290,7 +290,8 @@ describe('Lambda functions', () => {
       expect(runtime).toBe(NODE_RUNTIME.name);
       expect(parseInt(runtime.replace(/\D/g, ''), 10)).toBeGreaterThanOrEqual(22);
       expect(fn.Properties?.Architectures).toEqual(['arm64']);
-      expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+      // The trace decision is made by the state machines' sampling rules (posting-flow.ts); functions follow it.
+      expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'PassThrough' });
       expect(fn.Properties?.Handler).toBe('index.handler');
     }
   });

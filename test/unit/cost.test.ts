@@ -15,7 +15,12 @@ import {
   US_EAST_1_PRICES,
   withStateMachineLogLevel,
   withStateMachineType,
+  withoutSamplingRules,
+  sampledFraction,
+  samplingRuleFor,
+  XRAY_DEFAULT_RULE,
 } from '../../bench/cost';
+import { EXPRESS_TRACE_SAMPLING } from '../../lib/constructs/posting-flow';
 import { synthTemplate } from '../infra/template';
 
 // Round prices so the sums below can be done by hand.
@@ -50,6 +55,8 @@ const PRICES: PriceTable = {
   kmsPerMillionRequests: 3,
   secretsManagerSecretMonth: 0.4,
   secretsManagerPerMillionApiCalls: 5,
+  s3PutPerThousand: 0.005,
+  s3GetPerThousand: 0.0004,
 };
 
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
@@ -184,7 +191,8 @@ const ASSUMPTIONS: CostAssumptions = {
   apiAccessLogBytes: 100,
   parkedFraction: 0.01,
   parkedMessageBytes: 1000,
-  xraySampledFraction: 0.5,
+  // One event a second: Ingest's Active tracing (Lambda's fixed 1/s + 5 %) samples 1 − e⁻¹ + 5 % × e⁻¹.
+  eventsPerSecond: 1,
   kmsRequestsPerEvent: 0,
   secretsManagerCallsPerEvent: 0,
   customMetrics: 10,
@@ -230,8 +238,8 @@ describe('costPerMillion on a hand-made template', () => {
     // + 100 = 400, b: 2 × 100 → 300e6 B. Step Functions ALL, no data: a 11 × 100, b 16 × 100 → 1.35e9 B.
     // Access logs 1M × 100 B. 1.95e9 B = 1.816079020500183 GiB × $0.50
     expect(b.byService.CloudWatch).toBeCloseTo(0.9080395102500916, 9);
-    // Ingest is traced: 1M × 50 % sampled × $5/M
-    expect(b.byService['X-Ray']).toBeCloseTo(2.5, 9);
+    // Ingest is the Active trace root: 1M × (0.6321205588285577 + 0.05 × 0.36787944117144233) × $5/M
+    expect(b.byService['X-Ray']).toBeCloseTo(3.2525726545, 9);
     expect(Object.keys(b.byService).sort()).toEqual(
       [
         'API Gateway',
@@ -244,7 +252,7 @@ describe('costPerMillion on a hand-made template', () => {
         'X-Ray',
       ].sort(),
     );
-    expect(b.total).toBeCloseTo(10.61942176771164, 9);
+    expect(b.total).toBeCloseTo(11.37199442221164, 9);
   });
 
   it('keeps storage and fixed monthly charges out of the per-event total', () => {
@@ -306,7 +314,9 @@ describe('scheduled flows', () => {
     // November 2026 starts on a Sunday: 21 weekdays
     expect(runsPerMonth('cron(0 9 ? * MON-FRI *)')).toBe(21);
     expect(runsPerMonth('at(2026-12-01T00:00:00)')).toBe(0);
-    expect(() => runsPerMonth('cron(0 9 L * ? *)')).toThrow(/unsupported/);
+    // L: the last day of the month (November 2026 has 30 days)
+    expect(runsPerMonth('cron(0 20 L * ? *)')).toBe(1);
+    expect(() => runsPerMonth('cron(0 9 LW * ? *)')).toThrow(/unsupported/);
   });
 
   it('charges a scheduled run monthly and the work it does per event by hand', () => {
@@ -370,7 +380,7 @@ describe('scheduled flows', () => {
     expect(b.fixedPerMonth).toBeCloseTo(3.0001518, 9);
     // Per event: 0.5M items × 0.5 GB × 0.01 s × $0.00002 = 0.05; 0.5M WRU × $0.5/M = 0.25; 0.5M RRU × $0.1/M
     // = 0.05; 0.5M × 200 B of INFO lines = 0.09313225746154785 GiB × $0.5 = 0.046566128730773926
-    expect(b.total - 10.61942176771164).toBeCloseTo(0.3965661287307739, 9);
+    expect(b.total - 11.37199442221164).toBeCloseTo(0.3965661287307739, 9);
     // a schedule without an assumption is an error, not a silent zero
     expect(() => costPerMillion(template, PRICES, ASSUMPTIONS)).toThrow(/scheduledFlows/);
   });
@@ -402,5 +412,85 @@ describe('costPerMillion on the synthesized stack', () => {
       expect(b.lines.some((l) => l.service === 'Lambda' && l.item.startsWith(`${key} duration`))).toBe(true);
     }
     expect(b.total).toBeGreaterThan(0);
+  });
+});
+
+describe('X-Ray traces derived from the template', () => {
+  it('samples a Poisson stream through a rule reservoir by hand', () => {
+    // λ = 1: E[min(N, 1)] = 1 − e⁻¹; plus 5 % of the remaining e⁻¹
+    expect(sampledFraction(XRAY_DEFAULT_RULE, 1)).toBeCloseTo(0.6505145308871298, 12);
+    // λ = 0.5, R = 2: E[min(N, 2)] = 2 − 2·e^-0.5 − 1·0.5·e^-0.5 = 0.4836734; no fixed rate → / 0.5
+    expect(sampledFraction({ name: 'r', reservoirSize: 2, fixedRate: 0 }, 0.5)).toBeCloseTo(0.9673467, 6);
+    expect(sampledFraction({ name: 'r', reservoirSize: 0, fixedRate: 0.05 }, 123)).toBeCloseTo(0.05, 12);
+  });
+
+  it('takes the root from an untraced ingest to the state machine and its matching rule', () => {
+    const flowRule = {
+      Type: 'AWS::XRay::SamplingRule',
+      Properties: {
+        SamplingRule: {
+          RuleName: 'flow',
+          ServiceName: { 'Fn::GetAtt': ['Flow', 'Name'] },
+          ServiceType: 'AWS::StepFunctions::StateMachine',
+          Host: '*',
+          HTTPMethod: '*',
+          URLPath: '*',
+          ResourceARN: '*',
+          Priority: 10,
+          FixedRate: 0.1,
+          ReservoirSize: 0,
+        },
+      },
+    };
+    const otherMachine = {
+      ...flowRule,
+      Properties: {
+        SamplingRule: {
+          ...flowRule.Properties.SamplingRule,
+          RuleName: 'other',
+          Priority: 1,
+          ServiceName: { 'Fn::GetAtt': ['Elsewhere', 'Name'] },
+          FixedRate: 0,
+        },
+      },
+    };
+    const passThrough = (t: TemplateJson): TemplateJson => ({
+      Resources: {
+        ...t.Resources,
+        Ingest: {
+          ...t.Resources.Ingest,
+          Properties: { ...t.Resources.Ingest.Properties, TracingConfig: { Mode: 'PassThrough' } },
+        },
+        Flow: {
+          ...t.Resources.Flow,
+          Properties: { ...t.Resources.Flow.Properties, TracingConfiguration: { Enabled: true } },
+        },
+      },
+    });
+    const sampled = passThrough({
+      Resources: { ...TINY.Resources, FlowRule: flowRule, OtherRule2: otherMachine },
+    });
+    expect(samplingRuleFor(sampled, 'Flow').name).toBe('flow');
+    // 1M × 10 % × $5/M
+    expect(costPerMillion(sampled, PRICES, ASSUMPTIONS).byService['X-Ray']).toBeCloseTo(0.5, 9);
+    // without the rule, X-Ray's default rule: the state machine sees 1 execution/s → 0.6505145308871298
+    const unsampled = withoutSamplingRules(sampled);
+    expect(samplingRuleFor(unsampled, 'Flow')).toBe(XRAY_DEFAULT_RULE);
+    expect(costPerMillion(unsampled, PRICES, ASSUMPTIONS).byService['X-Ray']).toBeCloseTo(3.2525726545, 9);
+    // nothing traced at all: no X-Ray line
+    const untraced = passThrough(TINY);
+    untraced.Resources.Flow.Properties!.TracingConfiguration = { Enabled: false };
+    expect(costPerMillion(untraced, PRICES, ASSUMPTIONS).byService['X-Ray']).toBeUndefined();
+  });
+
+  it('the synthesized stack samples the per-event state machine by its rule, and costs more without it', () => {
+    const template = synthTemplate().json as TemplateJson;
+    const b = costPerMillion(template, US_EAST_1_PRICES, DEFAULT_ASSUMPTIONS);
+    const xray = b.lines.find((l) => l.service === 'X-Ray')!;
+    expect(xray.quantity).toBeCloseTo(EXPRESS_TRACE_SAMPLING.fixedRate, 9);
+    const without = costPerMillion(withoutSamplingRules(template), US_EAST_1_PRICES, DEFAULT_ASSUMPTIONS);
+    // ~0.39 events/s through the default 1/s + 5 %: most events traced
+    expect(without.lines.find((l) => l.service === 'X-Ray')!.quantity).toBeGreaterThan(0.8);
+    expect(without.total - b.total).toBeGreaterThan(3.5);
   });
 });
