@@ -101,7 +101,9 @@ export class FinanceFunction extends Construct {
       // PassThrough, not Active: Active samples at a fixed 1 request/s + 5 % that cannot be configured (at 1M
       // events a month, ~0.4/s, that is ~84 % of them). The trace decision is made where it can be configured:
       // the state machines (PostingFlow's X-Ray sampling rules); their Task invocations carry the sampled
-      // header and are traced. Functions outside a state machine are traced only when called with one.
+      // header and are traced. Functions outside a state machine are traced only when called with one. A
+      // PassThrough function with no upstream decision propagates `Root=…` without `Sampled` (aws-xray-sdk-node
+      // #660), so the next traced hop decides; Tracing.DISABLED would propagate `Sampled=0` and suppress it.
       tracing: lambda.Tracing.PASS_THROUGH,
       role: this.role,
       logGroup: this.logGroup,
