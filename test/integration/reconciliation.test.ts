@@ -49,9 +49,10 @@ describe('reconciliation through the local runtime', () => {
     expect(record.status).toBe('SUCCEEDED');
     expect(record.output).toMatchObject({ period: PERIOD, clean: true, unexplained: 0 });
     const summary = record.output as { billingDocuments: number; erpPostings: number };
-    // 24 invoices + 21 payments + 1 credit note + 3 refunds + 2 payouts in billing; the ERP adds 3 reversals.
-    expect(summary.billingDocuments).toBe(51);
-    expect(summary.erpPostings).toBe(53);
+    // The Stripe month (24 invoices + 21 payments + 1 credit note + 3 refunds + 2 payouts) and the demo's
+    // Salesforce deals' invoices and payments in billing; the ERP adds the reversals (void, refund failure).
+    expect(summary.billingDocuments).toBe(59);
+    expect(summary.erpPostings).toBe(61);
     const json = JSON.parse(readFileSync(record.files?.json ?? '', 'utf8')) as { findings: Finding[] };
     expect(json.findings.filter((f) => !f.explained)).toEqual([]);
     expect(readFileSync(record.files?.csv ?? '', 'utf8').split('\r\n')[0]).toBe(

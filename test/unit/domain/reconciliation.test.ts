@@ -199,6 +199,16 @@ describe('compareDocument', () => {
       expect.objectContaining({ kind: 'currency_mismatch' }),
     ]);
   });
+
+  it('matches a $0 invoice to its zero posting, which has no lines and so no currency; any amount there still differs', () => {
+    const b = bill({ key: 'invoice:in_trial', amount: 0, tax: 0 });
+    const zero = { ...postOf(b), currency: '', amount: 0, tax: 0 };
+    expect(compareDocument(b.key, b, [zero], scope)).toEqual([]);
+    const charged = bill({ key: 'invoice:in_trial', amount: 500, tax: 0 });
+    expect(compareDocument(charged.key, charged, [zero], scope)).toEqual([
+      expect.objectContaining({ kind: 'amount_mismatch' }),
+    ]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
