@@ -1,0 +1,87 @@
+/**
+ * Reconciliation against NetSuite, through the local runtime in NetSuite mode (what
+ * `q2c serve --erp netsuite` starts, in-process here so the test can reach the simulator): the demo
+ * month posted into the NetSuite simulator reconciles clean, the ERP side read back with SuiteQL
+ * (listPosted); then an invoice deleted in NetSuite is found once, as missing in the ERP, and nothing
+ * else is.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Finding } from '../../../lambdas/domain/reconciliation/compare';
+import { runDemo } from '../../../local/demo';
+import { OpsClient } from '../../../local/ops-client';
+import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
+
+jest.setTimeout(600_000);
+
+const PERIOD = '2026-11';
+let runtime: LocalRuntime;
+let ns: NetSuiteSimulator;
+let dir: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'q2c-ns-reconcile-'));
+  runtime = await startLocalRuntime({
+    port: 0,
+    dataDir: dir,
+    logLevel: 'ERROR',
+    erp: 'netsuite',
+    retryIntervalMs: 20,
+  });
+  ns = runtime.netsuite as NetSuiteSimulator;
+  await runDemo(runtime, () => undefined);
+  await runtime.idle();
+});
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.env = savedEnv;
+});
+
+const unexplainedOf = (file: string | undefined) =>
+  (JSON.parse(readFileSync(file ?? '', 'utf8')) as { findings: Finding[] }).findings.filter(
+    (f) => !f.explained,
+  );
+
+describe('reconciliation against NetSuite through the local runtime', () => {
+  it('the demo month posted into NetSuite reconciles clean, read back with SuiteQL', async () => {
+    const record = await runtime.reconcile(PERIOD);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(unexplainedOf(record.files?.json)).toEqual([]);
+    expect(record.output).toMatchObject({ period: PERIOD, clean: true, unexplained: 0 });
+    const summary = record.output as { billingDocuments: number; erpPostings: number };
+    // The same month and counts as on the ledger (test/integration/reconciliation.test.ts): the
+    // documents in billing, and in the ERP the same postings plus the two reversals.
+    expect(summary.billingDocuments).toBe(59);
+    expect(summary.erpPostings).toBe(61);
+    // Every ERP posting counted is a NetSuite transaction of the window.
+    const inWindow = ns.sql(
+      `SELECT COUNT(*) AS n FROM "transaction" WHERE externalid IS NOT NULL AND trandate >= ? AND trandate <= ?`,
+      `${PERIOD}-01`,
+      '2026-12-31',
+    )[0].n as number;
+    expect(inWindow).toBeGreaterThanOrEqual(summary.erpPostings);
+  });
+
+  it('an invoice deleted in NetSuite is found once, as missing in the ERP, and nothing else is', async () => {
+    const [victim] = ns.sql(
+      `SELECT id, externalid FROM "transaction" WHERE recordtype = 'invoice' AND trandate LIKE ? ORDER BY id LIMIT 1`,
+      `${PERIOD}-%`,
+    ) as { id: number; externalid: string }[];
+    expect(victim.externalid).toMatch(/^stripe-in_/);
+    // As if someone deleted it in the NetSuite UI: the record and its lines (its payment stays).
+    ns.sql('DELETE FROM transactionline WHERE "transaction" = ? RETURNING id', victim.id);
+    expect(ns.sql('DELETE FROM "transaction" WHERE id = ? RETURNING id', victim.id)).toHaveLength(1);
+
+    const record = await new OpsClient(runtime.url).reconcile(PERIOD);
+    expect(record.status).toBe('SUCCEEDED');
+    const key = `invoice:${victim.externalid.replace(/^stripe-/, '')}`;
+    expect(unexplainedOf(record.files?.json).map((f) => ({ kind: f.kind, key: f.key }))).toEqual([
+      { kind: 'invoice_missing_in_erp', key },
+    ]);
+    expect(record.output).toMatchObject({ clean: false, unexplained: 1 });
+  });
+});
