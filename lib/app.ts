@@ -5,6 +5,7 @@ import { parseMappingConfig } from '../lambdas/domain/config';
 import { PROJECT_ROOT, type SalesforceSettings } from './topology';
 import { applyNagChecks } from './nag';
 import { QuoteToCashStack } from './quote-to-cash-stack';
+import type { WafSettings } from './constructs/webhook-firewall';
 
 export const STACK_NAME = 'QuoteToCash';
 export const MAPPING_CONFIG_FILE = 'config/mapping.json';
@@ -28,6 +29,8 @@ export interface BuildAppProps {
   mappingConfig?: unknown;
   /** Salesforce settings (default: config/deployment.json); tests synthesize an Event Relay variant. */
   salesforce?: SalesforceSettings;
+  /** WAF settings (default: config/deployment.json); tests synthesize the enabled variant. */
+  waf?: WafSettings;
 }
 
 export interface BuiltApp {
@@ -52,6 +55,10 @@ export function buildApp(props: BuildAppProps = {}): BuiltApp {
   if (props.nag ?? true) applyNagChecks(app);
 
   const alarmEmail = props.alarmEmail ?? (app.node.tryGetContext('alarmEmail') as string | undefined);
-  const stack = new QuoteToCashStack(app, STACK_NAME, { alarmEmail, salesforce: props.salesforce });
+  const stack = new QuoteToCashStack(app, STACK_NAME, {
+    alarmEmail,
+    salesforce: props.salesforce,
+    waf: props.waf,
+  });
   return { app, stack };
 }

@@ -16,6 +16,7 @@ import { SalesforceEventRelay } from './constructs/salesforce-event-relay';
 import { ReconciliationReports } from './constructs/reconciliation-reports';
 import { keysOf } from './constructs/topology-metadata';
 import { WebhookIngest } from './constructs/webhook-ingest';
+import { DEPLOYMENT_WAF, type WafSettings, WebhookFirewall } from './constructs/webhook-firewall';
 import {
   DEPLOYMENT,
   QUEUES,
@@ -31,6 +32,8 @@ export interface QuoteToCashStackProps extends StackProps {
   alarmEmail?: string;
   /** Salesforce settings (default: config/deployment.json); `eventRelay` adds the partner bus and rule. */
   salesforce?: SalesforceSettings;
+  /** Optional AWS WAF in front of the webhooks (default: config/deployment.json `waf`; off when absent). */
+  waf?: WafSettings;
 }
 
 /**
@@ -45,6 +48,7 @@ export class QuoteToCashStack extends Stack {
   readonly exceptionQueues: ExceptionQueues;
   readonly webhookIngest: WebhookIngest;
   readonly salesforceEventRelay: SalesforceEventRelay;
+  readonly webhookFirewall?: WebhookFirewall;
   readonly postingFlow: PostingFlow;
   readonly billingApi: BillingApiCredentials;
   readonly schedules: FlowSchedules;
@@ -78,6 +82,18 @@ export class QuoteToCashStack extends Stack {
       resources: { ...resources, secrets: {} },
       salesforce: props.salesforce ?? DEPLOYMENT.salesforce,
     });
+    const waf = props.waf ?? DEPLOYMENT_WAF;
+    if (waf?.enabled) {
+      this.webhookFirewall = new WebhookFirewall(this, 'WebhookFirewall', {
+        api: this.webhookIngest.api,
+        settings: waf,
+      });
+      new CfnOutput(this, 'WebhookFirewallUrl', {
+        value: this.webhookFirewall.url,
+        description:
+          'Webhooks behind AWS WAF: give vendors this base URL with the same paths (/webhooks/...) instead of the API URL.',
+      });
+    }
     this.billingApi = new BillingApiCredentials(this, 'BillingApi', { key });
     this.reconciliation = new ReconciliationReports(this, 'Reconciliation', { key });
     this.postingFlow = new PostingFlow(this, 'PostingFlow', {
