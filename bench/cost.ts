@@ -58,6 +58,12 @@ export interface PriceTable {
   secretsManagerPerMillionApiCalls: number;
   s3PutPerThousand: number;
   s3GetPerThousand: number;
+  /** HTTPS requests (US, Europe); each request's body travels on to the origin, billed per GB. */
+  cloudFrontHttpsPerMillionRequests: number;
+  cloudFrontToOriginPerGb: number;
+  wafWebAclMonth: number;
+  wafRuleMonth: number;
+  wafPerMillionRequests: number;
 }
 
 /**
@@ -91,6 +97,10 @@ export interface PriceTable {
  *  - Secrets Manager — https://aws.amazon.com/secrets-manager/pricing/ : $0.40 per secret-month, $0.05 per
  *    10,000 API calls.
  *  - S3 — https://aws.amazon.com/s3/pricing/ : Standard PUT $0.005 per 1,000, GET $0.0004 per 1,000.
+ *  - CloudFront — https://aws.amazon.com/cloudfront/pricing/ : HTTPS requests $0.0100 per 10,000 (US, Europe),
+ *    regional data transfer out to origin $0.020 per GB (only with the optional WAF, lib/constructs/webhook-firewall.ts).
+ *  - AWS WAF — https://aws.amazon.com/waf/pricing/ : $5.00 per web ACL-month, $1.00 per rule-month (a managed
+ *    rule group counts as one rule), $0.60 per million requests inspected.
  * Free tiers are ignored: at 1M events they are a rounding error and they do not scale.
  */
 export const US_EAST_1_PRICES: PriceTable = {
@@ -126,6 +136,11 @@ export const US_EAST_1_PRICES: PriceTable = {
   secretsManagerPerMillionApiCalls: 5.0,
   s3PutPerThousand: 0.005,
   s3GetPerThousand: 0.0004,
+  cloudFrontHttpsPerMillionRequests: 1.0,
+  cloudFrontToOriginPerGb: 0.02,
+  wafWebAclMonth: 5.0,
+  wafRuleMonth: 1.0,
+  wafPerMillionRequests: 0.6,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -409,7 +424,9 @@ export type Service =
   | 'KMS'
   | 'Secrets Manager'
   | 'SNS'
-  | 'S3';
+  | 'S3'
+  | 'CloudFront'
+  | 'WAF';
 
 /**
  * Which service bills each CloudFormation namespace; `null` = no charge of its own (IAM, permissions,
@@ -431,6 +448,8 @@ const SERVICE_OF_NAMESPACE: Record<string, Service | null> = {
   'AWS::SNS': 'SNS',
   'AWS::S3': 'S3',
   'AWS::XRay': 'X-Ray',
+  'AWS::CloudFront': 'CloudFront',
+  'AWS::WAFv2': 'WAF',
   'AWS::IAM': null,
   'AWS::CDK': null,
 };
@@ -1012,6 +1031,56 @@ export function costPerMillion(
     }
   }
   const flowWeight = (f: FlowPath) => assumptions.eventMix.find((e) => e.detailType === f.detailType)!.share;
+
+  // Optional WAF: CloudFront in front of the HTTP API, every webhook request inspected by the web ACL.
+  if (present.has('CloudFront')) {
+    add({
+      service: 'CloudFront',
+      item: 'HTTPS requests (webhooks through the WAF distribution)',
+      quantity: EVENTS / 1e6,
+      unit: 'M requests',
+      unitPrice: prices.cloudFrontHttpsPerMillionRequests,
+      kind: 'usage',
+    });
+    add({
+      service: 'CloudFront',
+      item: 'webhook bodies forwarded to the API (data transfer to origin)',
+      quantity: (EVENTS * assumptions.webhookBodyBytes) / GB,
+      unit: 'GB',
+      unitPrice: prices.cloudFrontToOriginPerGb,
+      kind: 'usage',
+    });
+  }
+  const webAcls = ofType(template, 'AWS::WAFv2::WebACL');
+  if (webAcls.length > 0) {
+    add({
+      service: 'WAF',
+      item: 'requests inspected',
+      quantity: EVENTS / 1e6,
+      unit: 'M requests',
+      unitPrice: prices.wafPerMillionRequests,
+      kind: 'usage',
+    });
+    add({
+      service: 'WAF',
+      item: 'web ACLs',
+      quantity: webAcls.length,
+      unit: 'web ACLs',
+      unitPrice: prices.wafWebAclMonth,
+      kind: 'fixed-month',
+    });
+    add({
+      service: 'WAF',
+      item: 'rules',
+      quantity: webAcls.reduce(
+        (n, [, a]) => n + ((a.Properties?.Rules as unknown[] | undefined)?.length ?? 0),
+        0,
+      ),
+      unit: 'rules',
+      unitPrice: prices.wafRuleMonth,
+      kind: 'fixed-month',
+    });
+  }
 
   // API Gateway
   const apiRequests = EVENTS * Math.ceil(assumptions.webhookBodyBytes / prices.apiGatewayHttpMeteringBytes);

@@ -21,7 +21,7 @@ import {
   XRAY_DEFAULT_RULE,
 } from '../../bench/cost';
 import { EXPRESS_TRACE_SAMPLING } from '../../lib/constructs/posting-flow';
-import { synthTemplate } from '../infra/template';
+import { synthStack, synthTemplate } from '../infra/template';
 
 // Round prices so the sums below can be done by hand.
 const PRICES: PriceTable = {
@@ -57,6 +57,11 @@ const PRICES: PriceTable = {
   secretsManagerPerMillionApiCalls: 5,
   s3PutPerThousand: 0.005,
   s3GetPerThousand: 0.0004,
+  cloudFrontHttpsPerMillionRequests: 1,
+  cloudFrontToOriginPerGb: 0.02,
+  wafWebAclMonth: 5,
+  wafRuleMonth: 1,
+  wafPerMillionRequests: 0.6,
 };
 
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
@@ -492,5 +497,32 @@ describe('X-Ray traces derived from the template', () => {
     // ~0.39 events/s through the default 1/s + 5 %: most events traced
     expect(without.lines.find((l) => l.service === 'X-Ray')!.quantity).toBeGreaterThan(0.8);
     expect(without.total - b.total).toBeGreaterThan(3.5);
+  });
+});
+
+describe('the optional WAF', () => {
+  it('prices CloudFront and WAF per request and the web ACL and its rules monthly', () => {
+    const withWaf: TemplateJson = {
+      Resources: {
+        ...TINY.Resources,
+        Distribution: { Type: 'AWS::CloudFront::Distribution', Properties: {} },
+        Acl: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{}, {}, {}] } },
+      },
+    };
+    const b = costPerMillion(TINY, PRICES, ASSUMPTIONS);
+    const w = costPerMillion(withWaf, PRICES, ASSUMPTIONS);
+    // 1M × $1/M + 1M × 1000 B = 0.931322574615479 GiB × $0.02 to the origin; WAF 1M × $0.60/M
+    expect(w.byService.CloudFront).toBeCloseTo(1.01862645149231, 9);
+    expect(w.byService.WAF).toBeCloseTo(0.6, 9);
+    expect(w.total - b.total).toBeCloseTo(1.61862645149231, 9);
+    // $5 web ACL + 3 rules × $1
+    expect(w.fixedPerMonth - b.fixedPerMonth).toBeCloseTo(8, 9);
+  });
+
+  it('prices the synthesized enabled variant', () => {
+    const on = synthStack({ waf: { enabled: true, rateLimitPer5Min: 2000 } }).json as TemplateJson;
+    const b = costPerMillion(on, US_EAST_1_PRICES, DEFAULT_ASSUMPTIONS);
+    expect(b.byService.WAF).toBeCloseTo(0.6, 9);
+    expect(b.byService.CloudFront).toBeGreaterThan(1);
   });
 });
