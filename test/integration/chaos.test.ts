@@ -13,10 +13,13 @@
  * DynamoDB throttling is not injected: the local runtime's dynalite has no fault hook (the throttling
  * path of the DynamoDB adapters is covered by their unit tests); EventBridge throttling is.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import type Stripe from 'stripe';
+import { PROJECT_ROOT } from '../../lib/topology';
 import { OpsClient } from '../../local/ops-client';
 import { runReplay } from '../../local/replay/run';
 import { localTarget } from '../../local/replay/targets';
@@ -284,5 +287,188 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults', () => 
     expect(unexplained).toEqual([]);
     if (summary.erpPostings > 0) expect(summary.clean).toBe(true);
     figures.totalSeconds = (Date.now() - started) / 1000;
+  });
+});
+
+/** `q2c serve --erp netsuite` as one OS process (tsx as a loader, not a wrapper), so SIGKILL kills the runtime itself. */
+async function serveProcess(
+  dataDir: string,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/cli.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--no-demo'].concat([
+      '--erp',
+      'netsuite',
+      '--retry-interval-ms',
+      '200',
+      '--drain-interval-ms',
+      '500',
+    ]),
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, STRIPE_WEBHOOK_SECRET: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runtime did not start:\n${out}`)), 60_000);
+    child.stdout?.on('data', () => {
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`runtime exited with ${code}:\n${out}`)));
+  });
+  return { url, child, output: () => out };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
+
+async function waitSettled(ops: OpsClient, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const { executions } = await ops.health();
+    quiet = executions.inFlight === 0 ? quiet + 1 : 0;
+    if (quiet >= 5) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('executions did not settle');
+}
+
+async function seed(url: string, objects: readonly object[]) {
+  const res = await fetch(`${url}/ops/stripe/objects`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ objects }),
+  });
+  expect(res.status).toBe(200);
+}
+
+describe('chaos: SIGKILL mid-stream, restart on the same data dir', () => {
+  let dir: string;
+  let live: ChildProcess | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'q2c-chaos-kill-'));
+  });
+  afterAll(async () => {
+    if (live && live.exitCode === null && live.signalCode === null) {
+      live.kill('SIGTERM');
+      await exited(live);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('nothing lost, nothing double-posted', async () => {
+    const started = Date.now();
+    const month = buildChaosMonth(Number(process.env.CHAOS_KILL_EVENTS ?? 89));
+    const objects = JSON.parse(JSON.stringify(month.sandboxObjects)) as object[];
+    const stream = chaosDeliveries(month.events, 'chaos-sigkill');
+
+    const first = await serveProcess(dir);
+    live = first.child;
+    await seed(first.url, objects);
+    const ops = new OpsClient(first.url);
+    const acknowledged = new Set<number>();
+    let killedWithInFlight = -1;
+    let killed = false;
+    const killAt = Math.floor(stream.length / 2);
+    await pool(
+      stream.map((event, i) => ({ event, i })),
+      6,
+      async ({ event, i }) => {
+        if (killed) return;
+        if (i >= killAt && !killed) {
+          // Kill only while executions are in flight (the point of the drill).
+          const inFlight = await ops.health().then(
+            (h) => h.executions.inFlight,
+            () => 0,
+          );
+          if (killed) return;
+          if (inFlight > 0) {
+            killed = true;
+            killedWithInFlight = inFlight;
+            first.child.kill('SIGKILL');
+            return;
+          }
+        }
+        try {
+          const d = await deliverStripeEvent(`${first.url}/webhooks/stripe`, event, TEST_SECRET);
+          if (d.status >= 200 && d.status < 300) acknowledged.add(i);
+        } catch {
+          // connection reset by the kill: not acknowledged, Stripe retries it
+        }
+      },
+    );
+    if (!killed) {
+      first.child.kill('SIGKILL');
+      killed = true;
+    }
+    await exited(first.child);
+    expect(first.child.signalCode).toBe('SIGKILL');
+    figures.sigkill = { deliveriesBeforeKill: acknowledged.size, inFlightAtKill: killedWithInFlight };
+
+    // Restart on the same data dir (the lock of the dead process is taken over) and re-deliver as Stripe
+    // would: first what was never acknowledged, then — an operator's belt and braces — everything again.
+    const second = await serveProcess(dir);
+    live = second.child;
+    await seed(second.url, objects);
+    const ops2 = new OpsClient(second.url);
+    const unacknowledged = stream.filter((_, i) => !acknowledged.has(i));
+    for (const batch of [unacknowledged, month.events]) {
+      await pool(batch, 6, async (event) => {
+        const outcome = await deliverUntilAcknowledged(`${second.url}/webhooks/stripe`, event);
+        expect([event.id, outcome.acknowledged]).toEqual([event.id, true]);
+      });
+      await waitSettled(ops2);
+    }
+    // Executions killed mid-posting left their Powertools idempotency records IN_PROGRESS: re-deliveries of
+    // those events park as IdempotencyAlreadyInProgressError until the record's in-progress expiry (the
+    // function timeout, ≤ 30 s, as a crashed Lambda's would) passes; then a replay posts them.
+    const replayed: Record<string, number> = { rounds: 0 };
+    const parkedNow = async () => (await ops2.queues()).queues.flatMap((q) => q.messages);
+    figures.sigkillParkedAfterRedelivery = (await parkedNow()).length;
+    const deadline = Date.now() + 120_000;
+    while ((await parkedNow()).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5_000));
+      const target = await localTarget(second.url);
+      try {
+        for (const from of ['exceptions', 'dlq'] as const) {
+          const report = await runReplay(target, { kind: 'queue', from, filter: {}, dryRun: false });
+          replayed[from] = (replayed[from] ?? 0) + report.tally.totals().replayed;
+        }
+      } finally {
+        target.close();
+      }
+      replayed.rounds++;
+      await waitSettled(ops2);
+    }
+    expect(await parkedNow()).toEqual([]);
+    second.child.kill('SIGTERM');
+    await exited(second.child);
+
+    const db = new Database(path.join(dir, 'netsuite.sqlite'), { readonly: true });
+    try {
+      const records = assertExactlyOnce((q) => db.prepare(q).all(), month);
+      Object.assign(figures.sigkill as object, {
+        distinctEvents: month.events.length,
+        deliveries: stream.length,
+        unacknowledgedRedelivered: unacknowledged.length,
+        redeliveredAgain: month.events.length,
+        replayed,
+        netsuiteRecords: records,
+        seconds: (Date.now() - started) / 1000,
+      });
+    } finally {
+      db.close();
+    }
   });
 });
