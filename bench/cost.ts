@@ -376,8 +376,9 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     },
     // Daily and pre-close runs, each over the whole month so far (lib/domain/reconciliation/report.ts sizing).
     // Rough: a run lists billing from 35 days before the period (≈ 1.67 months of documents, half a document
-    // per event) and scans the ERP window (≈ one ledger item per event); 64 shards × (≈ 65 billing slices + 16
-    // ERP segments) staging parts are written and read back.
+    // per event) and Scans the ledger (one item per event is the first month: a Scan reads the whole table,
+    // so every retained month adds as much again until the read is a query by period); 64 shards ×
+    // (≈ 65 billing slices + 16 ERP segments) staging parts are written and read back.
     reconcile: {
       happyPathData: {},
       mapItems: { ExtractBilling: 65, ExtractErp: 16, CompareShards: 64 },
