@@ -30,11 +30,11 @@ import { deliverStripeEvent } from '../../local/webhook-client';
 import { buildChaosMonth, chaosDeliveries, type ChaosMonth } from './chaos-month';
 import { TEST_SECRET } from './harness';
 
-jest.setTimeout(1_800_000);
-
 // 170 → two clones of the month (178 distinct events, ~420 deliveries): about a minute on 2 cores.
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 170);
 const FAULT_RATE = 0.2;
+// ~2.5 distinct events/s through faults on 2 cores, plus the SIGKILL drill: generous for the full size.
+jest.setTimeout(Math.max(600_000, EVENTS * 1_500));
 const PERIOD = '2026-11';
 const figures: Record<string, unknown> = { events: EVENTS };
 
