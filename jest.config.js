@@ -14,6 +14,6 @@ module.exports = {
     ],
   },
   setupFiles: ['<rootDir>/local/polyfills.ts'],
-  testTimeout: 60000,
+  testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -59,7 +59,8 @@ export async function startRuntimeProcess(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`runtime did not start:\n${out}`)),
-      options.demo ? 240_000 : 30_000,
+      // Generous: under CI load (2 cores, parallel workers) loading every handler takes a while.
+      options.demo ? 240_000 : 90_000,
     );
     const check = () => {
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);

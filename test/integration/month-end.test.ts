@@ -127,10 +127,9 @@ describe('November 2026 through the local runtime', () => {
   it('posts the month, closes it, and ends with the exact trial balance', async () => {
     await deliver(scenario.events);
     const queues = await runtime.ops.queues();
-    expect(queues.queues.map((q) => [q.queue, q.depth])).toEqual([
-      ['postingDlq', 0],
-      ['exceptions', 0],
-    ]);
+    // Every queue empty: nothing dead-lettered or parked (the list grows with the topology's queues).
+    expect(queues.queues.map((q) => q.queue)).toEqual(expect.arrayContaining(['postingDlq', 'exceptions']));
+    expect(queues.queues.filter((q) => q.depth > 0)).toEqual([]);
     expect((await close()).status).toBe('SUCCEEDED');
 
     const { accounts, unbalancedCurrencies } = await runtime.ops.trialBalance();
