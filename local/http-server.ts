@@ -21,11 +21,17 @@ export interface Routes {
 }
 
 export function createHttpServer(routes: Routes): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(routes, req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy(); // too late for a status: cut the response short
       send(res, 500, { error: { code: 'internal_error', message: (err as Error).message } });
     });
   });
+  // Node closes idle keep-alive connections after 5 s; a client whose event loop is busy can reuse one
+  // just as it closes and gets ECONNRESET. API Gateway keeps them far longer: so does the local API.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
 
 async function handle(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
