@@ -5,7 +5,7 @@
  * (source q2c.salesforce, detail-type = its eventType) and the 200 only after PutEvents accepted it, so
  * the Flow's fault path (or the Apex retry) resends otherwise.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { FLOW_SIGNATURE_HEADER } from '../adapters/crm/salesforce/fields';
 import { publish } from '../adapters/store/event-bus';
@@ -13,7 +13,8 @@ import { secretValue } from '../adapters/store/secrets';
 import { normaliseFlowCallout, parseFlowCallout, verifyFlowSignature } from '../domain/crm/flow-callout';
 import { CrmInputError, sameOrg } from '../domain/crm/inbound';
 import { header, json, rawBody } from './commons/http';
-import { logger, metrics, publishMetrics } from './commons/powertools';
+import { logger, metrics } from './commons/powertools';
+import { recordRejection, webhookHandler } from './commons/webhook';
 import {
   BUS_NAME,
   DEPLOYMENT,
@@ -23,17 +24,7 @@ import {
   SOURCES,
 } from '../../lib/topology';
 
-export const handler = async (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): Promise<APIGatewayProxyStructuredResultV2> => {
-  logger.addContext(context);
-  try {
-    return await ingest(event);
-  } finally {
-    publishMetrics();
-  }
-};
+export const handler = webhookHandler(ingest);
 
 async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const body = rawBody(event);
@@ -82,7 +73,6 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
 }
 
 function reject(statusCode: number, code: string, message: string): APIGatewayProxyStructuredResultV2 {
-  metrics.addMetric('WebhookEventsRejected', MetricUnit.Count, 1);
-  logger.warn('salesforce flow callout rejected', { statusCode, code });
+  recordRejection('salesforce flow callout', statusCode, code);
   return json(statusCode, { error: { code, message } });
 }

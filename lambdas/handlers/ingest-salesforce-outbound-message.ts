@@ -11,7 +11,7 @@
  * unrouted `crm.<object>.updated` events (metric CrmEventsUnrouted): refusing them would make
  * Salesforce retry a message no fix on our side can accept, and dropping them would lose them.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { publishAll } from '../adapters/store/event-bus';
 import { CrmInputError, isUnrouted, sameOrg } from '../domain/crm/inbound';
@@ -22,20 +22,11 @@ import {
   parseOutboundMessage,
 } from '../domain/crm/outbound-message';
 import { rawBody } from './commons/http';
-import { logger, metrics, publishMetrics } from './commons/powertools';
+import { logger, metrics } from './commons/powertools';
+import { recordRejection, webhookHandler } from './commons/webhook';
 import { BUS_NAME, DEPLOYMENT, MAX_WEBHOOK_BODY_BYTES, SOURCES } from '../../lib/topology';
 
-export const handler = async (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): Promise<APIGatewayProxyStructuredResultV2> => {
-  logger.addContext(context);
-  try {
-    return await ingest(event);
-  } finally {
-    publishMetrics();
-  }
-};
+export const handler = webhookHandler(ingest);
 
 const xml = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -101,7 +92,6 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
 }
 
 function reject(statusCode: number, code: string, message: string): APIGatewayProxyStructuredResultV2 {
-  metrics.addMetric('WebhookEventsRejected', MetricUnit.Count, 1);
-  logger.warn('outbound message rejected', { statusCode, code });
+  recordRejection('outbound message', statusCode, code);
   return xml(statusCode, faultResponse('Client', code, message));
 }

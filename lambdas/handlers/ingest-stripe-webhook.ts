@@ -3,31 +3,22 @@
  * malformed body 400, an oversized one 413; every verified event (handled or not) goes onto the
  * archived bus, and the 200 goes back only after EventBridge accepted it, so Stripe retries otherwise.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import Stripe from 'stripe';
 import { jsonDepth, MAX_EVENT_DEPTH, normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
 import { publish } from '../adapters/store/event-bus';
 import { secretValue } from '../adapters/store/secrets';
 import { header, json, rawBody } from './commons/http';
-import { logger, metrics, publishMetrics } from './commons/powertools';
+import { logger, metrics } from './commons/powertools';
+import { recordRejection, webhookHandler } from './commons/webhook';
 import { BUS_NAME, handledDetailTypes, MAX_WEBHOOK_BODY_BYTES, SECRETS, SOURCES } from '../../lib/topology';
 
 /** Stripe's documented default tolerance for the signature timestamp (replay window). */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 const HANDLED = handledDetailTypes(SOURCES.stripe);
 
-export const handler = async (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): Promise<APIGatewayProxyStructuredResultV2> => {
-  logger.addContext(context);
-  try {
-    return await ingest(event);
-  } finally {
-    publishMetrics();
-  }
-};
+export const handler = webhookHandler(ingest);
 
 async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const body = rawBody(event);
@@ -79,7 +70,6 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
 }
 
 function reject(statusCode: number, code: string, message: string): APIGatewayProxyStructuredResultV2 {
-  metrics.addMetric('WebhookEventsRejected', MetricUnit.Count, 1);
-  logger.warn('webhook rejected', { statusCode, code });
+  recordRejection('webhook', statusCode, code);
   return json(statusCode, { error: { code, message } });
 }
