@@ -3,6 +3,7 @@
  * 503 SERVER_UNAVAILABLE, 500 UNKNOWN_EXCEPTION, 403/429 REQUEST_LIMIT_EXCEEDED, slow answers
  * (`latencyMs`) and no answer at all (`'timeout'`).
  */
+import { FaultInjector as SharedFaultInjector } from '../fault-injector';
 import { SalesforceApiError, sfError } from './errors';
 
 export type FaultStatus = 403 | 429 | 500 | 502 | 503 | 'timeout';
@@ -28,46 +29,10 @@ export interface FaultSpec {
   errorCode?: string;
 }
 
-export interface FaultHandle {
-  readonly remaining: number;
-  cancel(): void;
-}
+export type { FaultHandle } from '../fault-injector';
 
-interface ActiveFault {
-  spec: FaultSpec;
-  remaining: number;
-}
-
-export class FaultInjector {
-  private faults: ActiveFault[] = [];
-
-  inject(spec: FaultSpec): FaultHandle {
-    const fault: ActiveFault = { spec, remaining: spec.times ?? 1 };
-    this.faults.push(fault);
-    return {
-      get remaining() {
-        return fault.remaining;
-      },
-      cancel: () => {
-        fault.remaining = 0;
-        this.faults = this.faults.filter((f) => f !== fault);
-      },
-    };
-  }
-
-  take(req: FaultRequest): FaultSpec | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.spec.match?.(req) ?? true));
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
-    return fault.spec;
-  }
-
-  clear(): void {
-    for (const f of this.faults) f.remaining = 0;
-    this.faults = [];
-  }
-}
+/** Faults of this sandbox, counted and matched by the shared injector. */
+export class FaultInjector extends SharedFaultInjector<FaultRequest, FaultSpec> {}
 
 export const requestLimitExceeded = (status = 403): SalesforceApiError =>
   sfError(status, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');

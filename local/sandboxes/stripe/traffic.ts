@@ -2,6 +2,7 @@
  * What stands between a request and its endpoint: Stripe's rate limiter, and injected faults for chaos
  * tests (the 429s, 5xx and timeouts a client of the real API must survive).
  */
+import { FaultInjector as SharedFaultInjector } from '../fault-injector';
 import type { IncomingHttpHeaders } from 'node:http';
 import { StripeApiError } from './errors';
 import type { FormObject } from './form';
@@ -103,48 +104,10 @@ export interface FaultSpec {
   shouldRetry?: boolean;
 }
 
-export interface FaultHandle {
-  /** Matching requests still to fail. */
-  readonly remaining: number;
-  cancel(): void;
-}
+export type { FaultHandle } from '../fault-injector';
 
-interface ActiveFault {
-  spec: FaultSpec;
-  remaining: number;
-}
-
-export class FaultInjector {
-  private faults: ActiveFault[] = [];
-
-  inject(spec: FaultSpec): FaultHandle {
-    const fault: ActiveFault = { spec, remaining: spec.times ?? 1 };
-    this.faults.push(fault);
-    return {
-      get remaining() {
-        return fault.remaining;
-      },
-      cancel: () => {
-        fault.remaining = 0;
-        this.faults = this.faults.filter((f) => f !== fault);
-      },
-    };
-  }
-
-  /** The first active fault matching the request, consumed. */
-  take(req: FaultRequest): FaultSpec | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.spec.match?.(req) ?? true));
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
-    return fault.spec;
-  }
-
-  clear(): void {
-    for (const f of this.faults) f.remaining = 0;
-    this.faults = [];
-  }
-}
+/** Faults of this sandbox, counted and matched by the shared injector. */
+export class FaultInjector extends SharedFaultInjector<FaultRequest, FaultSpec> {}
 
 /** The error an injected fault answers with (not for `'timeout'`, which does not answer). */
 export function faultError(spec: FaultSpec): StripeApiError {
