@@ -9,6 +9,7 @@ import {
   type NetSuiteSimulator,
   type StartNetSuiteSimulatorOptions,
 } from '../../../local/sandboxes/netsuite';
+import { invoiceObject, stripeEvent, stripeId, unix } from '../../../local/scenarios/stripe-events';
 import { ACCOUNT_ID, mapping, simulatorAuth, TBA } from '../../unit/netsuite/fixtures';
 
 export function tba(overrides: Partial<typeof TBA> = {}): NetSuiteAuth {
@@ -62,4 +63,37 @@ export async function withRetries<T>(
       await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter, 5 * attempt)));
     }
   }
+}
+
+/**
+ * A finalized USD invoice for `quantity` Growth seats (mapped in config/mapping.json), created at
+ * `createdIso` with a 30-day service period, and its `invoice.finalized` event.
+ */
+export function seatInvoiceEvent(options: {
+  seed: string;
+  createdIso: string;
+  invoicePrefix: string;
+  quantity: number;
+}) {
+  const { seed, invoicePrefix, quantity } = options;
+  const start = unix(options.createdIso);
+  const invoice = invoiceObject({
+    seed,
+    customer: { id: `cus_${seed}`, name: `Customer ${seed}`, email: `${seed}@example.com`, invoicePrefix },
+    currency: 'usd',
+    created: start,
+    subscription: { id: `sub_${seed}`, metadata: { correlation_id: `opp_${seed}` } },
+    lines: [
+      {
+        description: 'Seats',
+        price: stripeId('price', 'growth-seat-monthly-usd'),
+        product: stripeId('prod', 'growth'),
+        unitAmount: 4_900,
+        quantity,
+        kind: 'subscription',
+        period: { start, end: start + 30 * 86_400 },
+      },
+    ],
+  });
+  return { invoice, event: stripeEvent('invoice.finalized', invoice) };
 }

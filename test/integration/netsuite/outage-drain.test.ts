@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { OpsClient } from '../../../local/ops-client';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
-import { invoiceObject, stripeEvent, stripeId, unix } from '../../../local/scenarios/stripe-events';
+import { seatInvoiceEvent } from './harness';
 import { deliverStripeEvent } from '../../../local/webhook-client';
 import { CIRCUIT_BREAKERS } from '../../../lib/topology';
 
@@ -45,34 +45,6 @@ afterAll(async () => {
   process.env = savedEnv;
 });
 
-function invoiceEvent(seed: string) {
-  const start = unix('2026-11-10T09:00:00Z');
-  const invoice = invoiceObject({
-    seed,
-    customer: {
-      id: `cus_${seed}`,
-      name: `Customer ${seed}`,
-      email: `${seed}@example.com`,
-      invoicePrefix: 'OUT',
-    },
-    currency: 'usd',
-    created: start,
-    subscription: { id: `sub_${seed}`, metadata: { correlation_id: `opp_${seed}` } },
-    lines: [
-      {
-        description: 'Seats',
-        price: stripeId('price', 'growth-seat-monthly-usd'),
-        product: stripeId('prod', 'growth'),
-        unitAmount: 4_900,
-        quantity: 2,
-        kind: 'subscription',
-        period: { start, end: start + 30 * 86_400 },
-      },
-    ],
-  });
-  return { invoice, event: stripeEvent('invoice.finalized', invoice) };
-}
-
 const parkedBy = async (classification: string) =>
   (await ops.queues()).queues.flatMap((q) => q.messages).filter((m) => m.classification === classification);
 
@@ -86,7 +58,14 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 test('ERP outage: circuit opens, work parks as dependency-outage, drains after recovery — zero lost, zero duplicated', async () => {
-  const events = Array.from({ length: INVOICES }, (_, i) => invoiceEvent(`outage-${i}`));
+  const events = Array.from({ length: INVOICES }, (_, i) =>
+    seatInvoiceEvent({
+      seed: `outage-${i}`,
+      createdIso: '2026-11-10T09:00:00Z',
+      invoicePrefix: 'OUT',
+      quantity: 2,
+    }),
+  );
   const outage = ns.injectFault({ kind: 'status', status: 503, times: 100_000 });
 
   for (const { event } of events) {

@@ -5,6 +5,8 @@
  * and nothing else; a request that timed out after NetSuite committed it is not duplicated on retry;
  * and a posting into a period NetSuite has closed lands in the exception queue with NetSuite's words.
  */
+import { seatInvoiceEvent } from './harness';
+import { stripeEvent } from '../../../local/scenarios/stripe-events';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +20,6 @@ import { OpsClient } from '../../../local/ops-client';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
 import { buildMonthScenario } from '../../../local/scenarios/month';
-import { invoiceObject, stripeEvent, stripeId, unix } from '../../../local/scenarios/stripe-events';
 import { localTableName } from '../../../local/services/dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/services/local-aws';
 import { deliverStripeEvent } from '../../../local/webhook-client';
@@ -88,34 +89,6 @@ async function crosswalkToNetSuite(): Promise<{ sourceRef: string; target: strin
   return rows;
 }
 
-function invoiceEvent(seed: string, createdIso: string) {
-  const start = unix(createdIso);
-  const invoice = invoiceObject({
-    seed,
-    customer: {
-      id: `cus_${seed}`,
-      name: `Customer ${seed}`,
-      email: `${seed}@example.com`,
-      invoicePrefix: 'NSF',
-    },
-    currency: 'usd',
-    created: start,
-    subscription: { id: `sub_${seed}`, metadata: { correlation_id: `opp_${seed}` } },
-    lines: [
-      {
-        description: 'Seats',
-        price: stripeId('price', 'growth-seat-monthly-usd'),
-        product: stripeId('prod', 'growth'),
-        unitAmount: 4_900,
-        quantity: 3,
-        kind: 'subscription',
-        period: { start, end: start + 30 * 86_400 },
-      },
-    ],
-  });
-  return { invoice, event: stripeEvent('invoice.finalized', invoice) };
-}
-
 const deliver = (event: object) =>
   deliverStripeEvent(`${runtime.url}/webhooks/stripe`, event as never, runtime.webhookSecret);
 
@@ -181,7 +154,12 @@ describe('NetSuite through the local runtime', () => {
   });
 
   it('a request that timed out after NetSuite committed it is retried without a duplicate', async () => {
-    const { invoice, event } = invoiceEvent('nsftimeout', '2026-11-20T00:00:00Z');
+    const { invoice, event } = seatInvoiceEvent({
+      seed: 'nsftimeout',
+      createdIso: '2026-11-20T00:00:00Z',
+      invoicePrefix: 'NSF',
+      quantity: 3,
+    });
     const hang = ns.injectFault({
       kind: 'timeout',
       afterCommit: true,
@@ -207,7 +185,12 @@ describe('NetSuite through the local runtime', () => {
 
   it('a posting into a period NetSuite has closed lands in the exception queue with NetSuite’s message', async () => {
     ns.closePeriod('2026-12');
-    const { invoice, event } = invoiceEvent('nsfclosed', '2026-12-05T00:00:00Z');
+    const { invoice, event } = seatInvoiceEvent({
+      seed: 'nsfclosed',
+      createdIso: '2026-12-05T00:00:00Z',
+      invoicePrefix: 'NSF',
+      quantity: 3,
+    });
     expect((await deliver(event)).status).toBe(200);
     await runtime.idle();
 
