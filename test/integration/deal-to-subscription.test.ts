@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEPLOYMENT } from '../../lib/topology';
+import { settle } from '../../local/deal-demo';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { flowCalloutBody, sendFlowCallout } from '../../local/scenarios/salesforce-deliveries';
 import { seedDeal, type DealSpec } from '../statemachines/deal-harness';
@@ -26,15 +27,6 @@ afterAll(async () => {
   await runtime?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function settle(): Promise<void> {
-  // Executions start Stripe calls whose webhooks start more executions: wait until all are quiet.
-  for (let i = 0; i < 5; i++) {
-    await runtime.idle();
-    await runtime.stripe.webhooksIdle();
-  }
-  await runtime.idle();
-}
 
 function closeWon(opportunityId: string) {
   const opp = runtime.salesforce.store.get('Opportunity', opportunityId) as Record<string, unknown>;
@@ -70,7 +62,7 @@ describe('deal to subscription through the local runtime', () => {
     const stripeBefore = runtime.stripe.requests().length;
     const res = await closeWon(seeded.opportunityId);
     expect(res.status).toBe(200);
-    await settle();
+    await settle(runtime);
 
     const opp = runtime.salesforce.store.get('Opportunity', seeded.opportunityId) as Record<string, unknown>;
     expect(opp).toMatchObject({ Q2C_Billing_Status__c: 'Active', Q2C_Sync_Error__c: null });
@@ -100,7 +92,7 @@ describe('deal to subscription through the local runtime', () => {
       const before = runtime.stripe.requests().length;
       const started = performance.now();
       await closeWon(seeded.opportunityId);
-      await settle();
+      await settle(runtime);
       const posted = (await runtime.ledger.listEntries()).some(
         (e) => e.correlationId === `sf:${seeded.opportunityId}` && e.kind === 'invoice',
       );
