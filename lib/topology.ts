@@ -425,7 +425,8 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/load-deal.ts',
     description:
       'Deal to subscription: loads the opportunity, account, primary quote and lines from Salesforce (one composite call).',
-    tables: [],
+    // The Salesforce calls go through the salesforce circuit breaker.
+    tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['salesforceApi'],
     asArnSubstitution: 'LoadDealFunctionArn',
     timeoutSeconds: 30,
@@ -447,7 +448,8 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/write-back-deal-status.ts',
     description:
       'Deal to subscription: writes subscription id, billing status, link, last sync and error text back to Salesforce.',
-    tables: [],
+    // The Salesforce calls go through the salesforce circuit breaker.
+    tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['salesforceApi'],
     asArnSubstitution: 'WriteBackDealStatusFunctionArn',
     timeoutSeconds: 30,

@@ -1,9 +1,10 @@
 /**
  * LoadDeal task: the canonical CRM event names an opportunity; the deal (account, primary quote,
- * billing contact, lines and amounts) is read from Salesforce — never taken from the webhook body.
+ * billing contact, lines and amounts) is read from Salesforce — never taken from the webhook body —
+ * through the salesforce circuit breaker (open: DependencyOutageError, the flow parks the deal).
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { salesforce } from '../adapters/crm/salesforce/connection';
+import { withSalesforce } from '../adapters/crm/salesforce/connection';
 import { loadDeal } from '../adapters/crm/salesforce/deals';
 import type { Deal } from '../domain/crm/deal';
 import { CrmEventEnvelope, salesforceId18 } from '../domain/crm/events';
@@ -23,7 +24,8 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   const envelope = parsed.data;
   logger.appendKeys({ correlationId: envelope.correlationId, eventId: envelope.eventId });
   try {
-    const deal = await loadDeal(await salesforce(), salesforceId18(envelope.record.id), orgCurrency);
+    const opportunityId = salesforceId18(envelope.record.id);
+    const deal = await withSalesforce((conn) => loadDeal(conn, opportunityId, orgCurrency));
     logger.info('deal loaded', {
       opportunityId: deal.opportunity.id,
       version: deal.opportunity.version,

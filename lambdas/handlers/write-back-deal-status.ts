@@ -3,8 +3,8 @@
  * the reason it failed goes back onto the Opportunity, and a new Stripe customer id onto the Account.
  */
 import { z } from 'zod';
-import { salesforce } from '../adapters/crm/salesforce/connection';
-import { writeBackDealStatus } from '../adapters/crm/salesforce/deals';
+import { withSalesforce } from '../adapters/crm/salesforce/connection';
+import { type DealStatusWriteBack, writeBackDealStatus } from '../adapters/crm/salesforce/deals';
 import { BILLING_STATUSES } from '../adapters/crm/salesforce/fields';
 import { BusinessError } from '../domain/errors';
 import { causeMessage } from '../domain/exceptions';
@@ -33,14 +33,16 @@ const Input = z.union([
   }),
 ]);
 
+/** Through the salesforce circuit breaker: when open, DependencyOutageError without a call. */
+const writeToSalesforce = (w: DealStatusWriteBack) => withSalesforce((conn) => writeBackDealStatus(conn, w));
+
 export const handler = async (event: unknown): Promise<{ written: 'status' | 'failure' }> => {
   const parsed = Input.safeParse(event);
   if (!parsed.success) throw new BusinessError('malformed_write_back', z.prettifyError(parsed.error));
   const syncedAt = new Date().toISOString();
-  const conn = await salesforce();
   if ('billing' in parsed.data) {
     const b = parsed.data.billing;
-    await writeBackDealStatus(conn, {
+    await writeToSalesforce({
       opportunityId: b.opportunityId,
       accountId: b.accountId,
       status: b.status,
@@ -55,7 +57,7 @@ export const handler = async (event: unknown): Promise<{ written: 'status' | 'fa
   const f = parsed.data.failure;
   const reason = causeMessage(f.cause ?? '') || f.error || 'billing failed';
   logger.info('writing a billing failure back', { opportunityId: f.opportunityId });
-  await writeBackDealStatus(conn, {
+  await writeToSalesforce({
     opportunityId: f.opportunityId,
     accountId: null,
     status: 'Failed',

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { SECRETS } from '../../../../lib/topology';
 import { secretValue } from '../../store/secrets';
 import { SALESFORCE_API_VERSION } from './fields';
-import { classifySalesforceError } from './errors';
+import { circuitBreaker } from '../../circuit-breaker/dynamodb-breaker';
+import { classifySalesforceError, isSalesforceOutage } from './errors';
 
 export const SalesforceCredentials = z
   .object({
@@ -57,6 +58,15 @@ export function salesforce(): Promise<Connection> {
       throw err;
     });
   return shared;
+}
+
+/**
+ * Runs `fn` with the connection through the salesforce circuit breaker: when it is open,
+ * DependencyOutageError parks the work without a call (not even the OAuth grant). 5xx, timeouts and
+ * an unreachable org count towards opening it; REQUEST_LIMIT_EXCEEDED and lock contention do not.
+ */
+export function withSalesforce<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+  return circuitBreaker().guard('salesforce', async () => fn(await salesforce()), isSalesforceOutage);
 }
 
 /** Forget the cached connection (tests that restart the sandbox; rotated credentials). */

@@ -16,6 +16,29 @@ const TRANSIENT_CODES = new Set([
 const NETWORK_CODES =
   /^(ECONNRESET|ECONNREFUSED|ENOTFOUND|ENETDOWN|ENETUNREACH|EHOSTDOWN|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR_\w+)$/;
 
+/** A transient Salesforce failure, with the code that tells an outage from a limit (still `TransientError` to the flows). */
+export class SalesforceTransientError extends TransientError {
+  constructor(
+    message: string,
+    /** Salesforce's errorCode (`SERVER_UNAVAILABLE`, `ERROR_HTTP_503`…), or the network error's code. */
+    readonly errorCode: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Outage-like failures count towards opening the salesforce circuit: 5xx, timeouts, unreachable org.
+ * Limits (REQUEST_LIMIT_EXCEEDED, 429), lock contention and slow queries do not: backoff absorbs them.
+ */
+const OUTAGE_CODES = /^(SERVER_UNAVAILABLE|ERROR_HTTP_5\d\d|AbortError|FetchError)$/;
+export function isSalesforceOutage(err: unknown): boolean {
+  return (
+    err instanceof SalesforceTransientError &&
+    (OUTAGE_CODES.test(err.errorCode) || NETWORK_CODES.test(err.errorCode))
+  );
+}
+
 interface SalesforceErrorLike {
   name?: string;
   message?: string;
@@ -35,10 +58,10 @@ export function classifySalesforceError(err: unknown, doing: string): Error {
   const e = (err ?? {}) as SalesforceErrorLike;
   const code =
     e.errorCode ?? (typeof e.name === 'string' && /^[A-Z_0-9]+$/.test(e.name) ? e.name : undefined);
-  const network = [e.code, e.cause?.code].some((c) => typeof c === 'string' && NETWORK_CODES.test(c));
+  const network = [e.code, e.cause?.code].find((c) => typeof c === 'string' && NETWORK_CODES.test(c));
   const message = `Salesforce ${doing}: ${code ? `${code}: ` : ''}${e.message ?? String(err)}`;
   if (network || isTransientSalesforceCode(code) || e.name === 'AbortError' || e.name === 'FetchError')
-    return new TransientError(message);
+    return new SalesforceTransientError(message, network ?? code ?? String(e.name));
   return new BusinessError(`salesforce_${(code ?? 'error').toLowerCase()}`, message);
 }
 
@@ -51,6 +74,10 @@ export function subrequestError(
     { errorCode?: string; message?: string } | undefined;
   const code = first?.errorCode;
   const message = `Salesforce ${doing} (${result.referenceId}): ${code ? `${code}: ` : ''}${first?.message ?? `HTTP ${result.httpStatusCode}`}`;
-  if (isTransientSalesforceCode(code, result.httpStatusCode)) return new TransientError(message);
+  if (isTransientSalesforceCode(code, result.httpStatusCode))
+    return new SalesforceTransientError(
+      message,
+      result.httpStatusCode >= 500 || !code ? `ERROR_HTTP_${result.httpStatusCode}` : code,
+    );
   return new BusinessError(`salesforce_${(code ?? 'error').toLowerCase()}`, message);
 }
