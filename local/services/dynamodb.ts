@@ -1,7 +1,8 @@
 /**
  * DynamoDB locally: dynalite (LevelDB-backed, persisted under the data dir) reached by the real
  * @aws-sdk/client-dynamodb. Tables are created from the same definitions CDK deploys.
- * dynalite has no TTL API, so `expiration` is not enforced locally (records simply persist).
+ * dynalite has no TTL API, so `expiration` is not enforced locally (records simply persist), and no
+ * fault hook: DynamoFaults wraps its request listener to answer throttling on the wire.
  */
 import {
   CreateTableCommand,
@@ -12,6 +13,7 @@ import {
 import type { Server } from 'node:http';
 import * as path from 'node:path';
 import { TABLES, type TableDef, type TableKey } from '../../lib/topology';
+import { DynamoFaults } from './dynamodb-faults';
 import { listenUrl, LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './local-aws';
 
 // dynalite is CommonJS without types.
@@ -22,6 +24,8 @@ export const localTableName = (t: TableKey): string => `q2c-${TABLES[t].id}`;
 
 export interface LocalDynamo {
   endpoint: string;
+  /** Local only: DynamoDB throttling answered on the wire (local/services/dynamodb-faults.ts). */
+  faults: DynamoFaults;
   stop(): Promise<void>;
 }
 
@@ -32,6 +36,8 @@ export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  const faults = new DynamoFaults();
+  faults.install(server);
   await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
   const endpoint = listenUrl(server);
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -42,6 +48,7 @@ export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
   }
   return {
     endpoint,
+    faults,
     stop: () =>
       new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
