@@ -26,16 +26,19 @@ import {
   RULES,
   SECRETS,
   STATE_MACHINES,
+  TABLES,
   type FunctionKey,
   type QueueKey,
   type RuleKey,
   type StateMachineKey,
+  type TableKey,
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
 import { createHttpServer } from './http-server';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
+import { throttleSpecFrom } from './services/dynamodb-faults';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './services/local-aws';
 import { startSqs, type LocalSqs } from './services/sqs';
 import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepfunctions';
@@ -282,6 +285,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     busEndpoint,
     machines,
     netsuite: netsuite?.simulator,
+    invoke: (key, payload) => functions.invoke(key, payload),
     run: (key, input, redriveOf) => {
       const machine = machines.get(key);
       if (!machine) throw new Error(`state machine ${key} is not loaded`);
@@ -313,6 +317,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ops: {
       ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
       ...replay.routes,
+      // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
+      '/ops/dynamodb/faults': async () => db.faults.stats(),
     },
     actions: {
       ...replay.actions,
@@ -328,6 +334,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           };
         bus.injectFault({ mode, times });
         return { status: 200, body: { mode, times } };
+      },
+      // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
+      // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
+      // {"clear":true} clears). Tables by topology key or local name.
+      '/ops/dynamodb/fault': async (body) => {
+        try {
+          const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
+          if (spec === 'clear') db.faults.clear();
+          else db.faults.throttle(spec);
+          return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
+        } catch (err) {
+          return { status: 400, body: { error: { code: 'invalid_fault', message: (err as Error).message } } };
+        }
       },
       // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
       // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.

@@ -194,5 +194,41 @@ function answerThrottled(res: ServerResponse, exception: DynamoThrottlingExcepti
   res.end(body);
 }
 
+/**
+ * A throttle from the ops API's JSON ({"exception","rate","times","operations","tables"}, or
+ * {"clear":true} → 'clear'); table names pass through `resolveTable` (e.g. topology key → local name).
+ * Throws a readable message on anything else.
+ */
+export function throttleSpecFrom(
+  body: unknown,
+  resolveTable: (name: string) => string = (t) => t,
+): DynamoThrottleSpec | 'clear' {
+  const usage =
+    'give {"exception":"ThrottlingException"|"ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":[…],"tables":[…]} or {"clear":true}';
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (b.clear === true) return 'clear';
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const problem =
+    b.exception !== undefined && !DYNAMODB_THROTTLING_EXCEPTIONS.includes(b.exception as never)
+      ? 'unknown exception'
+      : b.rate !== undefined && !(typeof b.rate === 'number' && b.rate > 0 && b.rate <= 1)
+        ? 'rate must be in (0, 1]'
+        : b.times !== undefined && !(typeof b.times === 'number' && b.times > 0)
+          ? 'times must be a positive number'
+          : b.operations !== undefined && !strings(b.operations)
+            ? 'operations must be a list of names'
+            : b.tables !== undefined && !strings(b.tables)
+              ? 'tables must be a list of names'
+              : undefined;
+  if (problem) throw new Error(`${problem}; ${usage}`);
+  return {
+    exception: b.exception as DynamoThrottlingException | undefined,
+    rate: b.rate as number | undefined,
+    times: b.times as number | undefined,
+    operations: b.operations as string[] | undefined,
+    tables: (b.tables as string[] | undefined)?.map(resolveTable),
+  };
+}
+
 /** The write operations (to arm "writes only"). */
 export const DYNAMODB_WRITE_OPERATIONS: readonly string[] = [...WRITES];
