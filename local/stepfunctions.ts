@@ -51,6 +51,33 @@ export function taskStates(definition: Json): { name: string; resource: string; 
   return found;
 }
 
+/**
+ * `retryIntervalMs` shortens every retrier (tests keep transient-error retries fast), except one that
+ * waits for another execution (IdempotencyAlreadyInProgressError): shortening that wait would park
+ * locally what AWS does not, so it keeps the ASL's own interval, backoff and jitter (-1 = no override).
+ */
+export function retryIntervalOverridesFor(
+  definition: Json,
+  retryIntervalMs: number,
+): Record<string, number[]> {
+  const overrides: Record<string, number[]> = {};
+  const walk = (states: Record<string, Json>) => {
+    for (const [name, state] of Object.entries(states)) {
+      const retriers = (state.Retry as { ErrorEquals: string[] }[] | undefined) ?? [];
+      if (retriers.length)
+        overrides[name] = retriers.map((r) =>
+          r.ErrorEquals.every((e) => e === 'IdempotencyAlreadyInProgressError') ? -1 : retryIntervalMs,
+        );
+      for (const branch of (state.Branches as Json[] | undefined) ?? [])
+        walk(branch.States as Record<string, Json>);
+      const processor = (state.ItemProcessor ?? state.Iterator) as Json | undefined;
+      if (processor) walk(processor.States as Record<string, Json>);
+    }
+  };
+  walk(definition.States as Record<string, Json>);
+  return overrides;
+}
+
 function taskHandlerFor(resource: string, resolver: TaskResolver): TaskHandler {
   const lambda = resolver.lambda(resource);
   if (lambda) return lambda;
@@ -139,7 +166,7 @@ export class LocalStateMachine {
     const retryIntervalOverrides =
       this.retryIntervalMs === undefined
         ? undefined
-        : Object.fromEntries(Object.keys(this.handlers).map((s) => [s, this.retryIntervalMs as number]));
+        : retryIntervalOverridesFor(this.definition, this.retryIntervalMs);
     try {
       const execution = this.machine.run(input as never, {
         overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides },

@@ -7,12 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { BusinessError, TransientError } from '../../lambdas/domain/errors';
 import { describeParked } from '../../lambdas/domain/exceptions';
 import { definitionSubstitutions, PROJECT_ROOT, STATE_MACHINES, type FunctionKey } from '../../lib/topology';
 import { localFunctionArn } from '../../local/lambda';
 import { startSqs, type LocalSqs } from '../../local/services/sqs';
-import { LocalStateMachine, loadDefinition, taskStates, type TaskHandler } from '../../local/stepfunctions';
+import {
+  LocalStateMachine,
+  loadDefinition,
+  retryIntervalOverridesFor,
+  taskStates,
+  type TaskHandler,
+} from '../../local/stepfunctions';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
 
@@ -153,6 +160,47 @@ describe('statemachines/post-invoice.asl.json', () => {
       sourceEventId: 'evt_1',
       correlationId: 'opp_1',
     });
+  });
+
+  it('waits for a concurrent delivery holding the idempotency record (its own retrier, ASL intervals even locally)', async () => {
+    // The class Powertools throws; Step Functions matches the Lambda's errorType, which is error.name.
+    const inProgress = () =>
+      new IdempotencyAlreadyInProgressError('There is already an execution in progress with idempotency key');
+    expect(inProgress().name).toBe('IdempotencyAlreadyInProgressError');
+    const subs = definitionSubstitutions('postInvoice', localFunctionArn, (q) => sqs.queueUrl(q));
+    // Locally shortened retries leave the waiting retrier (-1) alone: it waits on real time, as in AWS.
+    expect(retryIntervalOverridesFor(loadDefinition('postInvoice', subs), 1)).toMatchObject({
+      PostInvoice: [-1, 1],
+      ApplyPayment: [-1, 1],
+      MapInvoice: [1],
+    });
+    // 3 waits and 5 transient errors: 8 retries, more than one shared retrier's 5, fewer than each own.
+    const failures = [
+      'wait',
+      'transient',
+      'wait',
+      'transient',
+      'transient',
+      'wait',
+      'transient',
+      'transient',
+    ];
+    const seen: string[] = [];
+    const calls: string[] = [];
+    const run = await machine({
+      mapStripeInvoice: mapped(false),
+      postInvoice: async (input) => {
+        const next = failures.shift();
+        if (next) seen.push(next);
+        if (next === 'wait') throw inProgress();
+        if (next === 'transient') throw new TransientError('ERP timed out');
+        return ok(calls, 'post')(input);
+      },
+    }).execute(EVENT);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seen).toHaveLength(8);
+    expect(calls).toEqual(['post:stripe:invoice:in_1:post']);
+    expect(await drainExceptions()).toEqual([]);
   });
 
   it('parks a transient error as technical once its retries are exhausted', async () => {
