@@ -19,6 +19,7 @@ import { WebhookIngest } from './constructs/webhook-ingest';
 import { DEPLOYMENT_WAF, type WafSettings, WebhookFirewall } from './constructs/webhook-firewall';
 import {
   DEPLOYMENT,
+  FUNCTIONS,
   QUEUES,
   RULES,
   type SalesforceSettings,
@@ -183,6 +184,13 @@ export class QuoteToCashStack extends Stack {
         'Partner event bus bound to the Salesforce Event Relay partner event source.',
       );
     }
+    // q2c replay --from dlq re-invokes it with the partner events of its dead-letter queue (the operator
+    // needs lambda:InvokeFunction on it): nobody can PutEvents onto a partner event bus.
+    out(
+      `${FUNCTIONS.relaySalesforceEvent.id}FunctionName`,
+      this.salesforceEventRelay.relay.fn.functionName,
+      'Salesforce Event Relay function (q2c replay re-drives its dead-letter queue by invoking it).',
+    );
     out(
       `${SECRETS.stripeApiKey.id}Arn`,
       this.billingApi.stripeApiKey.secretArn,

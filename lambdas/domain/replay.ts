@@ -11,7 +11,10 @@
  * - `restart` (`q2c replay --executions failed` for Express flows) re-starts the state machine from
  *   the stored input even when it is an event;
  * - a reference-only park (the payload could not be queued) cannot be re-published: it is skipped
- *   with the hint to replay the archive window around it.
+ *   with the hint to replay the archive window around it;
+ * - a partner event on a relay dead-letter queue (`planRelayMessage`) is re-invoked on the function
+ *   the partner-bus rule targets: nobody can PutEvents onto a partner event bus, and the function is
+ *   the one place that turns it into our envelopes.
  */
 import { describeParked, type ParkedException } from './exceptions';
 
@@ -31,6 +34,7 @@ export interface StoredEvent {
 export type ReplayAction =
   | { kind: 'publish'; event: StoredEvent }
   | { kind: 'start'; stateMachine: string; input: unknown }
+  | { kind: 'invoke'; function: string; payload: StoredEvent }
   | { kind: 'skip'; reason: string };
 
 export interface PlannedMessage {
@@ -94,6 +98,56 @@ export function planMessage(
       action: { kind: 'skip', reason: 'not an event (no source/detail-type/detail)' },
     };
   return { parked, stateMachine, action: { kind: 'publish', event: input } };
+}
+
+/**
+ * A message on a partner-bus rule's dead-letter queue, re-driven by invoking the rule's target function
+ * with the partner event, as EventBridge delivered it. Two shapes reach that queue in AWS:
+ * - the rule target's DLQ: the event itself, with ERROR_CODE / ERROR_MESSAGE message attributes
+ *   (EventBridge could not invoke the function);
+ * - the function's asynchronous-invocation on-failure destination: an invocation record
+ *   `{ requestContext: { condition, … }, requestPayload: <the event>, responsePayload: { errorType, errorMessage } }`
+ *   (the function failed on every attempt).
+ */
+export function planRelayMessage(
+  body: string,
+  attributes: Record<string, string>,
+  targetFunction: string,
+): PlannedMessage {
+  let parsed: Json | null = null;
+  try {
+    parsed = JSON.parse(body) as Json;
+  } catch {
+    // reported below as unreadable, never dropped
+  }
+  const record = parsed && typeof parsed.requestContext === 'object' && 'requestPayload' in parsed;
+  const event: unknown = record ? parsed?.requestPayload : parsed;
+  const context = (record ? parsed?.requestContext : {}) as Json;
+  const response = (record ? (parsed?.responsePayload ?? {}) : {}) as Json;
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const e = (typeof event === 'object' && event !== null ? event : {}) as Json;
+  const detail = (typeof e.detail === 'object' && e.detail !== null ? e.detail : {}) as Json;
+  const parked: ParkedException = {
+    classification: 'technical',
+    error:
+      (record
+        ? (text(response.errorType) ?? text(context.condition))
+        : (attributes.ERROR_CODE ?? attributes.RULE_ARN)) ?? 'Unknown',
+    reason: (record ? text(response.errorMessage) : attributes.ERROR_MESSAGE) ?? 'undelivered partner event',
+    eventType: text(e['detail-type']) ?? null,
+    // The relayed event's own id (Salesforce's EventUuid), else EventBridge's.
+    sourceEventId: text(detail.id) ?? text(e.id) ?? null,
+    correlationId: null,
+  };
+  if (parsed === null)
+    return { parked, stateMachine: null, action: { kind: 'skip', reason: 'unreadable message body' } };
+  if (!isStoredEvent(event))
+    return {
+      parked,
+      stateMachine: null,
+      action: { kind: 'skip', reason: 'not a partner event (no source/detail-type/detail)' },
+    };
+  return { parked, stateMachine: null, action: { kind: 'invoke', function: targetFunction, payload: event } };
 }
 
 export interface ReplayFilter {

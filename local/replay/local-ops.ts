@@ -6,12 +6,23 @@
  *   GET  /ops/executions         execution records (executions.jsonl), `?status=FAILED&redriven=false`
  *   POST /ops/executions/start   {stateMachine, input, redriveOf?}: start (or re-run) a state machine
  *   POST /ops/archive/replay     {since, until}: re-deliver the bus log's events of a window (StartReplay)
+ *   POST /ops/functions/invoke   {function, payload}: invoke a partner-bus rule's target function
+ *                                synchronously (Lambda Invoke, RequestResponse); 502 on a function error
  *   POST /ops/erp/faults         {fault} | {clear: true}: NetSuite simulator faults (outage drills)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BUS_NAME, QUEUES, STATE_MACHINES, type QueueKey, type StateMachineKey } from '../../lib/topology';
+import {
+  BUS_NAME,
+  type FunctionKey,
+  PARTNER_RULES,
+  type PartnerRuleDef,
+  QUEUES,
+  STATE_MACHINES,
+  type QueueKey,
+  type StateMachineKey,
+} from '../../lib/topology';
 import type { LocalEventBus } from '../bus/local-event-bus';
 import type { ActionHandler, OpsHandler } from '../http-server';
 import type { FaultSpec, NetSuiteSimulator } from '../sandboxes/netsuite';
@@ -37,6 +48,8 @@ export interface ReplayOpsDeps {
   machines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   /** Starts an execution through the runtime's tracker (so it is counted and logged). */
   run: (key: StateMachineKey, input: unknown, redriveOf?: string) => Promise<ExecutionRecord>;
+  /** Invokes a function in-process as Lambda would (resolves with its result, rejects with its error). */
+  invoke?: (key: FunctionKey, payload: unknown) => Promise<unknown>;
   netsuite?: NetSuiteSimulator;
 }
 
@@ -118,6 +131,28 @@ export function replayOps(deps: ReplayOpsDeps): {
       const replayName = `local-replay-${randomUUID().slice(0, 8)}`;
       const counts = deps.bus.replayArchive(from, to, replayName);
       return { status: 200, body: { replayName, ...counts } };
+    },
+    '/ops/functions/invoke': async (body) => {
+      const { function: fn, payload } = body as { function?: unknown; payload?: unknown };
+      // Only what replay re-drives: the targets of the partner-bus rules (their dead letters).
+      const invocable = new Set<string>(
+        (Object.values(PARTNER_RULES) as PartnerRuleDef[]).map((r) => r.targetFunction),
+      );
+      if (typeof fn !== 'string' || !invocable.has(fn))
+        return bad('not_invocable', `give {"function": one of ${[...invocable].join(', ')}, "payload": {…}}`);
+      if (payload === undefined || payload === null)
+        return bad('missing_payload', 'give the event to invoke with');
+      if (!deps.invoke) return bad('no_functions', 'this runtime invokes no functions');
+      try {
+        const result = await deps.invoke(fn as FunctionKey, payload);
+        return { status: 200, body: { function: fn, result } };
+      } catch (err) {
+        const e = err as Error;
+        return {
+          status: 502,
+          body: { error: { code: 'function_error', message: `${fn}: ${e.name}: ${e.message}` } },
+        };
+      }
     },
     '/ops/erp/faults': async (body) => {
       if (!deps.netsuite)

@@ -2,6 +2,7 @@
  * `q2c replay`: the operator's re-drive of parked work, the same against AWS and the local runtime
  * (the target decides where, local/replay/targets.ts). Modes:
  *   --from dlq|exceptions      re-publish parked messages; each deleted only after its re-publish succeeded
+ *                              (the Salesforce Event Relay DLQ: re-invoke the relay function instead)
  *   --archive --since --until  re-deliver the bus archive's events of a window (EventBridge StartReplay)
  *   --executions failed        Standard flows: RedriveExecution (locally: re-run from the stored input);
  *                              Express flows: re-start from the stored input their park carries
@@ -11,7 +12,14 @@
 import Table from 'cli-table3';
 import { redriveQueue } from '../../lambdas/adapters/replay/queue-redrive';
 import { type ReplayFilter, ReplayTally } from '../../lambdas/domain/replay';
-import { RULES, STATE_MACHINES, type QueueKey, type RuleDef } from '../../lib/topology';
+import {
+  PARTNER_RULES,
+  type PartnerRuleDef,
+  RULES,
+  STATE_MACHINES,
+  type QueueKey,
+  type RuleDef,
+} from '../../lib/topology';
 import { machineKeyOf } from './local-ops';
 import type { ArchiveReplayResult, ReplayTarget } from './targets';
 
@@ -37,6 +45,15 @@ export const RULE_DEAD_LETTER_QUEUES: QueueKey[] = [
   ...new Set((Object.values(RULES) as RuleDef[]).map((r) => r.deadLetterQueue)),
 ];
 
+/**
+ * The dead-letter queues of the partner-bus rules, with the function each rule targets. A partner event
+ * bus takes no PutEvents from an account (only its SaaS partner puts events on it), so these dead
+ * letters are re-driven by invoking the target function with the partner event, as EventBridge would.
+ */
+export const PARTNER_DEAD_LETTER_QUEUES: { queue: QueueKey; targetFunction: string }[] = (
+  Object.values(PARTNER_RULES) as PartnerRuleDef[]
+).map((r) => ({ queue: r.deadLetterQueue, targetFunction: r.targetFunction }));
+
 export async function runReplay(
   target: ReplayTarget,
   request: ReplayRequest,
@@ -58,6 +75,21 @@ export async function runReplay(
           onProgress: (done, total) => progress.update(done, total, q),
         }),
       );
+    }
+    if (request.from === 'dlq') {
+      for (const { queue, targetFunction } of PARTNER_DEAD_LETTER_QUEUES) {
+        tally.merge(
+          await redriveQueue({
+            sqs: target.sqs,
+            queueUrl: target.queueUrl(queue),
+            sink: target,
+            reinvoke: targetFunction,
+            filter: request.filter,
+            dryRun: request.dryRun,
+            onProgress: (done, total) => progress.update(done, total, queue),
+          }),
+        );
+      }
     }
   } else if (request.kind === 'archive') {
     if (request.dryRun) {

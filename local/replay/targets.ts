@@ -2,8 +2,8 @@
  * Where `q2c replay` acts. Both targets use the real AWS SDK v3 clients for the queues (SQS) and the
  * bus (EventBridge PutEvents) — against AWS, or against the local runtime's emulators (fauxqs and
  * the local PutEvents endpoint, whose addresses GET /ops/endpoints gives). What has no local
- * emulator (executions, archive replay) goes through the local ops API instead of Step Functions /
- * EventBridge StartReplay.
+ * emulator (executions, archive replay, function invocation) goes through the local ops API instead
+ * of Step Functions / EventBridge StartReplay / Lambda Invoke.
  *
  * AWS resource names come from the stack's named outputs (lib/quote-to-cash-stack.ts addOutputs).
  */
@@ -21,11 +21,20 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
+import { lambdaInvoker } from '../../lambdas/adapters/replay/function-invoker';
 import { eventBridgePublisher } from '../../lambdas/adapters/replay/queue-redrive';
 import type { StoredEvent } from '../../lambdas/domain/replay';
-import { QUEUES, STATE_MACHINES, type QueueKey, type StateMachineKey } from '../../lib/topology';
+import {
+  FUNCTIONS,
+  type FunctionKey,
+  QUEUES,
+  STATE_MACHINES,
+  type QueueKey,
+  type StateMachineKey,
+} from '../../lib/topology';
 import { LOCAL_CREDENTIALS } from '../services/local-aws';
 import { machineKeyOf, type LocalEndpoints, type LoggedExecution } from './local-ops';
 
@@ -52,6 +61,8 @@ export interface ReplayTarget {
   publish(event: StoredEvent): Promise<void>;
   /** Start a state machine (name as deployed, ARN or topology key) from a stored input. */
   start(stateMachine: string, input: unknown): Promise<void>;
+  /** Invoke a function (topology key) synchronously with a parked partner event; throws on a function error. */
+  invoke(functionKey: string, payload: StoredEvent): Promise<void>;
   /** Failed Standard executions not yet redriven. */
   failedStandardExecutions(): Promise<FailedExecution[]>;
   /** Redrive (AWS RedriveExecution) or re-run (locally) one failed Standard execution. */
@@ -81,6 +92,15 @@ export interface AwsClients {
   sqs: SQSClient;
   eventBridge: EventBridgeClient;
   sfn: SFNClient;
+  lambda: LambdaClient;
+}
+
+/** The stack output naming a deployed function (lib/quote-to-cash-stack.ts addOutputs). */
+export const functionNameOutput = (key: FunctionKey): string => `${FUNCTIONS[key].id}FunctionName`;
+
+export function functionKey(ref: string): FunctionKey {
+  if (!(ref in FUNCTIONS)) throw new Error(`unknown function ${ref}`);
+  return ref as FunctionKey;
 }
 
 export function awsClients(region?: string): AwsClients {
@@ -90,6 +110,7 @@ export function awsClients(region?: string): AwsClients {
     sqs: new SQSClient(config),
     eventBridge: new EventBridgeClient(config),
     sfn: new SFNClient(config),
+    lambda: new LambdaClient(config),
   };
 }
 
@@ -131,6 +152,8 @@ export async function awsTarget(
         }),
       );
     },
+    invoke: (fn, payload) =>
+      lambdaInvoker(clients.lambda, output(functionNameOutput(functionKey(fn))))(payload),
     failedStandardExecutions: async () => {
       const failed: FailedExecution[] = [];
       const keys = (Object.keys(STATE_MACHINES) as StateMachineKey[]).filter(isStandard);
@@ -190,6 +213,7 @@ export async function awsTarget(
       clients.sqs.destroy();
       clients.eventBridge.destroy();
       clients.sfn.destroy();
+      clients.lambda.destroy();
     },
   };
 }
@@ -240,6 +264,9 @@ export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
     queueUrl: (q) => endpoints.sqs.queues[q],
     publish: eventBridgePublisher(eventBridge, endpoints.eventBridge.busName),
     start: (stateMachine, input) => run(stateMachine, input),
+    invoke: async (fn, payload) => {
+      await call(baseUrl, '/ops/functions/invoke', { function: functionKey(fn), payload });
+    },
     failedStandardExecutions: async () => {
       const { executions } = await call<{ executions: LoggedExecution[] }>(
         baseUrl,

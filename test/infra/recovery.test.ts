@@ -10,6 +10,7 @@ import {
   FUNCTIONS,
   type FunctionDef,
   OUTAGE_DRAIN,
+  PARTNER_RULES,
   QUEUES,
   type QueueKey,
   RULES,
@@ -141,5 +142,8 @@ describe('outputs read by q2c replay --target aws', () => {
     for (const key of ['EventBusName', 'EventBusArn', 'EventArchiveArn']) expect(outputs).toContain(key);
     for (const q of Object.values(QUEUES)) expect(outputs).toContain(`${q.id}Url`);
     for (const sm of Object.values(STATE_MACHINES)) expect(outputs).toContain(`${sm.id}Arn`);
+    // --from dlq re-invokes the partner-bus rule targets with their dead letters.
+    for (const r of Object.values(PARTNER_RULES))
+      expect(outputs).toContain(`${FUNCTIONS[r.targetFunction].id}FunctionName`);
   });
 });

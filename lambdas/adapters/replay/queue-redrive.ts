@@ -3,8 +3,9 @@
  * real SQS client — the same code against AWS and against the local emulator, used by
  * `q2c replay --from dlq|exceptions`, `q2c replay --executions failed` (Express) and the outage drain.
  *
- * Each message is deleted only after its re-publish (PutEvents accepted it, or StartExecution
- * started it) succeeded. Messages that do not match the filters, dry-run messages, skipped and
+ * Each message is deleted only after its re-publish (PutEvents accepted it, StartExecution started it,
+ * or — on a partner-bus rule's dead-letter queue — the rule's target function ran without error)
+ * succeeded. Messages that do not match the filters, dry-run messages, skipped and
  * failed ones stay on the queue: they are kept invisible while the scan runs (so the scan sees each
  * message once) and made visible again at the end.
  */
@@ -20,6 +21,7 @@ import {
   matchesFilter,
   planMessage,
   type PlannedMessage,
+  planRelayMessage,
   reasonLabel,
   type ReplayFilter,
   type ReplayMode,
@@ -33,6 +35,11 @@ export interface ReplaySink {
   publish(event: StoredEvent): Promise<void>;
   /** Start the named state machine (as deployed) with this input. */
   start(stateMachine: string, input: unknown): Promise<void>;
+  /**
+   * Invoke a function (topology key) synchronously with this event; throws unless it ran without a
+   * function error. Only sinks that re-drive partner-bus dead letters need it.
+   */
+  invoke?(functionKey: string, payload: StoredEvent): Promise<void>;
 }
 
 export interface RedriveOptions {
@@ -40,6 +47,11 @@ export interface RedriveOptions {
   queueUrl: string;
   sink: ReplaySink;
   mode?: ReplayMode;
+  /**
+   * The queue is a partner-bus rule's dead-letter queue: each message is a partner event, re-driven by
+   * invoking this function (topology key) with it (`planRelayMessage`) — `mode` does not apply.
+   */
+  reinvoke?: string;
   filter?: ReplayFilter;
   /** Report what would be replayed; change nothing. */
   dryRun?: boolean;
@@ -98,7 +110,9 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         keep();
         continue; // parked during this scan (possibly by this scan's own re-publish)
       }
-      const planned = planMessage(m.Body ?? '', attributes, opts.mode);
+      const planned = opts.reinvoke
+        ? planRelayMessage(m.Body ?? '', attributes, opts.reinvoke)
+        : planMessage(m.Body ?? '', attributes, opts.mode);
       const label = reasonLabel(planned.parked);
       const identity = planned.parked.sourceEventId ?? planned.parked.correlationId;
       if (identity && republished.has(identity)) {
@@ -123,8 +137,11 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         keep();
       } else {
         try {
-          if (planned.action.kind === 'publish') await opts.sink.publish(planned.action.event);
-          else await opts.sink.start(planned.action.stateMachine, planned.action.input);
+          const a = planned.action;
+          if (a.kind === 'publish') await opts.sink.publish(a.event);
+          else if (a.kind === 'start') await opts.sink.start(a.stateMachine, a.input);
+          else if (opts.sink.invoke) await opts.sink.invoke(a.function, a.payload);
+          else throw new Error(`this replay cannot invoke ${a.function}`);
         } catch (err) {
           tally.add('failed', label, `${messageId}: ${(err as Error).message}`);
           keep();
@@ -151,6 +168,7 @@ function describeAction(planned: PlannedMessage): string {
   const a = planned.action;
   if (a.kind === 'publish') return `re-publish ${a.event['detail-type']} ${a.event.id ?? ''}`.trim();
   if (a.kind === 'start') return `re-start ${a.stateMachine}`;
+  if (a.kind === 'invoke') return `re-invoke ${a.function} with ${a.payload['detail-type']}`;
   return a.reason;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `q2c replay --target aws`: the real AWS SDK v3 clients (SQS, EventBridge, Step Functions,
- * CloudFormation) with their transport replaced by aws-sdk-client-mock. What is asserted is what
+ * CloudFormation, Lambda) with their transport replaced by aws-sdk-client-mock. What is asserted is what
  * goes over the wire: which calls, with which parameters, and — the safety property — that a
  * message is deleted only after its re-publish succeeded.
  */
@@ -17,23 +17,26 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseReplayRequest } from '../../../local/replay/command';
 import { runReplay } from '../../../local/replay/run';
-import { awsTarget } from '../../../local/replay/targets';
-import { QUEUES, STATE_MACHINES } from '../../../lib/topology';
+import { awsTarget, functionNameOutput } from '../../../local/replay/targets';
+import { FUNCTIONS, QUEUES, STATE_MACHINES } from '../../../lib/topology';
 
 const cfn = mockClient(CloudFormationClient);
 const sqs = mockClient(SQSClient);
 const eb = mockClient(EventBridgeClient);
 const sfn = mockClient(SFNClient);
+const lambda = mockClient(LambdaClient);
 
 const STACK = 'QuoteToCash';
 const url = (id: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}`;
@@ -46,6 +49,8 @@ const outputs: Record<string, string> = {
   ...Object.fromEntries(Object.values(STATE_MACHINES).map((m) => [`${m.id}Arn`, smArn(m.id)])),
   [`${QUEUES.exceptions.id}Url`]: url('exceptions'),
   [`${QUEUES.postingDlq.id}Url`]: url('dlq'),
+  [functionNameOutput('relaySalesforceEvent')]:
+    `QuoteToCash-SalesforceEventRelay${FUNCTIONS.relaySalesforceEvent.id}-a1B2`,
 };
 
 const invoiceEvent = (id: string) => ({
@@ -68,7 +73,7 @@ const parked = (id: string, classification: string, cause: string) =>
     event: invoiceEvent(id),
   });
 
-function queue(messages: { id: string; body: string }[]) {
+function queue(messages: { id: string; body: string }[], relayDeadLetters: Message[] = []) {
   sqs
     .on(GetQueueAttributesCommand)
     .resolves({ Attributes: { ApproximateNumberOfMessages: String(messages.length) } });
@@ -79,6 +84,10 @@ function queue(messages: { id: string; body: string }[]) {
     })
     .resolves({ Messages: [] });
   sqs.on(ReceiveMessageCommand, { QueueUrl: url('dlq') }).resolves({ Messages: [] });
+  sqs
+    .on(ReceiveMessageCommand, { QueueUrl: url(QUEUES.salesforceRelayDlq.id) })
+    .resolvesOnce({ Messages: relayDeadLetters })
+    .resolves({ Messages: [] });
 }
 
 async function target() {
@@ -89,13 +98,14 @@ async function target() {
       sqs: new SQSClient({ region: 'eu-west-1' }),
       eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
       sfn: new SFNClient({ region: 'eu-west-1' }),
+      lambda: new LambdaClient({ region: 'eu-west-1' }),
     },
     { pollMs: 1 },
   );
 }
 
 beforeEach(() => {
-  for (const m of [cfn, sqs, eb, sfn]) m.reset();
+  for (const m of [cfn, sqs, eb, sfn, lambda]) m.reset();
   cfn.on(DescribeStacksCommand, { StackName: STACK }).resolves({
     Stacks: [
       {
@@ -187,6 +197,125 @@ describe('q2c replay --target aws', () => {
     expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual([
       'rh-m2',
     ]);
+  });
+
+  test('--from dlq: Salesforce Event Relay dead letters re-invoke the relay function (no PutEvents onto a partner bus); deleted only after it ran', async () => {
+    const partnerBus = 'aws.partner/salesforce.com/00D5g000004ABCDEAA/0YLabc';
+    const relayed = (uuid: string) => ({
+      version: '0',
+      id: `partner-${uuid}`,
+      'detail-type': 'Q2C_Opportunity_Event__e',
+      source: partnerBus,
+      account: '123456789012',
+      time: '2026-11-02T10:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: { id: uuid, schemaId: 's1', payload: { Opportunity_Id__c: '0065g00000ABCDEAAA' } },
+    });
+    const relayFunction = outputs[functionNameOutput('relaySalesforceEvent')];
+    // What lands on the relay DLQ in AWS: the rule target's dead letter (the event, error as attributes),
+    // and the function's on-failure destination record (the event as requestPayload).
+    const attr = (v: string) => ({ DataType: 'String', StringValue: v });
+    const destinationRecord = (uuid: string) =>
+      JSON.stringify({
+        version: '1.0',
+        timestamp: '2026-11-02T10:05:00.000Z',
+        requestContext: {
+          requestId: 'r-1',
+          functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${relayFunction}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 3,
+        },
+        requestPayload: relayed(uuid),
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: { errorType: 'TransientError', errorMessage: 'PutEvents rejected the entry' },
+      });
+    queue(
+      [],
+      [
+        {
+          MessageId: 'r1',
+          ReceiptHandle: 'rh-r1',
+          Body: JSON.stringify(relayed('u1')),
+          MessageAttributes: {
+            ERROR_CODE: attr('SDKClientException'),
+            ERROR_MESSAGE: attr('Rate Exceeded'),
+          },
+        },
+        { MessageId: 'r2', ReceiptHandle: 'rh-r2', Body: destinationRecord('u2') },
+        { MessageId: 'r3', ReceiptHandle: 'rh-r3', Body: destinationRecord('u3') },
+      ],
+    );
+    lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+      const event = JSON.parse(Buffer.from(input.Payload).toString('utf8')) as { detail: { id: string } };
+      return event.detail.id === 'u3'
+        ? {
+            StatusCode: 200,
+            FunctionError: 'Unhandled',
+            Payload: Buffer.from(JSON.stringify({ errorType: 'TransientError', errorMessage: 'bus down' })),
+          }
+        : { StatusCode: 200, Payload: Buffer.from('{"published":1}') };
+    });
+
+    const report = await runReplay(
+      await target(),
+      parseReplayRequest({ from: 'dlq', target: 'aws', url: '' }),
+    );
+
+    const invokes = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(invokes.map((i) => [i.FunctionName, i.InvocationType])).toEqual([
+      [relayFunction, 'RequestResponse'],
+      [relayFunction, 'RequestResponse'],
+      [relayFunction, 'RequestResponse'],
+    ]);
+    // The partner event as EventBridge delivered it, unwrapped from the destination record.
+    expect(JSON.parse(Buffer.from(invokes[0].Payload as Uint8Array).toString('utf8'))).toEqual(relayed('u1'));
+    expect(JSON.parse(Buffer.from(invokes[1].Payload as Uint8Array).toString('utf8'))).toEqual(relayed('u2'));
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    // Deleted: the two the function relayed; the one it failed again stays, visible for the next replay.
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: url(QUEUES.salesforceRelayDlq.id), ReceiptHandle: 'rh-r1' },
+      { QueueUrl: url(QUEUES.salesforceRelayDlq.id), ReceiptHandle: 'rh-r2' },
+    ]);
+    const released = sqs
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(released).toEqual([expect.objectContaining({ ReceiptHandle: 'rh-r3', VisibilityTimeout: 0 })]);
+    expect(report.tally.rows()).toEqual([
+      { reason: 'technical: SDKClientException', replayed: 1, skipped: 0, failed: 0 },
+      { reason: 'technical: TransientError', replayed: 1, skipped: 0, failed: 1 },
+    ]);
+    expect(report.tally.notes.join('\n')).toMatch(/r3: .*failed \(Unhandled\): TransientError: bus down/);
+  });
+
+  test('--from dlq --dry-run: says it would re-invoke the relay function; invokes and deletes nothing', async () => {
+    queue(
+      [],
+      [
+        {
+          MessageId: 'r1',
+          ReceiptHandle: 'rh-r1',
+          Body: JSON.stringify({
+            id: 'p1',
+            source: 'aws.partner/salesforce.com/00D5g000004ABCDEAA/0YLabc',
+            'detail-type': 'Q2C_Opportunity_Event__e',
+            detail: { id: 'u9', payload: {} },
+          }),
+        },
+        { MessageId: 'r2', ReceiptHandle: 'rh-r2', Body: '{"not":"an event"}' },
+      ],
+    );
+    const report = await runReplay(
+      await target(),
+      parseReplayRequest({ from: 'dlq', dryRun: true, target: 'aws', url: '' }),
+    );
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+    expect(report.tally.totals()).toEqual({ replayed: 0, skipped: 2, failed: 0 });
+    expect(report.tally.notes.join('\n')).toMatch(
+      /dry run — would re-invoke relaySalesforceEvent with Q2C_Opportunity_Event__e/,
+    );
+    expect(report.tally.notes.join('\n')).toMatch(/r2: not a partner event/);
   });
 
   test('--archive: StartReplay of the stack archive onto its bus for the window, polled to completion', async () => {
