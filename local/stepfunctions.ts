@@ -53,9 +53,15 @@ export function taskStates(definition: Json): { name: string; resource: string; 
 
 /**
  * `retryIntervalMs` shortens every retrier (tests keep transient-error retries fast), except one that
- * waits for another execution (IdempotencyAlreadyInProgressError): shortening that wait would park
- * locally what AWS does not, so it keeps the ASL's own interval, backoff and jitter (-1 = no override).
+ * waits for another execution (its idempotency record in progress, or just released): shortening that
+ * wait would park locally what AWS does not, so it keeps the ASL's own interval, backoff and jitter
+ * (-1 = no override).
  */
+const WAITS_FOR_ANOTHER_EXECUTION = new Set([
+  'IdempotencyAlreadyInProgressError',
+  'IdempotencyItemNotFoundError',
+]);
+
 export function retryIntervalOverridesFor(
   definition: Json,
   retryIntervalMs: number,
@@ -66,7 +72,7 @@ export function retryIntervalOverridesFor(
       const retriers = (state.Retry as { ErrorEquals: string[] }[] | undefined) ?? [];
       if (retriers.length)
         overrides[name] = retriers.map((r) =>
-          r.ErrorEquals.every((e) => e === 'IdempotencyAlreadyInProgressError') ? -1 : retryIntervalMs,
+          r.ErrorEquals.every((e) => WAITS_FOR_ANOTHER_EXECUTION.has(e)) ? -1 : retryIntervalMs,
         );
       for (const branch of (state.Branches as Json[] | undefined) ?? [])
         walk(branch.States as Record<string, Json>);
