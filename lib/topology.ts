@@ -376,7 +376,7 @@ export const FUNCTIONS = {
     id: 'ExtractBillingFacts',
     entry: 'lambdas/handlers/extract-billing-facts.ts',
     description:
-      'Reconciliation: lists one day of Stripe invoices, credit notes, refunds, payouts into sorted shard parts.',
+      "Reconciliation: lists one day of Stripe invoices, credit notes, refunds, payouts (or a day's events) into sorted shard parts.",
     tables: [],
     secrets: ['stripeApiKey'],
     buckets: ['reconciliation'],
@@ -404,7 +404,8 @@ export const FUNCTIONS = {
     id: 'ReconcileShard',
     entry: 'lambdas/handlers/reconcile-shard.ts',
     description: 'Reconciliation: streaming merge-join of one shard of billing and ERP facts into findings.',
-    tables: [],
+    // A day's run on the built-in ledger looks the shard's postings up by id (BatchGetItem).
+    tables: [{ table: 'ledger', access: 'read' }],
     buckets: ['reconciliation'],
     asArnSubstitution: 'ReconcileShardFunctionArn',
     timeoutSeconds: 900,
@@ -562,10 +563,10 @@ export const SCHEDULES = {
   },
   dailyReconciliation: {
     id: 'DailyReconciliationSchedule',
-    description: 'Reconciles the current month, billing vs ERP, every day at 02:00 UTC.',
+    description: "Reconciles yesterday's billing activity against the ERP every day at 02:00 UTC.",
     expression: 'cron(0 2 * * ? *)',
     target: 'reconcile',
-    input: { period: 'current' },
+    input: { period: 'yesterday' },
   },
   preCloseReconciliation: {
     id: 'PreCloseReconciliationSchedule',

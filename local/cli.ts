@@ -5,7 +5,7 @@
  *   q2c trial-balance [--json]                               print the trial balance of a running runtime
  *   q2c journal [--json]                                     print the journal
  *   q2c queues [--json]                                      print parked exceptions and dead letters
- *   q2c reconcile --period YYYY-MM [--json]                  billing vs ERP; the report goes to the data dir
+ *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
  */
 import { Command, Option } from 'commander';
@@ -168,9 +168,13 @@ program
   .description(
     'Reconcile billing (Stripe) with the ERP for a period: missing postings, amount/currency/tax mismatches, ' +
       'unapplied payments, unposted refunds and credit notes, undeposited payouts, duplicates. ' +
+      "A day (YYYY-MM-DD, 'yesterday') reconciles that day's billing activity only. " +
       'Exit code 2 when anything is unexplained.',
   )
-  .requiredOption('--period <YYYY-MM>', 'the period ("current" or "previous" also work)')
+  .requiredOption(
+    '--period <YYYY-MM|YYYY-MM-DD>',
+    'the month or day ("current", "previous" or "yesterday" also work)',
+  )
   .option('--json', 'print JSON')
   .addOption(urlOption())
   .action(async (opts: { period: string; json?: boolean; url: string }) => {

@@ -29,9 +29,10 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print(`Demo scenario: ${scenario.events.length} Stripe webhook deliveries`);
   scenario.description.forEach((d) => print(`  • ${d}`));
 
-  // What the flows read back from Stripe (credited invoices, payout balance transactions).
-  // As JSON, the way the API would return them (Stripe.Decimal fields become strings).
-  runtime.stripe.store.putAll(JSON.parse(JSON.stringify(scenario.sandboxObjects)));
+  // What the flows read back from Stripe (credited invoices, payout balance transactions), and the events
+  // Stripe keeps of what it sent (the daily reconciliation lists them). As JSON, the way the API would
+  // return them (Stripe.Decimal fields become strings).
+  runtime.stripe.store.putAll(JSON.parse(JSON.stringify([...scenario.sandboxObjects, ...scenario.events])));
   const deliveries: Delivery[] = [];
   for (const event of scenario.events) {
     deliveries.push(await deliverStripeEvent(`${runtime.url}/webhooks/stripe`, event, runtime.webhookSecret));

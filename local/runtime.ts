@@ -106,7 +106,7 @@ export interface LocalRuntime {
   stats(): ExecutionStats;
   /** Runs month-end close for a period ('YYYY-MM' or 'previous') to completion. */
   close(period: string): Promise<ExecutionRecord>;
-  /** Reconciles billing vs ERP for a period ('YYYY-MM', 'current', 'previous'); the report lands in the data dir. */
+  /** Reconciles billing vs ERP for a month ('YYYY-MM', 'current', 'previous') or a day ('YYYY-MM-DD', 'yesterday'); the report lands in the data dir. */
   reconcile(period: string): Promise<LocalReconciliation>;
   ledger: LedgerAdapter;
   sqs: LocalSqs;
@@ -372,13 +372,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       '/ops/reconcile': async (body) => {
         const period = (body as { period?: unknown }).period;
-        if (typeof period !== 'string' || !/^(\d{4}-(0[1-9]|1[0-2])|current|previous)$/.test(period))
+        if (
+          typeof period !== 'string' ||
+          !/^(\d{4}-(0[1-9]|1[0-2])(-\d{2})?|current|previous|yesterday)$/.test(period)
+        )
           return {
             status: 400,
             body: {
               error: {
                 code: 'invalid_period',
-                message: 'give {"period":"YYYY-MM"}, "current" or "previous"',
+                message: 'give {"period":"YYYY-MM"} or "YYYY-MM-DD", "current", "previous" or "yesterday"',
               },
             },
           };

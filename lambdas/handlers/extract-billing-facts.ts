@@ -1,12 +1,20 @@
 /**
- * ExtractBillingFacts task: lists one slice of billing (Stripe objects created in [from, to)), keeps the
- * facts dated in the period, and writes them as key-sorted parts, one per shard.
+ * ExtractBillingFacts task: lists one slice of billing — the Stripe documents created in [from, to) for
+ * a month's run, or the Stripe events of [from, to) (each object's latest snapshot) for a day's run —
+ * keeps the facts dated in the run's period, and writes them as key-sorted parts, one per shard.
  */
 import { z } from 'zod';
-import { billingObjects } from '../adapters/reconciliation/sources';
+import { billingEvents, billingObjects } from '../adapters/reconciliation/sources';
 import { ReconciliationBucket, stagingKeys } from '../adapters/reconciliation/staging';
 import { requiredEnv } from '../adapters/store/dynamodb';
-import { billingFactsOf, compareFacts, shardOfKey, type BillingFact } from '../domain/reconciliation/facts';
+import {
+  billingFactsOf,
+  compareFacts,
+  latestSnapshots,
+  RECONCILED_EVENT_TYPES,
+  shardOfKey,
+  type BillingFact,
+} from '../domain/reconciliation/facts';
 import { BUCKETS } from '../../lib/topology';
 import { logger } from './commons/powertools';
 
@@ -14,9 +22,15 @@ const bucket = new ReconciliationBucket(requiredEnv(BUCKETS.reconciliation.envVa
 
 const Input = z.object({
   runId: z.string(),
+  /** 'YYYY-MM' or 'YYYY-MM-DD': facts dated in it are kept. */
   period: z.string(),
   shards: z.number().int().positive(),
-  slice: z.object({ index: z.number().int().nonnegative(), from: z.number().int(), to: z.number().int() }),
+  slice: z.object({
+    index: z.number().int().nonnegative(),
+    from: z.number().int(),
+    to: z.number().int(),
+    source: z.enum(['objects', 'events']).default('objects'),
+  }),
 });
 
 export const handler = async (event: unknown): Promise<{ slice: number; objects: number; facts: number }> => {
@@ -24,10 +38,14 @@ export const handler = async (event: unknown): Promise<{ slice: number; objects:
   const byShard = new Map<number, BillingFact[]>();
   let objects = 0;
   let facts = 0;
-  for await (const o of billingObjects(slice.from, slice.to)) {
+  const source =
+    slice.source === 'events'
+      ? latestSnapshots(billingEvents(slice.from, slice.to, RECONCILED_EVENT_TYPES))
+      : billingObjects(slice.from, slice.to);
+  for await (const o of source) {
     objects++;
     for (const f of billingFactsOf(o)) {
-      if (f.date.slice(0, 7) !== period) continue;
+      if (!f.date.startsWith(period)) continue;
       const shard = shardOfKey(f.key, shards);
       if (!byShard.has(shard)) byShard.set(shard, []);
       byShard.get(shard)?.push(f);
@@ -40,6 +58,6 @@ export const handler = async (event: unknown): Promise<{ slice: number; objects:
       list.sort(compareFacts),
     );
   }
-  logger.info('billing slice extracted', { runId, slice: slice.index, objects, facts });
+  logger.info('billing slice extracted', { runId, slice: slice.index, source: slice.source, objects, facts });
   return { slice: slice.index, objects, facts };
 };

@@ -3,7 +3,8 @@
  * Stripe sandbox holding the month's objects) reconciles clean; then differences are injected on both
  * sides — a posting deleted from the ledger, a Stripe invoice whose events never arrived, a tampered
  * amount, a duplicate posting, a payout never deposited — and each is found once, in the JSON and the
- * CSV report, and nothing else is.
+ * CSV report, and nothing else is. Each day of the month also reconciles from its Stripe events with
+ * the ledger read by id, and a day's run finds the day's injected differences.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -58,6 +59,22 @@ describe('reconciliation through the local runtime', () => {
     expect(readFileSync(record.files?.csv ?? '', 'utf8').split('\r\n')[0]).toBe(
       'kind,explained,key,document,currency,billing_amount,erp_amount,erp_ids,reason',
     );
+  });
+
+  it('every day of the month reconciles clean from its Stripe events, the ledger read by id', async () => {
+    const days = Array.from({ length: 30 }, (_, i) => `${PERIOD}-${String(i + 1).padStart(2, '0')}`);
+    let documents = 0;
+    for (const day of days) {
+      const record = await runtime.reconcile(day);
+      expect(record.status).toBe('SUCCEEDED');
+      expect(record.output).toMatchObject({ period: day, clean: true, unexplained: 0 });
+      const summary = record.output as { billingDocuments: number; erpPostings: number };
+      // Looked up by id: what the ERP holds for exactly the day's documents (+ their reversals).
+      expect(summary.erpPostings).toBeGreaterThanOrEqual(summary.billingDocuments);
+      documents += summary.billingDocuments;
+    }
+    // The month's 59 documents, each read on the day it is dated, from the event that dated it.
+    expect(documents).toBe(59);
   });
 
   it('finds each injected difference exactly once, in the JSON and the CSV', async () => {
@@ -136,12 +153,47 @@ describe('reconciliation through the local runtime', () => {
     for (const { kind, key } of expected) {
       expect(csv.filter((row) => row.startsWith(`${kind},false,${key},`))).toHaveLength(1);
     }
+
+    // The daily run of the deleted invoice's day finds what happened to that day's documents. It starts
+    // from billing, so the manual double posting (another entry id) and the invoice Stripe has no event
+    // for are the month's run's to find.
+    const day = deleted.effectiveDate.slice(0, 10);
+    const dayExpected = [
+      { kind: 'invoice_missing_in_erp', key: `invoice:${idOf(deleted.documentRef)}`, date: day },
+      { kind: 'amount_mismatch', key: `payment:${idOf(payment.documentRef)}`, date: payment.effectiveDate },
+      {
+        kind: 'payout_not_deposited',
+        key: `payout:${idOf(deposit.documentRef)}`,
+        date: deposit.effectiveDate,
+      },
+    ]
+      .filter((e) => e.date.startsWith(day))
+      .map(({ kind, key }) => ({ kind, key }));
+    const daily = await runtime.reconcile(day);
+    expect(daily.status).toBe('SUCCEEDED');
+    expect(daily.output).toMatchObject({ period: day, clean: false, unexplained: dayExpected.length });
+    const dayReport = JSON.parse(readFileSync(daily.files?.json ?? '', 'utf8')) as { findings: Finding[] };
+    expect(
+      dayReport.findings
+        .filter((f) => !f.explained)
+        .map((f) => ({ kind: f.kind, key: f.key }))
+        .sort(byKey),
+    ).toEqual(dayExpected.sort(byKey));
   });
 
   it('refuses a malformed period with a 400 and runs nothing', async () => {
     const before = runtime.stats().started;
     await expect(new OpsClient(runtime.url).reconcile('2026-13')).rejects.toThrow(/YYYY-MM/);
+    await expect(new OpsClient(runtime.url).reconcile('2026-11-3')).rejects.toThrow(/YYYY-MM-DD/);
     expect(runtime.stats().started).toBe(before);
+  });
+
+  it('a day Stripe no longer keeps events for fails the run with the reason, and parks it', async () => {
+    const record = await runtime.reconcile('2026-09-30');
+    expect(record.status).toBe('FAILED');
+    const { queues } = await new OpsClient(runtime.url).queues();
+    const parked = queues.find((q) => q.queue === 'exceptions')?.messages ?? [];
+    expect(JSON.stringify(parked)).toMatch(/keeps events for 30 days: reconcile 2026-09 \(the month\)/);
   });
 });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TransientError } from '../../lambdas/domain/errors';
-import { planReconciliation } from '../../lambdas/domain/reconciliation/report';
+import { planDayReconciliation, planReconciliation } from '../../lambdas/domain/reconciliation/report';
 import { definitionSubstitutions, PROJECT_ROOT, STATE_MACHINES, type FunctionKey } from '../../lib/topology';
 import { localFunctionArn } from '../../local/lambda';
 import { startSqs, type LocalSqs } from '../../local/services/sqs';
@@ -60,6 +60,43 @@ describe('ReconciliationFlow ASL', () => {
     expect(isValid).toBe(true);
   });
 
+  it("a day on the ledger: extracts the day's events, no ERP segment, and every shard looks the postings up", async () => {
+    const day = planDayReconciliation('2026-11-25', 'run-d', {
+      shards: 2,
+      now: new Date('2026-11-26T02:00:00Z'),
+    });
+    const calls: Record<string, unknown[]> = { billing: [], erp: [], shard: [] };
+    const record = await machine({
+      planReconciliation: async () => day,
+      extractBillingFacts: async (input) => {
+        calls.billing.push(input);
+        return { slice: 0, objects: 0, facts: 0 };
+      },
+      extractErpFacts: async (input) => {
+        calls.erp.push(input);
+        return { segment: 0, entries: 0, facts: 0 };
+      },
+      reconcileShard: async (input) => {
+        calls.shard.push(input);
+        return shardResult(Number(input.shard));
+      },
+      publishReconciliationReport: async () => ({ period: '2026-11-25', clean: true }),
+    }).execute({ period: 'yesterday' }, 'exec-d');
+    expect(record.status).toBe('SUCCEEDED');
+    expect(calls.billing).toEqual([
+      {
+        runId: 'run-d',
+        period: '2026-11-25',
+        shards: 2,
+        slice: { ...day.billingSlices[0], source: 'events' },
+      },
+    ]);
+    expect(calls.erp).toEqual([]);
+    expect(calls.shard).toEqual(
+      [0, 1].map((shard) => ({ runId: 'run-d', period: '2026-11-25', shard, erpLookup: true })),
+    );
+  });
+
   it('plans, extracts every slice and segment, compares every shard, then publishes once', async () => {
     const calls: Record<string, unknown[]> = { billing: [], erp: [], shard: [], publish: [] };
     const record = await machine({
@@ -96,7 +133,9 @@ describe('ReconciliationFlow ASL', () => {
     expect(calls.erp).toEqual(
       [0, 1].map((segment) => ({ runId: 'run-1', shards: 3, segment, segments: 2, window: plan.erpWindow })),
     );
-    expect(calls.shard).toEqual([0, 1, 2].map((shard) => ({ runId: 'run-1', period: '2026-11', shard })));
+    expect(calls.shard).toEqual(
+      [0, 1, 2].map((shard) => ({ runId: 'run-1', period: '2026-11', shard, erpLookup: false })),
+    );
     expect(calls.publish).toEqual([
       { runId: 'run-1', period: '2026-11', shards: [0, 1, 2].map(shardResult) },
     ]);

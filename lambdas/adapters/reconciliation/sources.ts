@@ -1,7 +1,7 @@
 /**
  * Where reconciliation reads its two sides: billing through the official `stripe` SDK's list APIs
- * (auto-paginated, 100 a page, one `created` window per call) and the ERP from the built-in ledger
- * (a DynamoDB parallel-scan segment). Locally STRIPE_API_HOST/PORT/PROTOCOL point the SDK at the
+ * (auto-paginated, 100 a page, one `created` window per call: the documents for a month, the events for
+ * a day) and the ERP from the built-in ledger (a DynamoDB parallel-scan segment). Locally STRIPE_API_HOST/PORT/PROTOCOL point the SDK at the
  * Stripe sandbox and AWS_ENDPOINT_URL_DYNAMODB the client at dynalite.
  */
 import { paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -32,13 +32,29 @@ function stripe(): Promise<Stripe> {
 export async function* billingObjects(from: number, to: number): AsyncGenerator<Record<string, unknown>> {
   const s = await stripe();
   const params = { created: { gte: from, lt: to }, limit: 100 };
+  yield* stripeLists([
+    () => s.invoices.list(params),
+    () => s.creditNotes.list(params),
+    () => s.refunds.list(params),
+    () => s.payouts.list(params),
+  ]);
+}
+
+/** The Stripe events of the given types created in [from, to) (unix seconds), newest first. */
+export async function* billingEvents(
+  from: number,
+  to: number,
+  types: readonly string[],
+): AsyncGenerator<Record<string, unknown>> {
+  const s = await stripe();
+  yield* stripeLists([
+    () => s.events.list({ created: { gte: from, lt: to }, types: [...types], limit: 100 }),
+  ]);
+}
+
+async function* stripeLists(lists: (() => unknown)[]): AsyncGenerator<Record<string, unknown>> {
   try {
-    for (const list of [
-      () => s.invoices.list(params),
-      () => s.creditNotes.list(params),
-      () => s.refunds.list(params),
-      () => s.payouts.list(params),
-    ]) {
+    for (const list of lists) {
       for await (const o of list() as AsyncIterable<unknown>) yield o as Record<string, unknown>;
     }
   } catch (err) {

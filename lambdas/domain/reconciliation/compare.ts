@@ -4,6 +4,7 @@
  * through. Each difference is classified as a finding kind and as explained (a known, benign reason)
  * or unexplained (someone must act).
  */
+import { postingKeys } from '../model';
 import type { BillingFact, DocumentType, ErpFact } from './facts';
 
 export const FINDING_KINDS = [
@@ -38,7 +39,11 @@ export interface Finding {
 }
 
 export interface ReconciliationScope {
-  /** 'YYYY-MM': billing documents dated in it are reconciled; ERP postings dated in it must have a document. */
+  /**
+   * 'YYYY-MM': billing documents dated in it are reconciled; ERP postings dated in it must have a document.
+   * 'YYYY-MM-DD' (the daily run): billing documents dated that day are reconciled; the run starts from
+   * billing, so postings without a billing document are left to the month's run.
+   */
   period: string;
 }
 
@@ -67,7 +72,33 @@ const NOT_YET_POSTED: Record<DocumentType, ReadonlySet<string>> = {
   payout: new Set(['pending', 'in_transit', 'canceled']),
 };
 
-const inPeriod = (date: string, period: string) => date.slice(0, 7) === period;
+/** The posting and reversal ids the built-in ledger files a document under (entry id = posting key). */
+const LEDGER_IDS: Record<DocumentType, { post: (id: string) => string; reversal?: (id: string) => string }> =
+  {
+    invoice: { post: postingKeys.invoice, reversal: postingKeys.invoiceVoid },
+    payment: { post: postingKeys.payment },
+    credit_note: { post: postingKeys.creditMemo, reversal: postingKeys.creditMemoVoid },
+    refund: { post: postingKeys.refund, reversal: postingKeys.refundFailure },
+    payout: { post: postingKeys.deposit, reversal: postingKeys.depositFailure },
+  };
+
+/**
+ * The ledger entry ids to look up for a billing document: its posting, and its reversal only when billing
+ * says it is reversed (nothing else would make a reversal a finding). Postings under other ids (a manual
+ * double posting) are only seen by the month's run, which reads the whole ledger.
+ */
+export function ledgerEntryIdsOf(fact: BillingFact): string[] {
+  const ids = LEDGER_IDS[fact.document];
+  const billingId = fact.key.slice(fact.document.length + 1);
+  const reversal = REVERSED[fact.document].has(fact.status) ? ids.reversal : undefined;
+  return reversal ? [ids.post(billingId), reversal(billingId)] : [ids.post(billingId)];
+}
+
+/** A date is in a month scope ('2026-11') or a day scope ('2026-11-03') when it starts with it. */
+const inPeriod = (date: string, period: string) => date.startsWith(period);
+const isDayScope = (scope: ReconciliationScope) => scope.period.length === 10;
+/** The accounting period of the scope (a day belongs to its month). */
+const monthOf = (scope: ReconciliationScope) => scope.period.slice(0, 7);
 const money = (amount: number, currency: string) => `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
 
 /**
@@ -87,6 +118,7 @@ export function compareDocument(
   const base = { key, document, erpIds };
 
   if (!billing) {
+    if (isDayScope(scope)) return [];
     // Only postings dated in the period (or moved out of it) are this run's business.
     const ours = posts.filter(
       (p) => inPeriod(p.date, scope.period) || p.lateFromClosedPeriod === scope.period,
@@ -196,12 +228,13 @@ export function compareDocument(
     );
   }
   if (!inPeriod(post.date, scope.period)) {
+    const late = post.lateFromClosedPeriod === monthOf(scope);
     findings.push(
       finding(
         'posted_in_later_period',
-        post.lateFromClosedPeriod === scope.period,
-        post.lateFromClosedPeriod === scope.period
-          ? `${key} arrived after ${scope.period} was closed and is booked on ${post.date} (next open period)`
+        late,
+        late
+          ? `${key} arrived after ${monthOf(scope)} was closed and is booked on ${post.date} (next open period)`
           : `${key} is dated ${billing.date} in billing but booked on ${post.date} in the ERP`,
         post.amount,
       ),

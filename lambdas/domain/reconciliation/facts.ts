@@ -145,6 +145,42 @@ export function billingFactsOf(o: StripeObject): BillingFact[] {
   }
 }
 
+/**
+ * The Stripe events a day's reconciliation lists (≤ 20, Stripe's `types` limit): everything that makes
+ * or changes a reconciled document. `payout.created` is left out: a payout is posted when it is paid.
+ */
+export const RECONCILED_EVENT_TYPES = [
+  'invoice.finalized',
+  'invoice.paid',
+  'invoice.voided',
+  'invoice.marked_uncollectible',
+  'credit_note.created',
+  'credit_note.voided',
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+  'charge.refund.updated',
+  'payout.paid',
+  'payout.failed',
+] as const;
+
+/**
+ * The latest snapshot of each object in a stream of events listed newest first (as Stripe lists
+ * them): the state the day left it in. Memory: one id per object of the slice.
+ */
+export async function* latestSnapshots(
+  eventsNewestFirst: AsyncIterable<StripeObject>,
+): AsyncGenerator<StripeObject> {
+  const seen = new Set<string>();
+  for await (const event of eventsNewestFirst) {
+    const object = (event.data as { object?: StripeObject } | undefined)?.object;
+    const id = object ? str(object.id) : '';
+    if (!object || !id || seen.has(id)) continue;
+    seen.add(id);
+    yield object;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // ERP side: journal entries → facts
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   compareDocument,
+  ledgerEntryIdsOf,
   mergeSorted,
   reconcileStreams,
   UnsortedStreamError,
@@ -10,6 +11,7 @@ import {
   billingFactsOf,
   compareFacts,
   erpFactOf,
+  latestSnapshots,
   shardOfKey,
   type BillingFact,
   type DocumentType,
@@ -17,6 +19,8 @@ import {
 } from '../../../lambdas/domain/reconciliation/facts';
 import {
   csvRow,
+  isDay,
+  planDayReconciliation,
   planReconciliation,
   resolvePeriod,
   summarize,
@@ -366,11 +370,40 @@ describe('plan and report', () => {
     expect(() => planReconciliation('2026-13', 'r')).toThrow(RangeError);
   });
 
-  it('resolves current and previous periods in UTC', () => {
+  it('resolves current, previous and yesterday in UTC', () => {
     const now = new Date('2027-01-01T02:00:00Z');
     expect(resolvePeriod('current', now)).toBe('2027-01');
     expect(resolvePeriod('previous', now)).toBe('2026-12');
+    expect(resolvePeriod('yesterday', now)).toBe('2026-12-31');
     expect(resolvePeriod('2026-11', now)).toBe('2026-11');
+    expect(resolvePeriod('2026-11-03', now)).toBe('2026-11-03');
+  });
+
+  it('a day is a real calendar day', () => {
+    expect(isDay('2026-11-30')).toBe(true);
+    expect(isDay('2028-02-29')).toBe(true);
+    expect(isDay('2026-02-29')).toBe(false);
+    expect(isDay('2026-11-31')).toBe(false);
+    expect(isDay('2026-11')).toBe(false);
+    expect(isDay('2026-11-3')).toBe(false);
+  });
+
+  it("plans a day as one slice of the day's events, the ledger looked up by id or NetSuite read from the day", () => {
+    const now = new Date('2026-11-26T02:00:00Z');
+    const plan = planDayReconciliation('2026-11-25', 'r', { shards: 4, now });
+    expect(plan.period).toBe('2026-11-25');
+    expect(plan.billingSlices).toEqual([
+      { index: 0, from: Date.UTC(2026, 10, 25) / 1000, to: Date.UTC(2026, 10, 26) / 1000, source: 'events' },
+    ]);
+    expect(plan).toMatchObject({ erpLookup: true, erpSegments: [], shards: [0, 1, 2, 3] });
+    const netsuite = planDayReconciliation('2026-11-25', 'r', { erpLookup: false, now });
+    expect(netsuite).toMatchObject({ erpLookup: false, erpSegments: [0], erpSegmentCount: 1 });
+    expect(netsuite.erpWindow.from).toBe('2026-11-25');
+    // Stripe keeps events for 30 days: older days are reconciled with their month.
+    expect(() => planDayReconciliation('2026-10-28', 'r', { now })).not.toThrow();
+    expect(() => planDayReconciliation('2026-10-27', 'r', { now })).toThrow(/reconcile 2026-10/);
+    expect(() => planDayReconciliation('2026-11-31', 'r', { now })).toThrow(RangeError);
+    expect(planReconciliation('2026-11', 'r').billingSlices.every((s) => s.source === 'objects')).toBe(true);
   });
 
   it('summarizes shards: clean only when nothing is unexplained', () => {
@@ -409,5 +442,97 @@ describe('plan and report', () => {
       erpIds: ['e1', 'e2'],
     });
     expect(row).toBe(`amount_mismatch,false,"'=HYPERLINK(""x"")",invoice,usd,1,-2,e1 e2,"a, ""b"""`);
+  });
+});
+
+describe('the daily run', () => {
+  const day = { period: '2026-11-10' };
+
+  it("reconciles only the documents dated that day and leaves ERP-only postings to the month's run", async () => {
+    const today = bill({ key: 'invoice:in_today' });
+    const earlier = bill({ key: 'invoice:in_earlier', date: '2026-11-03' });
+    const orphan = postOf(bill({ key: 'invoice:in_orphan' }));
+    const findings = await collect(
+      reconcileStreams([earlier, today].sort(compareFacts), [orphan].sort(compareFacts), day),
+    );
+    expect(findings.map((f) => [f.kind, f.key])).toEqual([['invoice_missing_in_erp', 'invoice:in_today']]);
+    // The month's run does report the orphan.
+    expect(compareDocument(orphan.key, undefined, [orphan], scope).map((f) => f.kind)).toEqual([
+      'posted_without_billing_document',
+    ]);
+  });
+
+  it('judges a posting moved out of a closed period by the month the day belongs to', () => {
+    const b = bill({ key: 'invoice:in_late', date: '2026-11-30' });
+    const moved = { ...postOf(b), date: '2026-12-01', lateFromClosedPeriod: '2026-11' };
+    const [f] = compareDocument(b.key, b, [moved], { period: '2026-11-30' });
+    expect(f).toMatchObject({ kind: 'posted_in_later_period', explained: true });
+    expect(f.reason).toMatch(/after 2026-11 was closed/);
+  });
+
+  it('looks up the posting, and the reversal only when billing says the document is reversed', () => {
+    expect(ledgerEntryIdsOf(bill({ key: 'invoice:in_1', status: 'open' }))).toEqual([
+      'stripe:invoice:in_1:post',
+    ]);
+    expect(ledgerEntryIdsOf(bill({ key: 'invoice:in_1', status: 'void' }))).toEqual([
+      'stripe:invoice:in_1:post',
+      'stripe:invoice:in_1:void',
+    ]);
+    expect(ledgerEntryIdsOf(bill({ key: 'payment:in_1' }))).toEqual(['stripe:invoice:in_1:payment']);
+    expect(ledgerEntryIdsOf(bill({ key: 'refund:re_1', status: 'failed' }))).toEqual([
+      'stripe:refund:re_1:post',
+      'stripe:refund:re_1:failed',
+    ]);
+    expect(ledgerEntryIdsOf(bill({ key: 'payout:po_1', status: 'paid' }))).toEqual([
+      'stripe:payout:po_1:deposit',
+    ]);
+    expect(ledgerEntryIdsOf(bill({ key: 'credit_note:cn_1', status: 'void' }))).toEqual([
+      'stripe:credit_note:cn_1:post',
+      'stripe:credit_note:cn_1:void',
+    ]);
+  });
+
+  it("the looked-up ids are the ids the ERP facts of the ledger's entries come from", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DocumentType>('invoice', 'payment', 'credit_note', 'refund', 'payout'),
+        (doc) => {
+          const b = bill({ key: `${doc}:x_1`, status: 'paid' });
+          const [id] = ledgerEntryIdsOf(b);
+          const kind = {
+            invoice: 'invoice',
+            payment: 'payment',
+            credit_note: 'credit_memo',
+            refund: 'refund',
+            payout: 'deposit',
+          }[doc];
+          const fact = erpFactOf({
+            entryId: id,
+            kind,
+            documentRef:
+              id.replace(/:[a-z_]+$/, '').replace(/^stripe:[a-z_]+:/, 'stripe:') +
+              (doc === 'payment' ? ':payment' : ''),
+            effectiveDate: '2026-11-10',
+            lines: [],
+          } as unknown as JournalEntry);
+          expect(fact?.key).toBe(b.key);
+        },
+      ),
+    );
+  });
+
+  it('keeps the latest snapshot of each object from events listed newest first', async () => {
+    const ev = (id: string, object: Record<string, unknown>) => ({ id, object: 'event', data: { object } });
+    async function* events() {
+      yield ev('evt_3', { id: 'in_1', object: 'invoice', status: 'void' });
+      yield ev('evt_2', { id: 'in_2', object: 'invoice', status: 'paid' });
+      yield ev('evt_1', { id: 'in_1', object: 'invoice', status: 'open' });
+      yield { id: 'evt_0', object: 'event', data: {} };
+    }
+    const snapshots = await collect(latestSnapshots(events()));
+    expect(snapshots.map((o) => [o.id, o.status])).toEqual([
+      ['in_1', 'void'],
+      ['in_2', 'paid'],
+    ]);
   });
 });

@@ -5,14 +5,24 @@
  * transaction (dynalite has none), because one entry is one item.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  type DynamoDBDocumentClient,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
 import { decidePosting } from '../../../domain/accounting/ledger-book';
+import { TransientError } from '../../../domain/errors';
 import { JournalEntry, type Customer, type Invoice, type Payment } from '../../../domain/model';
 import { retryable } from '../../store/aws-errors';
 import type { ErpAdapter, ErpDocument, ErpDocumentRef } from '../port';
 
 const ENTRY_PREFIX = 'ENTRY#';
 const CUSTOMER_PREFIX = 'CUSTOMER#';
+/** DynamoDB's BatchGetItem limit. */
+const BATCH_GET_LIMIT = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RecordedEntry extends JournalEntry {
   recordedAt: string;
@@ -100,6 +110,31 @@ export class LedgerAdapter implements ErpAdapter {
       ),
     );
     return Item ? toRecorded(Item) : undefined;
+  }
+
+  /**
+   * The entries recorded under these ids (absent ids are skipped), 100 keys a BatchGetItem, eventually
+   * consistent (half the read units: reconciliation reads what was posted hours ago). Unprocessed keys
+   * (throttling) are asked again with backoff.
+   */
+  async getEntries(entryIds: readonly string[]): Promise<RecordedEntry[]> {
+    const found: RecordedEntry[] = [];
+    for (let i = 0; i < entryIds.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = [...new Set(entryIds.slice(i, i + BATCH_GET_LIMIT))].map(
+        (id) => ({ pk: ENTRY_PREFIX + id, sk: 'v1' }),
+      );
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2_000) * Math.random());
+        const { Responses, UnprocessedKeys } = await retryable(() =>
+          this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } })),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) found.push(toRecorded(item));
+        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (attempt >= 10 && keys.length > 0)
+          throw new TransientError(`ledger: ${keys.length} keys still unprocessed after ${attempt} attempts`);
+      }
+    }
+    return found;
   }
 
   /** Every recorded entry, oldest first. Scans: fine for the local runtime and ops reads, not hot paths. */
