@@ -2,16 +2,18 @@
  * Chaos suite (issue 7) through the local runtime with NetSuite as the ERP:
  * 1. CHAOS_EVENTS distinct Stripe events (the demo month cloned per customer set: invoices, payments,
  *    refunds, credit notes, disputes, payouts), each delivered 1–3 times, shuffled (seeded), while 20%
- *    of NetSuite requests fail (5xx, 429 with Retry-After, timeouts whose write committed) and some
+ *    of NetSuite requests fail (5xx, 429 with Retry-After, timeouts whose write committed), some
  *    EventBridge PutEvents calls are throttled at ingest (a non-2xx the sender re-delivers, as Stripe
- *    does). After `q2c replay --from exceptions` and `--from dlq`: every expected document in NetSuite
- *    exactly once, nothing parked, every journal entry balanced, reconciliation clean.
+ *    does) and ~15% of DynamoDB writes to the idempotency, ledger and crosswalk tables are throttled on
+ *    the wire (ThrottlingException / ProvisionedThroughputExceededException, armed through
+ *    POST /ops/dynamodb/fault: the SDK retries them, the rare write that outlives its attempts is a
+ *    TransientError the state machine retries). Concurrent duplicates wait for the first delivery
+ *    (IdempotencyAlreadyInProgressError retrier) instead of parking. After `q2c replay --from exceptions`
+ *    and `--from dlq`: every expected document in NetSuite exactly once, nothing parked, every journal
+ *    entry balanced, reconciliation clean.
  * 2. SIGKILL mid-stream of a `q2c serve --erp netsuite` process, restart on the same data dir,
  *    re-deliver everything: nothing lost, nothing double-posted.
  * Default size is CI-friendly; CHAOS_EVENTS=10000 (`npm run chaos`) runs the full size.
- *
- * DynamoDB throttling is not injected: the local runtime's dynalite has no fault hook (the throttling
- * path of the DynamoDB adapters is covered by their unit tests); EventBridge throttling is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +27,8 @@ import { runReplay } from '../../local/replay/run';
 import { localTarget } from '../../local/replay/targets';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import type { FaultSpec, NetSuiteSimulator } from '../../local/sandboxes/netsuite';
+import { localTableName } from '../../local/services/dynamodb';
+import { DYNAMODB_WRITE_OPERATIONS, type DynamoFaultStats } from '../../local/services/dynamodb-faults';
 import { seededRandom } from '../../local/scenarios/delivery';
 import { deliverStripeEvent } from '../../local/webhook-client';
 import { buildChaosMonth, chaosDeliveries, type ChaosMonth } from './chaos-month';
@@ -33,6 +37,8 @@ import { TEST_SECRET } from './harness';
 // 170 → two clones of the month (178 distinct events, ~420 deliveries): about a minute on 2 cores.
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 170);
 const FAULT_RATE = 0.2;
+// Share of DynamoDB writes (idempotency, ledger, crosswalk tables) answered with throttling.
+const DYNAMODB_THROTTLE_RATE = 0.15;
 // ~2.5 distinct events/s through faults on 2 cores, plus the SIGKILL drill: generous for the full size.
 jest.setTimeout(Math.max(600_000, EVENTS * 1_500));
 const PERIOD = '2026-11';
@@ -121,7 +127,7 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   );
 }
 
-describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults', () => {
+describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × DynamoDB throttling', () => {
   let runtime: LocalRuntime;
   let ns: NetSuiteSimulator;
   let dir: string;
@@ -197,6 +203,23 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults', () => 
       });
     let busThrottles = 0;
     let senderRetries = 0;
+
+    // DynamoDB throttling on the wire: ~15% of writes to the idempotency, ledger and crosswalk tables.
+    const dynamoFault = (spec: object) =>
+      fetch(`${runtime.url}/ops/dynamodb/fault`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec),
+      });
+    const throttled = {
+      tables: ['idempotency', 'ledger', 'crosswalk'],
+      operations: DYNAMODB_WRITE_OPERATIONS,
+    };
+    for (const [exception, rate] of [
+      ['ThrottlingException', DYNAMODB_THROTTLE_RATE * 0.6],
+      ['ProvisionedThroughputExceededException', DYNAMODB_THROTTLE_RATE * 0.4],
+    ] as const)
+      expect((await dynamoFault({ ...throttled, exception, rate })).status).toBe(200);
     const webhook = `${runtime.url}/webhooks/stripe`;
     await pool(stream, 8, async (event) => {
       if (random() < 0.03) {
@@ -214,17 +237,32 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults', () => 
     ns.clearFaults();
     pending = [];
     await busFault(0);
+    const dynamoThrottles = (await (
+      await fetch(`${runtime.url}/ops/dynamodb/faults`)
+    ).json()) as DynamoFaultStats;
+    await dynamoFault({ clear: true });
     const stats = ns.stats();
     Object.assign(figures, {
       faultsInjected: injected,
       netsuiteRequests: stats.requests - requestsBefore,
       netsuiteByStatus: stats.byStatus,
       busThrottlesArmed: busThrottles,
+      dynamoThrottles,
       senderRedeliveries: senderRetries,
       settledSeconds: (Date.now() - started) / 1000,
     });
     const faults = Object.values(injected).reduce((a, b) => a + b, 0);
     expect(faults).toBeGreaterThan(0);
+    // Both throttling answers were given, on writes of each table.
+    expect(Object.keys(dynamoThrottles.byException).sort()).toEqual([
+      'ProvisionedThroughputExceededException',
+      'ThrottlingException',
+    ]);
+    const unthrottled = (['idempotency', 'ledger', 'crosswalk'] as const).filter(
+      (t) => !((dynamoThrottles.byTable[localTableName(t)] ?? 0) > 0),
+    );
+    expect(unthrottled).toEqual([]);
+    expect(dynamoThrottles.throttled).toBeGreaterThan(0);
 
     // Replay what was parked (as an operator would: `q2c replay --from exceptions`, then `--from dlq`).
     const ops = new OpsClient(runtime.url);
