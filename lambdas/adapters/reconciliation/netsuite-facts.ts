@@ -18,8 +18,10 @@
  * multi-currency deposit `stripe-po_1-fx-cad`) is not reconciled against a billing document, as
  * on the ledger. NetSuite's transaction total is the document's amount (an invoice or credit memo
  * with its tax, a payment's amount, a deposit's net, a journal's debits); the sign NetSuite
- * reports it with is dropped, as the ledger takes the absolute movement. Tax is not in what
- * `listPosted` returns, so it is null and the comparison skips the tax check for NetSuite.
+ * reports it with is dropped, as the ledger takes the absolute movement. An invoice's or credit
+ * memo's tax is NetSuite's Tax Total (`taxtotal`: the tax of its lines), unsigned like the total;
+ * NetSuite leaves it empty when no line carries tax, which is no tax (0), so billing tax on a document
+ * NetSuite holds untaxed is found. Other records carry no tax (null: the comparison skips it).
  */
 import { SUITEQL_RECORD_TYPE } from '../erp/netsuite/external-ids';
 import type { NetSuiteAdapter, PostedRecord } from '../erp/netsuite';
@@ -79,6 +81,8 @@ function documentOf(
 export function erpFactOfNetSuite(record: PostedRecord): ErpFact | null {
   const mapped = documentOf(record);
   if (!mapped) return null;
+  const type = record.recordType.toLowerCase();
+  const taxed = type === SUITEQL_RECORD_TYPE.invoice || type === SUITEQL_RECORD_TYPE.creditMemo;
   return {
     key: factKey(mapped.document, mapped.id),
     document: mapped.document,
@@ -86,7 +90,7 @@ export function erpFactOfNetSuite(record: PostedRecord): ErpFact | null {
     erpId: record.internalId,
     currency: record.currency.toLowerCase(),
     amount: Math.abs(record.total ?? 0),
-    tax: null,
+    tax: taxed ? Math.abs(record.tax ?? 0) : null,
     date: record.tranDate,
   };
 }

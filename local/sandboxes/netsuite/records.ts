@@ -107,8 +107,9 @@ export class RecordBook {
     this.store
       .sql(
         `INSERT OR REPLACE INTO "transaction" (id, tranid, externalid, recordtype, type, trandate, postingperiod, entity,
-          subsidiary, currency, memo, otherrefnum, foreigntotal, foreignamountremaining, status, createddate, lastmodifieddate)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ?), ?)`,
+          subsidiary, currency, memo, otherrefnum, foreigntotal, foreignamountremaining, status, createddate, lastmodifieddate,
+          taxtotal)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ?), ?, ?)`,
       )
       .run(
         id,
@@ -129,6 +130,7 @@ export class RecordBook {
         existing ? String(existing.createddate) : null,
         now,
         now,
+        t.tax === undefined ? null : major(t.tax, t.currencyCode),
       );
     const insertLine = this.store.sql(
       `INSERT INTO transactionline ("transaction", id, linesequencenumber, item, account, entity, memo, quantity,
@@ -256,13 +258,15 @@ export class RecordBook {
       };
     });
     const total = lines.reduce((s, l) => s + (l.amount ?? 0) + (l.tax ?? 0), 0);
+    // Tax Total (taxtotal): the lines' tax amounts (tax1Amt), part of the total.
+    const tax = lines.reduce((s, l) => s + (l.tax ?? 0), 0);
     if (type === 'creditMemo') {
       if (body.createdFrom !== undefined) this.ref(body, 'createdFrom', 'transaction', 'createdFrom', false);
       const applies = this.applications(body, h, ['invoice'], total, 'Credit Memo');
-      return { ...h, lines, total, open: total - sumOf(applies), applies };
+      return { ...h, lines, total, tax, open: total - sumOf(applies), applies };
     }
     if (total < 0) throw userError('The total of an invoice cannot be negative.', 'item');
-    return { ...h, lines, total, open: total, applies: [] };
+    return { ...h, lines, total, tax, open: total, applies: [] };
   }
 
   private customerPayment(body: Body): TransactionWrite {
@@ -526,6 +530,8 @@ interface TransactionWrite extends Header {
   lines: LineWrite[];
   /** Minor units. */
   total: number;
+  /** Minor units of tax, on the documents that carry tax lines (invoices, credit memos). */
+  tax?: number;
   /** Amount still open (invoices: due; credits and payments: unapplied). */
   open?: number;
   applies: Apply[];

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS "transaction" (
   id INTEGER PRIMARY KEY, tranid TEXT, externalid TEXT COLLATE NOCASE, recordtype TEXT NOT NULL, type TEXT NOT NULL,
   trandate TEXT NOT NULL, postingperiod INTEGER, entity INTEGER, subsidiary INTEGER, currency INTEGER, memo TEXT,
   otherrefnum TEXT, foreigntotal REAL, foreignamountremaining REAL, status TEXT, createddate TEXT, lastmodifieddate TEXT,
-  UNIQUE (recordtype, externalid));
+  taxtotal REAL, UNIQUE (recordtype, externalid));
 CREATE TABLE IF NOT EXISTS transactionline (
   "transaction" INTEGER NOT NULL, id INTEGER NOT NULL, linesequencenumber INTEGER, item INTEGER, account INTEGER,
   entity INTEGER, memo TEXT, quantity REAL, foreignamount REAL, debitforeignamount REAL, creditforeignamount REAL,
@@ -67,6 +67,10 @@ export class NetSuiteStore {
     this.db = new Database(file ?? ':memory:');
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    // A data dir from before the simulator kept tax totals: add the column (empty for what it holds).
+    const columns = this.db.prepare('PRAGMA table_info("transaction")').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'taxtotal'))
+      this.db.exec('ALTER TABLE "transaction" ADD COLUMN taxtotal REAL');
     // SuiteQL's Oracle date functions, for the ISO 'YYYY-MM-DD' format the adapter uses.
     this.db.function('TO_DATE', { deterministic: true, varargs: true }, (value: unknown) => isoDate(value));
     this.db.function('TO_CHAR', { deterministic: true, varargs: true }, (value: unknown) =>

@@ -196,6 +196,8 @@ describe('reads', () => {
       tranDate: '2026-11-03',
       currency: 'usd',
       total: 135_650,
+      // Tax Total: the invoice's tax lines (tax1Amt) as posted.
+      tax: 10_650,
     });
     expect(await adapter.listPosted({ since: '2027-01-01' })).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
  * NetSuite transactions (as listPosted returns them) → the ERP facts the comparison reads. Expected
- * keys and amounts are written by hand from the externalId scheme in external-ids.ts.
+ * keys and amounts are written by hand from the externalId scheme in external-ids.ts; tax from
+ * NetSuite's Tax Total on invoices and credit memos.
  */
 import type { PostedRecord } from '../../../lambdas/adapters/erp/netsuite';
 import {
@@ -22,6 +23,7 @@ const record = (
   tranDate: '2026-11-03',
   currency: 'usd',
   total,
+  tax: null,
   ...extra,
 });
 
@@ -54,9 +56,33 @@ describe('erpFactOfNetSuite', () => {
       erpId: '101',
       currency: 'usd',
       amount: Math.abs(total),
-      tax: null,
+      // An invoice or credit memo without a Tax Total has no tax; other records carry none.
+      tax: recordType === 'invoice' || recordType === 'creditmemo' ? 0 : null,
       date: '2026-11-03',
     });
+  });
+
+  it('an invoice or credit memo carries its Tax Total as tax, without the sign NetSuite reports it with', () => {
+    expect(erpFactOfNetSuite(record('invoice', 'stripe-in_7', 10_800, { tax: 800 }))).toMatchObject({
+      key: 'invoice:in_7',
+      amount: 10_800,
+      tax: 800,
+    });
+    expect(erpFactOfNetSuite(record('creditMemo', 'stripe-cn_7', -2_160, { tax: -160 }))).toMatchObject({
+      key: 'credit_note:cn_7',
+      amount: 2_160,
+      tax: 160,
+    });
+  });
+
+  it('tax is null on records that are not invoices or credit memos, whatever NetSuite reports', () => {
+    for (const [type, externalId] of [
+      ['customerpayment', 'stripe-in_7-payment'],
+      ['journalentry', 'stripe-invoice-in_7-void'],
+      ['deposit', 'stripe-po_7'],
+    ]) {
+      expect(erpFactOfNetSuite(record(type, externalId, 10_800, { tax: 800 }))?.tax).toBeNull();
+    }
   });
 
   it('takes the amount without the sign NetSuite reports it with, and the currency in lower case', () => {

@@ -80,6 +80,11 @@ export interface PostedRecord {
   currency: string;
   /** Integer minor units of the transaction currency. */
   total: number | null;
+  /**
+   * Tax Total (`taxtotal`), integer minor units: the tax of an invoice's or credit memo's lines
+   * (tax1Amt), part of `total`. Null when NetSuite leaves it empty (transactions without tax lines).
+   */
+  tax: number | null;
   memo?: string;
 }
 
@@ -195,6 +200,11 @@ export class NetSuiteAdapter implements ErpAdapter {
       currency: String(r.currency).toLowerCase(),
       total:
         r.foreigntotal === undefined ? null : fromDecimalString(String(r.foreigntotal), String(r.currency)),
+      // SuiteQL omits empty columns.
+      tax:
+        r.taxtotal === undefined || r.taxtotal === null
+          ? null
+          : fromDecimalString(String(r.taxtotal), String(r.currency)),
       ...(r.memo !== undefined ? { memo: String(r.memo) } : {}),
     }));
   }

@@ -43,7 +43,7 @@ export function postedTransactions(query: PostedQuery): string {
   if (query.until) where.push(`t.trandate <= ${dateLiteral(query.until)}`);
   return [
     "SELECT t.id, t.externalid, t.recordtype, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate,",
-    '  t.foreigntotal, c.symbol AS currency, t.memo',
+    '  t.foreigntotal, t.taxtotal, c.symbol AS currency, t.memo',
     'FROM transaction t JOIN currency c ON c.id = t.currency',
     `WHERE ${where.join(' AND ')}`,
     'ORDER BY t.id',
