@@ -193,6 +193,8 @@ export interface ScheduledFlowAssumption {
       perRun?: boolean;
       /** Bytes per item read by a Scan (eventually consistent: 0.5 RRU per 4 KB, summed over the page). */
       scanItemBytes?: number;
+      /** Bytes of each item read per item by BatchGetItem, eventually consistent (0.5 RRU per 4 KB, per item). */
+      batchGetItemBytes?: number[];
     }
   >;
   /** S3 requests per run (staging parts written and read back, reports). */
@@ -247,7 +249,7 @@ export interface CostAssumptions {
   customMetrics: number;
   /** Bytes each event leaves in DynamoDB for good (ledger, schedules, crosswalk; idempotency records expire). */
   dynamoDbRetainedBytesPerEvent: number;
-  /** Per scheduled state machine (topology key or logical id); a schedule without an entry is an error. */
+  /** Per schedule or scheduled state machine (topology key or logical id); a schedule without one is an error. */
   scheduledFlows: Record<string, ScheduledFlowAssumption>;
 }
 
@@ -374,16 +376,38 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
         },
       },
     },
-    // Daily and pre-close runs, each over the whole month so far (lib/domain/reconciliation/report.ts sizing).
-    // Rough: a run lists billing from 35 days before the period (≈ 1.67 months of documents, half a document
-    // per event) and Scans the ledger (one item per event is the first month: a Scan reads the whole table,
-    // so every retained month adds as much again until the read is a query by period); 64 shards ×
-    // (≈ 65 billing slices + 16 ERP segments) staging parts are written and read back.
-    reconcile: {
+    // The daily run (schedule input 'yesterday', lib/domain/reconciliation/report.ts): one day of Stripe
+    // events — the invoice events themselves, 1/30 of the month per run — in one slice, no ERP segment; each
+    // of the 64 shards looks its documents' postings up by id (BatchGetItem, eventually consistent: one key
+    // per document, ≈ 1.5 documents per event — the invoice, and its payment when paid that day).
+    dailyReconciliation: {
+      happyPathData: {},
+      mapItems: { ExtractBilling: 1, ExtractErp: 0, CompareShards: 64 },
+      // Billing parts and findings per shard, the two reports; read back by the shards and the publisher.
+      s3PutsPerRun: 64 * 2 + 2,
+      s3GetsPerRun: 64 * 2,
+      workPerEvent: {
+        // Stripe list pages of 100 at ~400 ms: ~4 ms per event, mostly waiting on Stripe.
+        extractBillingFacts: { perRun: true, itemsPerEvent: 1 / 30, msPerItem: 4 },
+        // BatchGetItem of 100 keys ≈ 10 ms: 0.1 ms per document; an invoice entry or a payment entry read.
+        reconcileShard: {
+          perRun: true,
+          itemsPerEvent: 1.5 / 30,
+          msPerItem: 0.1,
+          batchGetItemBytes: [(2 * INVOICE_ENTRY_ITEM_BYTES + PAYMENT_ENTRY_ITEM_BYTES) / 3],
+        },
+      },
+    },
+    // The pre-close run, over the whole month (lib/domain/reconciliation/report.ts sizing). Rough: it lists
+    // billing from 35 days before the period (≈ 1.67 months of documents, half a document per event) and
+    // Scans the ledger (one item per event is the first month: a Scan reads the whole table, so every
+    // retained month adds as much again, once a month); 64 shards × (≈ 65 billing slices + 16 ERP segments)
+    // staging parts and the findings are written and read back.
+    preCloseReconciliation: {
       happyPathData: {},
       mapItems: { ExtractBilling: 65, ExtractErp: 16, CompareShards: 64 },
-      s3PutsPerRun: 64 * (65 + 16) + 2,
-      s3GetsPerRun: 64 * (65 + 16),
+      s3PutsPerRun: 64 * (65 + 16 + 1) + 2,
+      s3GetsPerRun: 64 * (65 + 16 + 1),
       workPerEvent: {
         // Stripe list pages of 100 at ~400 ms: ~4 ms per document, mostly waiting on Stripe.
         extractBillingFacts: { perRun: true, itemsPerEvent: 0.83, msPerItem: 4 },
@@ -473,6 +497,8 @@ interface FunctionInfo {
   tracing: boolean;
   logLevel: LogLevel;
   metricsEnabled: boolean;
+  /** Lambda's START / END / REPORT lines: shipped unless the system log level (JSON format) is WARN. */
+  platformLines: boolean;
 }
 
 const TOPOLOGY_METADATA_KEY = 'q2c:topology';
@@ -505,6 +531,8 @@ function functionInfo(logicalId: string, r: TemplateResource): FunctionInfo {
     tracing: (p.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active',
     logLevel,
     metricsEnabled: String(env.POWERTOOLS_METRICS_DISABLED ?? 'false').toLowerCase() !== 'true',
+    platformLines:
+      (p.LoggingConfig as { SystemLogLevel?: string } | undefined)?.SystemLogLevel?.toUpperCase() !== 'WARN',
   };
 }
 
@@ -785,7 +813,7 @@ function invocationLogBytes(
     .filter(([level]) => LOG_LEVELS.indexOf(level as LogLevel) >= floor)
     .reduce((sum, [, n]) => sum + (n ?? 0), 0);
   return (
-    (withPlatformLines ? assumptions.lambda.platformLogBytes : 0) +
+    (withPlatformLines && fn.platformLines ? assumptions.lambda.platformLogBytes : 0) +
     shipped * assumptions.lambda.logLineBytes +
     (fn.metricsEnabled ? (a.emfBlobs ?? 0) * assumptions.lambda.emfBlobBytes : 0)
   );
@@ -1261,7 +1289,11 @@ export function costPerMillion(
     }
     const sm = machines.get(targetId);
     if (!sm) throw new Error(`cost model: schedule ${scheduleId} targets ${targetId}, not a state machine`);
-    const flow = assumptions.scheduledFlows[sm.name] ?? assumptions.scheduledFlows[sm.logicalId];
+    // Per schedule when its runs differ (the daily and the pre-close reconciliation), else per state machine.
+    const flow =
+      assumptions.scheduledFlows[nameOf(scheduleId, schedule)] ??
+      assumptions.scheduledFlows[sm.name] ??
+      assumptions.scheduledFlows[sm.logicalId];
     if (!flow) throw new Error(`cost model: no scheduledFlows assumption for ${sm.name}`);
     const path = walk(sm, {
       detailType: `schedule ${nameOf(scheduleId, schedule)}`,
@@ -1334,7 +1366,7 @@ export function costPerMillion(
       const items = EVENTS * work.itemsPerEvent * (work.perRun ? runs : 1);
       add({
         service: 'Lambda',
-        item: `${fn.key} duration (${fn.memoryMb} MB ${fn.architecture}, ${work.msPerItem} ms × ${work.itemsPerEvent} items/event)`,
+        item: `${fn.key} duration (${fn.memoryMb} MB ${fn.architecture}, ${work.msPerItem} ms × ${num(work.itemsPerEvent)} items/event)`,
         quantity: items * (fn.memoryMb / 1024) * (work.msPerItem / 1000),
         unit: 'GB-s',
         unitPrice: prices.lambdaGbSecond[fn.architecture],
@@ -1343,6 +1375,7 @@ export function costPerMillion(
       wru += items * (work.writeItemBytes ?? []).reduce((sum, b) => sum + Math.ceil(b / 1024), 0);
       rru += items * (work.readItemBytes ?? []).reduce((sum, b) => sum + Math.ceil(b / 4096), 0);
       rru += (items * (work.scanItemBytes ?? 0)) / 4096 / 2;
+      rru += items * (work.batchGetItemBytes ?? []).reduce((sum, b) => sum + Math.ceil(b / 4096) / 2, 0);
       lambdaLogBytes += items * invocationLogBytes(fn, work, assumptions, false);
     }
   }

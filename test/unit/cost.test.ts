@@ -418,6 +418,36 @@ describe('costPerMillion on the synthesized stack', () => {
     }
     expect(b.total).toBeGreaterThan(0);
   });
+
+  it("ships no platform lines: every function logs JSON at system level WARN, and INFO would cost each invocation's", () => {
+    const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThan(10);
+    for (const fn of fns)
+      expect(fn.Properties?.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN' });
+    const info = JSON.parse(JSON.stringify(template)) as TemplateJson;
+    for (const r of Object.values(info.Resources))
+      if (r.Type === 'AWS::Lambda::Function')
+        (r.Properties?.LoggingConfig as Record<string, unknown>).SystemLogLevel = 'INFO';
+    const withPlatform = costPerMillion(info, US_EAST_1_PRICES, DEFAULT_ASSUMPTIONS);
+    // Per event: ingest + map + post, + apply for the paid half = 3.5 invocations × 450 B, ingested at $0.50/GiB.
+    const invocations = 3.5e6;
+    const gib = (invocations * DEFAULT_ASSUMPTIONS.lambda.platformLogBytes) / 2 ** 30;
+    expect(withPlatform.byService.CloudWatch - b.byService.CloudWatch).toBeCloseTo(gib * 0.5, 6);
+  });
+
+  it('the daily reconciliation reads one day (one billing task, no ERP segment); the pre-close run the month', () => {
+    const daily = b.scheduled.find((f) => f.detailType === 'schedule dailyReconciliation');
+    const preClose = b.scheduled.find((f) => f.detailType === 'schedule preCloseReconciliation');
+    const key = (id: string) => String(template.Resources[id].Metadata?.['q2c:topology']).split('.')[1];
+    const count = (f: typeof daily, fn: string) => f?.lambdaInvocations.filter((id) => key(id) === fn).length;
+    expect(daily?.runsPerMonth).toBe(30);
+    expect(count(daily, 'extractBillingFacts')).toBe(1);
+    expect(count(daily, 'extractErpFacts')).toBe(0);
+    expect(count(daily, 'reconcileShard')).toBe(64);
+    expect(preClose?.runsPerMonth).toBe(1);
+    expect(count(preClose, 'extractBillingFacts')).toBe(65);
+    expect(count(preClose, 'extractErpFacts')).toBe(16);
+  });
 });
 
 describe('X-Ray traces derived from the template', () => {
