@@ -2,8 +2,9 @@
  * Reconciliation against NetSuite, through the local runtime in NetSuite mode (what
  * `q2c serve --erp netsuite` starts, in-process here so the test can reach the simulator): the demo
  * month posted into the NetSuite simulator reconciles clean, the ERP side read back with SuiteQL
- * (listPosted); then an invoice deleted in NetSuite is found once, as missing in the ERP, and nothing
- * else is.
+ * (listPosted), tax included (NetSuite's Tax Total); then a tax changed in NetSuite (gross unchanged)
+ * is found once, as a tax mismatch; an invoice deleted in NetSuite is found once, as missing in the
+ * ERP, and nothing else is.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,44 @@ describe('reconciliation against NetSuite through the local runtime', () => {
       '2026-12-31',
     )[0].n as number;
     expect(inWindow).toBeGreaterThanOrEqual(summary.erpPostings);
+  });
+
+  it('a tax changed in NetSuite (net lowered, tax raised, gross unchanged) is found once, as a tax mismatch', async () => {
+    const [taxed] = ns.sql(
+      `SELECT id, externalid, taxtotal FROM "transaction"
+        WHERE recordtype = 'invoice' AND trandate LIKE ? AND taxtotal > 0 ORDER BY id LIMIT 1`,
+      `${PERIOD}-%`,
+    ) as { id: number; externalid: string; taxtotal: number }[];
+    // The demo's taxed invoices reach NetSuite with their tax lines, so it holds a Tax Total.
+    expect(taxed?.externalid).toMatch(/^stripe-in_/);
+    // As if someone re-split a line in the NetSuite UI: 1.00 moved from its net amount to its tax.
+    const [line] = ns.sql(
+      'SELECT id FROM transactionline WHERE "transaction" = ? AND item IS NOT NULL ORDER BY id LIMIT 1',
+      taxed.id,
+    ) as { id: number }[];
+    ns.sql(
+      'UPDATE transactionline SET foreignamount = foreignamount - 1 WHERE "transaction" = ? AND id = ? RETURNING id',
+      taxed.id,
+      line.id,
+    );
+    ns.sql('UPDATE "transaction" SET taxtotal = taxtotal + 1 WHERE id = ? RETURNING id', taxed.id);
+    try {
+      const record = await runtime.reconcile(PERIOD);
+      expect(record.status).toBe('SUCCEEDED');
+      const key = `invoice:${taxed.externalid.replace(/^stripe-/, '')}`;
+      expect(unexplainedOf(record.files?.json).map((f) => ({ kind: f.kind, key: f.key }))).toEqual([
+        { kind: 'tax_mismatch', key },
+      ]);
+      expect(record.output).toMatchObject({ clean: false, unexplained: 1 });
+    } finally {
+      // Put it back: the next case counts its own finding only.
+      ns.sql('UPDATE "transaction" SET taxtotal = ? WHERE id = ? RETURNING id', taxed.taxtotal, taxed.id);
+      ns.sql(
+        'UPDATE transactionline SET foreignamount = foreignamount + 1 WHERE "transaction" = ? AND id = ? RETURNING id',
+        taxed.id,
+        line.id,
+      );
+    }
   });
 
   it('an invoice deleted in NetSuite is found once, as missing in the ERP, and nothing else is', async () => {
