@@ -38,7 +38,7 @@ import { TEST_SECRET } from './harness';
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 170);
 const FAULT_RATE = 0.2;
 // Share of DynamoDB writes (idempotency, ledger, crosswalk tables) answered with throttling.
-const DYNAMODB_THROTTLE_RATE = 0.15;
+const DYNAMODB_THROTTLE_RATE = Number(process.env.CHAOS_DYNAMODB_THROTTLE_RATE ?? 0.15);
 // ~2.5 distinct events/s through faults on 2 cores, plus the SIGKILL drill: generous for the full size.
 jest.setTimeout(Math.max(600_000, EVENTS * 1_500));
 const PERIOD = '2026-11';
@@ -219,7 +219,7 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × Dynam
       ['ThrottlingException', DYNAMODB_THROTTLE_RATE * 0.6],
       ['ProvisionedThroughputExceededException', DYNAMODB_THROTTLE_RATE * 0.4],
     ] as const)
-      expect((await dynamoFault({ ...throttled, exception, rate })).status).toBe(200);
+      if (rate > 0) expect((await dynamoFault({ ...throttled, exception, rate })).status).toBe(200);
     const webhook = `${runtime.url}/webhooks/stripe`;
     await pool(stream, 8, async (event) => {
       if (random() < 0.03) {
@@ -253,16 +253,17 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × Dynam
     });
     const faults = Object.values(injected).reduce((a, b) => a + b, 0);
     expect(faults).toBeGreaterThan(0);
-    // Both throttling answers were given, on writes of each table.
-    expect(Object.keys(dynamoThrottles.byException).sort()).toEqual([
-      'ProvisionedThroughputExceededException',
-      'ThrottlingException',
-    ]);
-    const unthrottled = (['idempotency', 'ledger', 'crosswalk'] as const).filter(
-      (t) => !((dynamoThrottles.byTable[localTableName(t)] ?? 0) > 0),
-    );
-    expect(unthrottled).toEqual([]);
-    expect(dynamoThrottles.throttled).toBeGreaterThan(0);
+    // Both throttling answers were given, on writes of each table (unless CHAOS_DYNAMODB_THROTTLE_RATE=0).
+    if (DYNAMODB_THROTTLE_RATE > 0) {
+      expect(Object.keys(dynamoThrottles.byException).sort()).toEqual([
+        'ProvisionedThroughputExceededException',
+        'ThrottlingException',
+      ]);
+      const unthrottled = (['idempotency', 'ledger', 'crosswalk'] as const).filter(
+        (t) => !((dynamoThrottles.byTable[localTableName(t)] ?? 0) > 0),
+      );
+      expect(unthrottled).toEqual([]);
+    }
 
     // Replay what was parked (as an operator would: `q2c replay --from exceptions`, then `--from dlq`).
     const ops = new OpsClient(runtime.url);
