@@ -438,7 +438,11 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/apply-deal-to-billing.ts',
     description:
       'Deal to subscription: validates the deal, plans and makes the Stripe change (idempotency keys), records the crosswalk.',
-    tables: [{ table: 'crosswalk', access: 'readwrite' }],
+    // The Stripe calls go through the stripe circuit breaker.
+    tables: [
+      { table: 'crosswalk', access: 'readwrite' },
+      { table: 'circuitBreakers', access: 'readwrite' },
+    ],
     secrets: ['stripeApiKey'],
     asArnSubstitution: 'ApplyDealToBillingFunctionArn',
     timeoutSeconds: 30,

@@ -6,14 +6,31 @@
  *
  * Failures: rate limits, 5xx, connection failures and idempotency conflicts (a concurrent request with
  * the same key) are transient; whatever Stripe refuses as invalid (card errors, unknown prices or
- * coupons) is a business error with Stripe's message.
+ * coupons) is a business error with Stripe's message. Every call goes through the stripe circuit
+ * breaker: 5xx, timeouts and an unreachable Stripe count towards opening it (rate limits, idempotency
+ * conflicts and refusals do not); while it is open DependencyOutageError parks the deal without a call.
  */
 import Stripe from 'stripe';
 import { SECRETS } from '../../../lib/topology';
 import { unusedTimeCredit, type CurrentSubscription, type CreditableLine } from '../../domain/crm/amendment';
 import type { SubscriptionBilling } from '../../domain/crm/apply';
 import { BusinessError, TransientError } from '../../domain/errors';
+import { circuitBreaker, type CircuitBreakerPort } from '../circuit-breaker/dynamodb-breaker';
 import { secretValue } from '../store/secrets';
+
+/**
+ * Outage-like Stripe failures, which count towards opening the stripe circuit: 5xx (`api_error`, or
+ * any error Stripe answered with a 5xx status) and connection failures, timeouts included. A 429
+ * (rate limit, lock timeout), an idempotency conflict or a refusal (4xx) is not an outage.
+ */
+export function isStripeOutage(err: unknown): boolean {
+  if (err instanceof Stripe.errors.StripeRateLimitError) return false;
+  return (
+    err instanceof Stripe.errors.StripeAPIError ||
+    err instanceof Stripe.errors.StripeConnectionError ||
+    (err instanceof Stripe.errors.StripeError && (err.statusCode ?? 0) >= 500)
+  );
+}
 
 export function classifyStripeError(err: unknown, doing: string): unknown {
   if (err instanceof BusinessError || err instanceof TransientError) return err;
@@ -96,10 +113,13 @@ function creditableLines(lines: Stripe.InvoiceLineItem[]): CreditableLine[] {
     .map((l) => ({ lineId: l.id, amount: l.amount, periodStart: l.period.start, periodEnd: l.period.end }));
 }
 
-export function stripeSubscriptionBilling(stripe: () => Promise<Stripe> = stripeWriter): SubscriptionBilling {
+export function stripeSubscriptionBilling(
+  stripe: () => Promise<Stripe> = stripeWriter,
+  breaker: () => CircuitBreakerPort = circuitBreaker,
+): SubscriptionBilling {
   const call = async <T>(doing: string, fn: (s: Stripe) => Promise<T>): Promise<T> => {
     try {
-      return await fn(await stripe());
+      return await breaker().guard('stripe', async () => fn(await stripe()), isStripeOutage);
     } catch (err) {
       throw classifyStripeError(err, doing);
     }
