@@ -2,9 +2,19 @@
  * Error classification drives handling (DESIGN.md §2). The class name is the Step Functions
  * error name: `Retry` matches TransientError, `Catch` parks BusinessError on the exception
  * queue with its human-readable message and no retries until the data is fixed, and parks
- * DependencyOutageError (circuit open) at once, without burning retries, until the drain re-drives it.
+ * DependencyOutageError (circuit open) at once, without burning retries, until the drain re-drives it,
+ * and parks ErpRateLimitedError (a 429 storm that outlived every retry) as `rate-limited`, which the
+ * drain re-drives at a pace.
  */
-export type ErrorClassification = 'business' | 'technical' | 'dependency-outage';
+export type ErrorClassification = 'business' | 'technical' | 'dependency-outage' | 'rate-limited';
+
+/** Every classification a parked message can carry (replay filters, the dashboard, the drain). */
+export const ERROR_CLASSIFICATIONS: readonly ErrorClassification[] = [
+  'business',
+  'technical',
+  'dependency-outage',
+  'rate-limited',
+];
 
 /** Unmappable or invalid business data. Retrying cannot help; fix the mapping and replay. */
 export class BusinessError extends Error {
@@ -20,7 +30,30 @@ export class BusinessError extends Error {
 
 /** Timeouts, throttling, 5xx: retried with backoff by the state machine, then parked. */
 export class TransientError extends Error {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
+}
+
+/**
+ * The ERP keeps refusing us for governance (HTTP 429, CONCURRENCY_LIMIT_EXCEEDED) beyond the client's
+ * own Retry-After budget: at quarter-end other integrations eat the account's concurrency. Still
+ * transient to code that asks `instanceof TransientError` (and never an outage: the circuit breaker
+ * ignores it), but its own Step Functions error name: the posting flows retry it on its own budget,
+ * then park it as `rate-limited`, and the drain re-drives those at a pace the ERP can absorb.
+ */
+export class ErpRateLimitedError extends TransientError {
+  override readonly name: string = 'ErpRateLimitedError';
+  constructor(
+    /** Starts with `erp: ` (as a DependencyOutageError does), so the parked reason names what it waits for. */
+    message: string,
+    /** The last refusal's HTTP status (429) … */
+    readonly status: number | undefined,
+    /** … and the ERP's code (e.g. CONCURRENCY_LIMIT_EXCEEDED). */
+    readonly errorCode: string | undefined,
+    /** The ERP's last `Retry-After`, when it sent one. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A dependency the integration calls through a circuit breaker. */

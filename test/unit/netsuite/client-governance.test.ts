@@ -7,6 +7,8 @@ import type { NetSuiteAuth } from '../../../lambdas/adapters/erp/netsuite/auth';
 import { NetSuiteClient } from '../../../lambdas/adapters/erp/netsuite/client';
 import { LocalPermits } from '../../../lambdas/adapters/erp/netsuite/concurrency';
 import { NetSuiteBusinessError, NetSuiteTransientError } from '../../../lambdas/adapters/erp/netsuite/errors';
+import { isOutageFailure } from '../../../lambdas/adapters/circuit-breaker/dynamodb-breaker';
+import { ErpRateLimitedError, TransientError } from '../../../lambdas/domain/errors';
 
 const auth: NetSuiteAuth = { authorization: async () => 'OAuth realm="X"', invalidate: () => undefined };
 
@@ -75,18 +77,27 @@ describe('NetSuiteClient governance retries', () => {
     expect(t.waits).toEqual([50, 100, 200]);
   });
 
-  it('hands the refusal to the caller after the attempts or the wait budget are spent', async () => {
+  it('hands the refusal to the caller as ErpRateLimitedError after the attempts or the wait budget are spent', async () => {
     const storm = Array.from({ length: 10 }, () => () => throttled('0'));
     const byAttempts = clientWith(storm, { governanceRetry: { attempts: 3 } });
     const err = await byAttempts.client.create('journalEntry', {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(NetSuiteTransientError);
-    expect((err as NetSuiteTransientError).retryAfterMs).toBe(0);
+    // Its own Step Functions error name (the flows park it as rate-limited), still transient to code …
+    expect(err).toBeInstanceOf(ErpRateLimitedError);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as ErpRateLimitedError).name).toBe('ErpRateLimitedError');
+    expect((err as ErpRateLimitedError).status).toBe(429);
+    expect((err as ErpRateLimitedError).retryAfterMs).toBe(0);
+    expect((err as ErpRateLimitedError).message).toMatch(
+      /^erp: rate limited, still refused after 3 attempts: /,
+    );
+    // … and never an outage: the circuit breaker does not count it.
+    expect(isOutageFailure(err)).toBe(false);
     expect(byAttempts.calls()).toBe(3);
 
     const byBudget = clientWith([() => throttled('5'), () => throttled('5'), () => created(1)], {
       governanceRetry: { budgetMs: 8_000 },
     });
-    await expect(byBudget.client.create('journalEntry', {})).rejects.toBeInstanceOf(NetSuiteTransientError);
+    await expect(byBudget.client.create('journalEntry', {})).rejects.toBeInstanceOf(ErpRateLimitedError);
     expect(byBudget.waits).toEqual([5000]); // a second 5 s wait would exceed the 8 s budget
   });
 

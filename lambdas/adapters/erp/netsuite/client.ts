@@ -7,7 +7,13 @@ import { toNetSuiteJson } from './amounts';
 import type { NetSuiteAuth } from './auth';
 import { defaultBaseUrl } from './auth';
 import { withPermits, type ConcurrencyPermits } from './concurrency';
-import { classifyNetSuiteError, isGovernanceRefusal, networkError } from './errors';
+import { ErpRateLimitedError } from '../../../domain/errors';
+import {
+  classifyNetSuiteError,
+  isGovernanceRefusal,
+  type NetSuiteTransientError,
+  networkError,
+} from './errors';
 import type { NetSuiteRecordType } from './external-ids';
 
 export interface NetSuiteClientOptions {
@@ -24,7 +30,8 @@ export interface NetSuiteClientOptions {
   /**
    * Governance refusals (429) are retried here, outside the permits, after NetSuite's `Retry-After`
    * (or a jittered backoff when it sends none), so a burst of 429s — another integration eating the
-   * shared budget — is absorbed without burning the flow's retries. Other errors go to the caller.
+   * shared budget — is absorbed without burning the flow's retries. Refusals beyond it reach the caller
+   * as ErpRateLimitedError; other errors go to the caller as they are.
    */
   governanceRetry?: Partial<GovernanceRetry>;
   fetch?: typeof fetch;
@@ -126,8 +133,9 @@ export class NetSuiteClient {
       try {
         return await this.sendOnce(method, path, operation, body, headers);
       } catch (err) {
-        const wait = isGovernanceRefusal(err) ? this.governanceWait(err.retryAfterMs, attempt) : undefined;
-        if (wait === undefined || waited + wait > this.governance.budgetMs) throw err;
+        if (!isGovernanceRefusal(err)) throw err;
+        const wait = this.governanceWait(err.retryAfterMs, attempt);
+        if (wait === undefined || waited + wait > this.governance.budgetMs) throw rateLimited(err, attempt);
         waited += wait;
         this.governanceRetries++;
         await (this.options.sleep ?? sleep)(wait);
@@ -180,6 +188,19 @@ export class NetSuiteClient {
       });
     });
   }
+}
+
+/**
+ * Governance refusals outlived this request's attempts or wait budget: ErpRateLimitedError, which the
+ * flows retry on its own budget and then park as `rate-limited` (not `technical`) for the paced drain.
+ */
+function rateLimited(err: NetSuiteTransientError, attempts: number): ErpRateLimitedError {
+  return new ErpRateLimitedError(
+    `erp: rate limited, still refused after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${err.message}`,
+    err.status,
+    err.errorCode,
+    err.retryAfterMs,
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
