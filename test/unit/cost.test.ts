@@ -432,7 +432,10 @@ describe('costPerMillion on the synthesized stack', () => {
     // Per event: ingest + map + post, + apply for the paid half = 3.5 invocations × 450 B, ingested at $0.50/GiB.
     const invocations = 3.5e6;
     const gib = (invocations * DEFAULT_ASSUMPTIONS.lambda.platformLogBytes) / 2 ** 30;
-    expect(withPlatform.byService.CloudWatch - b.byService.CloudWatch).toBeCloseTo(gib * 0.5, 6);
+    expect((withPlatform.byService.CloudWatch ?? 0) - (b.byService.CloudWatch ?? 0)).toBeCloseTo(
+      gib * 0.5,
+      6,
+    );
   });
 
   it('the daily reconciliation reads one day (one billing task, no ERP segment); the pre-close run the month', () => {
