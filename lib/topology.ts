@@ -354,7 +354,7 @@ export const FUNCTIONS = {
     id: 'DrainDependencyOutages',
     entry: 'lambdas/handlers/drain-dependency-outages.ts',
     description:
-      'Re-drives work parked as dependency-outage once its circuit breaker closes (one probe when half-open).',
+      'Re-drives work parked as dependency-outage once its circuit breaker closes (one probe when half-open), and rate-limited work at a pace.',
     tables: [{ table: 'circuitBreakers', access: 'read' }],
     consumesQueues: ['exceptions'],
     // Its asynchronous-invocation failure destination.
@@ -478,20 +478,53 @@ export const CIRCUIT_BREAKERS = {
   { failureThreshold: number; openSeconds: number; probeTimeoutSeconds: number }
 >;
 
-/** How often parked dependency-outage work is re-driven (AWS: EventBridge Scheduler; locally: a timer). */
+/**
+ * How often parked dependency-outage and rate-limited work is re-driven (AWS: EventBridge Scheduler;
+ * locally: a timer). Rate-limited work (a 429 storm outlived every retry) is re-driven at a pace:
+ * see rateLimitedPerRun.
+ */
 export const OUTAGE_DRAIN = {
   id: 'DependencyOutageDrainSchedule',
   function: 'drainDependencyOutages',
-  description: 'Re-drives work parked as dependency-outage whose circuit breaker has closed.',
+  description:
+    'Re-drives work parked as dependency-outage whose circuit breaker has closed, and rate-limited work at a pace.',
   expression: 'rate(5 minutes)',
+  /** The expression's period, for the pace. */
+  runSeconds: 300,
+  rateLimited: {
+    /** Of this integration's NetSuite concurrency over a run; the rest stays for live postings. */
+    shareOfConcurrency: 0.25,
+    /** One re-driven posting holds ~2 requests (customer, document) × ~1 s of NetSuite time. */
+    permitSecondsPerPosting: 2,
+  },
   deadLetterQueue: 'scheduleDlq',
 } as const satisfies {
   id: string;
   function: FunctionKey;
   description: string;
   expression: string;
+  runSeconds: number;
+  rateLimited: { shareOfConcurrency: number; permitSecondsPerPosting: number };
   deadLetterQueue: QueueKey;
 };
+
+/**
+ * At most this many `rate-limited` messages are re-driven per drain run (oldest first, as SQS gives
+ * them; the rest wait for the next run): a quarter of the permit-seconds this integration's share of
+ * the NetSuite concurrency limit (config/deployment.json) gives over one run, at ~2 permit-seconds a
+ * posting — 5 × 300 s × 0.25 / 2 = 187 postings per 5 minutes for the default share of 5. The
+ * re-driven executions start together; 187 postings at 2 permit-seconds through 5 permits take ~75 s,
+ * well inside one Express execution's retries, so a re-drive does not itself outrun the permits.
+ */
+export function rateLimitedPerRun(concurrencyLimit: number = DEPLOYMENT.netsuite.concurrencyLimit): number {
+  const { runSeconds, rateLimited } = OUTAGE_DRAIN;
+  return Math.max(
+    1,
+    Math.floor(
+      (concurrencyLimit * runSeconds * rateLimited.shareOfConcurrency) / rateLimited.permitSecondsPerPosting,
+    ),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // State machines and the rules that start them

@@ -38,9 +38,10 @@ program
   )
   .addOption(new Option('--retry-interval-ms <ms>', 'override state machine retry intervals').hideHelp())
   .addOption(
-    new Option('--drain-interval-ms <ms>', 'how often parked dependency-outage work is re-driven').default(
-      '30000',
-    ),
+    new Option(
+      '--drain-interval-ms <ms>',
+      'how often parked dependency-outage (and, paced, rate-limited) work is re-driven',
+    ).default('30000'),
   )
   .addOption(
     new Option('--breaker-open-ms <ms>', 'override how long an open circuit refuses calls').hideHelp(),

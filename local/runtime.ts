@@ -80,7 +80,7 @@ export interface LocalRuntimeOptions {
   logLevel?: string;
   /** Where postings go: the built-in ledger (default) or the local NetSuite simulator. */
   erp?: 'ledger' | 'netsuite';
-  /** How often parked dependency-outage work is re-driven (the drain schedule's stand-in); 0 = never. */
+  /** How often parked dependency-outage (and, paced, rate-limited) work is re-driven (the drain schedule's stand-in); 0 = never. */
   drainIntervalMs?: number;
 }
 

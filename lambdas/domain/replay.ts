@@ -16,6 +16,7 @@
  *   the partner-bus rule targets: nobody can PutEvents onto a partner event bus, and the function is
  *   the one place that turns it into our envelopes.
  */
+import { ERROR_CLASSIFICATIONS } from './errors';
 import { describeParked, type ParkedException } from './exceptions';
 
 export type ReplayOrigin = 'dlq' | 'exceptions';
@@ -151,13 +152,13 @@ export function planRelayMessage(
 }
 
 export interface ReplayFilter {
-  /** A classification (business, technical, dependency-outage) or a word of the reason (e.g. unmapped_product). */
+  /** A classification (business, technical, dependency-outage, rate-limited) or a word of the reason (e.g. unmapped_product). */
   reason?: string;
   /** The event's detail-type, e.g. invoice.finalized. */
   eventType?: string;
 }
 
-const CLASSIFICATIONS = new Set(['business', 'technical', 'dependency-outage']);
+const CLASSIFICATIONS = new Set<string>(ERROR_CLASSIFICATIONS);
 
 export function matchesFilter(parked: ParkedException, filter: ReplayFilter): boolean {
   if (filter.eventType && parked.eventType !== filter.eventType) return false;

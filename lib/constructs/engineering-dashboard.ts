@@ -87,7 +87,7 @@ export class EngineeringDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'ERP rate limiting (429 / concurrency limit responses absorbed)',
+        title: 'ERP rate limiting (429s absorbed; rate-limited work re-driven at a pace)',
         left: [
           new cloudwatch.Metric({
             namespace: METRICS_NAMESPACE,
@@ -95,6 +95,16 @@ export class EngineeringDashboard extends Construct {
             dimensionsMap: { service: commonEnvironment().POWERTOOLS_SERVICE_NAME },
             ...sum,
             label: 'ERP 429s',
+          }),
+        ],
+        // Work a 429 storm outlived every retry for, parked as rate-limited, re-driven by the drain at a pace.
+        right: [
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'RateLimitedRedriven',
+            dimensionsMap: { service: commonEnvironment().POWERTOOLS_SERVICE_NAME },
+            ...sum,
+            label: 'rate-limited work re-driven (paced)',
           }),
         ],
         width: 12,

@@ -57,7 +57,7 @@ export function replayCommand(urlOption: Option): Command {
     )
     .option(
       '--reason <reason>',
-      'only messages of this classification (business, technical, dependency-outage) or reason word',
+      'only messages of this classification (business, technical, dependency-outage, rate-limited) or reason word',
     )
     .option('--event-type <type>', 'only events of this detail-type (e.g. invoice.finalized)')
     .option('--dry-run', 'show what would be replayed; change nothing')
