@@ -4,6 +4,7 @@
  * Locally STRIPE_API_HOST/PORT/PROTOCOL point the same SDK at the Stripe sandbox in local/.
  */
 import Stripe from 'stripe';
+import { isStripeOutage } from './stripe-outage';
 import { BusinessError, TransientError } from '../../domain/errors';
 import type { StripeBalanceTransaction } from '../../domain/mapping/stripe-money';
 import { secretValue } from '../store/secrets';
@@ -47,10 +48,6 @@ function classify(err: unknown): unknown {
   }
   return err;
 }
-
-/** 5xx and unreachable Stripe count towards opening the stripe circuit; rate limits do not. */
-const isStripeOutage = (err: unknown): boolean =>
-  err instanceof Stripe.errors.StripeAPIError || err instanceof Stripe.errors.StripeConnectionError;
 
 async function call<T>(fn: (s: Stripe) => Promise<T>): Promise<T> {
   try {

@@ -11,26 +11,13 @@
  * conflicts and refusals do not); while it is open DependencyOutageError parks the deal without a call.
  */
 import Stripe from 'stripe';
+import { isStripeOutage } from './stripe-outage';
 import { SECRETS } from '../../../lib/topology';
 import { unusedTimeCredit, type CurrentSubscription, type CreditableLine } from '../../domain/crm/amendment';
 import type { SubscriptionBilling } from '../../domain/crm/apply';
 import { BusinessError, TransientError } from '../../domain/errors';
 import { circuitBreaker, type CircuitBreakerPort } from '../circuit-breaker/dynamodb-breaker';
 import { secretValue } from '../store/secrets';
-
-/**
- * Outage-like Stripe failures, which count towards opening the stripe circuit: 5xx (`api_error`, or
- * any error Stripe answered with a 5xx status) and connection failures, timeouts included. A 429
- * (rate limit, lock timeout), an idempotency conflict or a refusal (4xx) is not an outage.
- */
-export function isStripeOutage(err: unknown): boolean {
-  if (err instanceof Stripe.errors.StripeRateLimitError) return false;
-  return (
-    err instanceof Stripe.errors.StripeAPIError ||
-    err instanceof Stripe.errors.StripeConnectionError ||
-    (err instanceof Stripe.errors.StripeError && (err.statusCode ?? 0) >= 500)
-  );
-}
 
 export function classifyStripeError(err: unknown, doing: string): unknown {
   if (err instanceof BusinessError || err instanceof TransientError) return err;

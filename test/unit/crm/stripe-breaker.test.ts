@@ -7,10 +7,8 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import Stripe from 'stripe';
-import {
-  isStripeOutage,
-  stripeSubscriptionBilling,
-} from '../../../lambdas/adapters/billing/stripe-subscriptions';
+import { stripeSubscriptionBilling } from '../../../lambdas/adapters/billing/stripe-subscriptions';
+import { isStripeOutage } from '../../../lambdas/adapters/billing/stripe-outage';
 import { circuitBreaker } from '../../../lambdas/adapters/circuit-breaker/dynamodb-breaker';
 import type { CustomerCreate } from '../../../lambdas/domain/crm/plan';
 import { BusinessError, DependencyOutageError, TransientError } from '../../../lambdas/domain/errors';
