@@ -169,11 +169,12 @@ describe('statemachines/post-invoice.asl.json', () => {
     expect(inProgress().name).toBe('IdempotencyAlreadyInProgressError');
     const subs = definitionSubstitutions('postInvoice', localFunctionArn, (q) => sqs.queueUrl(q));
     // Locally shortened retries leave the waiting retrier (-1) alone: it waits on real time, as in AWS.
-    expect(retryIntervalOverridesFor(loadDefinition('postInvoice', subs), 1)).toMatchObject({
-      PostInvoice: [-1, 1],
-      ApplyPayment: [-1, 1],
-      MapInvoice: [1],
-    });
+    const overrides = retryIntervalOverridesFor(loadDefinition('postInvoice', subs), 1);
+    for (const state of ['PostInvoice', 'ApplyPayment']) {
+      expect(overrides[state][0]).toBe(-1);
+      expect(overrides[state].slice(1).every((ms) => ms === 1)).toBe(true);
+    }
+    expect(overrides.MapInvoice).toEqual([1]);
     // 3 waits and 5 transient errors: 8 retries, more than one shared retrier's 5, fewer than each own.
     const failures = [
       'wait',
