@@ -15,6 +15,7 @@ import { describeParked } from '../../lambdas/domain/exceptions';
 import { matchesFilter, reasonLabel } from '../../lambdas/domain/replay';
 import type { DrainResult } from '../../lambdas/handlers/drain-dependency-outages';
 import { OUTAGE_DRAIN, rateLimitedPerRun } from '../../lib/topology';
+import { OpsClient } from '../../local/ops-client';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { localTableName } from '../../local/services/dynamodb';
 
@@ -139,10 +140,8 @@ test('re-drives at most the pace per run, oldest first, leaving the rest for the
   );
 
   // business and technical exceptions wait for a human
-  const { queues } = await (await fetch(`${runtime.url}/ops/queues`)).json();
-  const left = (queues as { messages: { classification: string }[] }[]).flatMap((q) =>
-    q.messages.map((m) => m.classification),
-  );
+  const { queues } = await new OpsClient(runtime.url).queues();
+  const left = queues.flatMap((q) => q.messages.map((m) => m.classification));
   expect(left.sort()).toEqual(['business', 'technical']);
 });
 

@@ -1,0 +1,153 @@
+/**
+ * A quarter-end 429 storm, through the local runtime with NetSuite as the ERP (in-process so the test
+ * can throttle the simulator): other integrations eat the account's concurrency for longer than the
+ * NetSuite client's Retry-After budget and the flows' own retries. The invoices of a burst park as
+ * `rate-limited` — none as technical, none waiting for a human — and once the storm passes the outage
+ * drain (the runtime's timer standing in for the schedule) re-drives them at its pace: every invoice
+ * posts exactly once, nothing is left parked, and no drain run re-drove more than the pace.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { OpsClient } from '../../../local/ops-client';
+import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
+import { deliverStripeEvent } from '../../../local/webhook-client';
+import { seatInvoiceEvent } from './harness';
+
+jest.setTimeout(90_000);
+
+const INVOICES = 10;
+/** Rate-limited messages a drain run may re-drive (the topology's 187 would drain this burst at once). */
+const PACE = 3;
+let runtime: LocalRuntime;
+let ns: NetSuiteSimulator;
+let ops: OpsClient;
+let dir: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'q2c-ns-rate-limited-'));
+  process.env.NETSUITE_REQUEST_TIMEOUT_MS = '1500';
+  process.env.Q2C_RATE_LIMITED_PER_RUN = String(PACE);
+  runtime = await startLocalRuntime({
+    port: 0,
+    dataDir: dir,
+    logLevel: 'ERROR',
+    erp: 'netsuite',
+    retryIntervalMs: 50,
+    drainIntervalMs: 500,
+  });
+  ns = runtime.netsuite as NetSuiteSimulator;
+  ops = new OpsClient(runtime.url);
+});
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.env = savedEnv;
+});
+
+const parked = async () => (await ops.queues()).queues.flatMap((q) => q.messages);
+/** What the drain reports per run (EMF, aggregated like CloudWatch: samples, sum, max …). */
+const redrivenSeries = async () =>
+  (await ops.status()).metrics.filter((m) => m.name === 'RateLimitedRedriven');
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not met within ${timeoutMs} ms`);
+}
+
+test('a long 429 storm parks a burst as rate-limited; afterwards the drain posts each invoice once, at its pace', async () => {
+  const events = Array.from({ length: INVOICES }, (_, i) =>
+    seatInvoiceEvent({
+      seed: `quarter-end-${i}`,
+      createdIso: '2026-12-31T18:00:00Z',
+      invoicePrefix: 'QE',
+      quantity: 1 + i,
+    }),
+  );
+  // Every request refused (Retry-After: 0, so the client spends its attempts at once) until cleared.
+  const storm = ns.injectFault({ kind: 'throttle', times: 1_000_000, retryAfterSeconds: 0 });
+  for (const { event } of events) {
+    const delivery = await deliverStripeEvent(
+      `${runtime.url}/webhooks/stripe`,
+      event as never,
+      runtime.webhookSecret,
+    );
+    expect(delivery.status).toBe(200);
+  }
+
+  // During the storm: the whole burst waits as rate-limited (the drain keeps trying a few a run,
+  // which NetSuite refuses again), nothing as technical, nothing posted.
+  await waitFor(
+    'the burst parked as rate-limited',
+    async () => (await parked()).filter((m) => m.classification === 'rate-limited').length === INVOICES,
+    30_000,
+  );
+  const during = await parked();
+  expect(during.filter((m) => m.classification !== 'rate-limited')).toEqual([]);
+  expect(during[0]).toMatchObject({ error: 'ErpRateLimitedError' });
+  expect(during[0].reason).toMatch(/^erp: rate limited, still refused after 6 attempts: NetSuite .*HTTP 429/);
+  expect(new Set(during.map((m) => m.sourceEventId)).size).toBe(INVOICES);
+  expect(ns.records('invoice')).toHaveLength(0);
+  const refused = 1_000_000 - storm.remaining();
+  // Each execution: 6 flow attempts × 6 client attempts of its first request, at least.
+  expect(refused).toBeGreaterThanOrEqual(INVOICES * 36);
+
+  // The storm goes on: a drain run re-drives a few, NetSuite refuses them again, they park again as
+  // rate-limited (a later run's work), never as technical.
+  await waitFor('a drain run during the storm', async () => (await redrivenSeries()).length > 0, 10_000);
+  await waitFor(
+    'the re-driven work parked again',
+    async () => {
+      await runtime.idle();
+      return (await parked()).filter((m) => m.classification === 'rate-limited').length === INVOICES;
+    },
+    10_000,
+  );
+  expect((await parked()).filter((m) => m.classification !== 'rate-limited')).toEqual([]);
+  expect(1_000_000 - storm.remaining()).toBeGreaterThan(refused);
+  expect(ns.records('invoice')).toHaveLength(0);
+
+  // The storm passes: the drain re-drives the backlog a few at a time.
+  storm.clear();
+  const recoveredAt = Date.now();
+  await waitFor(
+    'every invoice posted and nothing parked',
+    async () => {
+      await runtime.idle();
+      return ns.records('invoice').length === INVOICES && (await parked()).length === 0;
+    },
+    40_000,
+  );
+  await runtime.idle();
+  const drainedMs = Date.now() - recoveredAt;
+
+  // Exactly once: one NetSuite invoice per Stripe invoice, no externalId twice.
+  const externalIds = ns.records('invoice').map((r) => r.externalId);
+  expect(new Set(externalIds).size).toBe(INVOICES);
+  expect(externalIds.sort()).toEqual(events.map(({ event }) => `stripe-${event.data.object.id}`).sort());
+  expect(await parked()).toEqual([]);
+
+  // The pace held: no drain run re-drove more than PACE rate-limited messages, and draining took
+  // at least ceil(INVOICES / PACE) runs after the storm.
+  // The last run's metric is published when its scan ends (two empty 1 s receives after its last
+  // re-drive), a moment after that re-drive posted.
+  await new Promise((r) => setTimeout(r, 3_500));
+  const series = await redrivenSeries();
+  expect(series).toHaveLength(1);
+  const redriven = series[0];
+  expect(redriven?.max).toBeLessThanOrEqual(PACE);
+  expect(redriven?.sum).toBeGreaterThan(INVOICES); // the burst once after the storm, some during it
+  const runsAfterStorm = Math.ceil(INVOICES / PACE);
+  expect(redriven?.samples).toBeGreaterThan(runsAfterStorm);
+  process.stdout.write(
+    `rate-limited storm: ${1_000_000 - storm.remaining()} refusals (${refused} before the first drain run), ${INVOICES} invoices parked as rate-limited; drained ` +
+      `${drainedMs} ms after the storm at ≤${PACE} a run (${redriven?.samples} runs re-drove ` +
+      `${redriven?.sum} messages, max ${redriven?.max} a run)\n`,
+  );
+});
