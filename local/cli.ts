@@ -11,7 +11,7 @@
 import { Command, Option } from 'commander';
 import { OpsClient } from './ops-client';
 import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from './defaults';
+import { DEFAULT_DATA_DIR, DEFAULT_MAX_CONCURRENT_EXECUTIONS, DEFAULT_PORT } from './defaults';
 import { runDemo } from './demo';
 import { reconciliationTable } from './reconciliation-report';
 import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
@@ -46,6 +46,11 @@ program
   .addOption(
     new Option('--breaker-open-ms <ms>', 'override how long an open circuit refuses calls').hideHelp(),
   )
+  .option(
+    '--max-concurrent-executions <n>',
+    'rule-started executions run at once; the rest wait their turn',
+    String(DEFAULT_MAX_CONCURRENT_EXECUTIONS),
+  )
   .action(
     async (opts: {
       port: string;
@@ -57,6 +62,7 @@ program
       retryIntervalMs?: string;
       drainIntervalMs: string;
       breakerOpenMs?: string;
+      maxConcurrentExecutions: string;
     }) => {
       // Read by the handlers when they load (local runs and tests only).
       if (opts.breakerOpenMs) process.env.Q2C_BREAKER_OPEN_MS = opts.breakerOpenMs;
@@ -68,6 +74,7 @@ program
         erp: opts.erp,
         retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
         drainIntervalMs: Number(opts.drainIntervalMs),
+        maxConcurrentExecutions: Number(opts.maxConcurrentExecutions),
       });
       const print = (line: string) => process.stdout.write(line + '\n');
       print(`Quote-to-cash local runtime listening on ${runtime.url}`);

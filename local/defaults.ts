@@ -1,6 +1,8 @@
 /** Defaults shared by the CLI and the runtime (kept apart so CLI reads don't load the runtime). */
 export const DEFAULT_PORT = 4242;
 export const DEFAULT_DATA_DIR = '.q2c';
+/** Rule-started executions the local runtime runs at once; the rest wait their turn (LocalRuntimeOptions). */
+export const DEFAULT_MAX_CONCURRENT_EXECUTIONS = 128;
 /** Printed at start so users can sign test events; override with STRIPE_WEBHOOK_SECRET. */
 export const DEFAULT_LOCAL_WEBHOOK_SECRET = 'whsec_local_quote_to_cash_demo_secret';
 /** The local Stripe sandbox's secret key (test mode only; the sandbox refuses any other). */

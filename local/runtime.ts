@@ -7,6 +7,7 @@ import './polyfills';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
+import pLimit from 'p-limit';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
 import { LedgerAdapter } from '../lambdas/adapters/erp/ledger/ledger-adapter';
@@ -51,6 +52,7 @@ import {
   DEFAULT_LOCAL_SALESFORCE_CLIENT,
   DEFAULT_LOCAL_STRIPE_API_KEY,
   DEFAULT_LOCAL_WEBHOOK_SECRET,
+  DEFAULT_MAX_CONCURRENT_EXECUTIONS,
   DEFAULT_PORT,
 } from './defaults';
 import { startNetSuiteSimulator, type NetSuiteSimulator } from './sandboxes/netsuite';
@@ -82,6 +84,12 @@ export interface LocalRuntimeOptions {
   erp?: 'ledger' | 'netsuite';
   /** How often parked dependency-outage (and, paced, rate-limited) work is re-driven (the drain schedule's stand-in); 0 = never. */
   drainIntervalMs?: number;
+  /**
+   * Rule-started executions running at once (default 128). One process stands in for a fleet of Lambda
+   * instances: past this, deliveries wait their turn in order — as EventBridge holds and retries
+   * deliveries Step Functions throttles — instead of queueing inside tasks until their timeouts fire.
+   */
+  maxConcurrentExecutions?: number;
 }
 
 export interface ExecutionStats {
@@ -216,6 +224,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
 
   /** A rule target: start the execution asynchronously, as EventBridge does; undeliverable → DLQ. */
+  const ruleExecutions = pLimit(options.maxConcurrentExecutions ?? DEFAULT_MAX_CONCURRENT_EXECUTIONS);
   function deliver(ruleKey: RuleKey, event: BusEvent): void {
     const rule = RULES[ruleKey];
     const machine = machines.get(rule.target);
@@ -223,7 +232,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       void deadLetter(ruleKey, event, `state machine ${rule.target} is not running`);
       return;
     }
-    executions.track(machine.execute(event));
+    executions.track(ruleExecutions(() => machine.execute(event)));
   }
 
   /**
