@@ -7,7 +7,9 @@ import { netsuiteAdapterFromEnv } from '../../adapters/erp/netsuite';
 import type { ErpAdapter } from '../../adapters/erp/port';
 import { Crosswalk } from '../../adapters/crosswalk/crosswalk';
 import { dynamo, requiredEnv } from '../../adapters/store/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mappingConfig } from './config';
+import { metrics } from './powertools';
 import { TABLES } from '../../../lib/topology';
 
 export type ErpTarget = 'ledger' | 'netsuite';
@@ -20,7 +22,12 @@ export function erpTarget(): ErpTarget {
 }
 
 export function erpAdapter(): ErpAdapter {
-  if (erpTarget() === 'netsuite') return netsuiteAdapterFromEnv(mappingConfig, { db: () => dynamo().doc });
+  if (erpTarget() === 'netsuite')
+    return netsuiteAdapterFromEnv(mappingConfig, {
+      db: () => dynamo().doc,
+      // Every 429 NetSuite answers, absorbed or not: the Engineering dashboard's ERP rate limiting.
+      onGovernanceRefusal: () => metrics.addMetric('ErpThrottled', MetricUnit.Count, 1),
+    });
   return new LedgerAdapter(dynamo().doc, requiredEnv(TABLES.ledger.envVar));
 }
 

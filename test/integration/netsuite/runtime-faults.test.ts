@@ -104,6 +104,11 @@ describe('NetSuite through the local runtime', () => {
     await runDemo(runtime, () => undefined);
     expect(storm.remaining()).toBe(0);
     expect(ns.stats().byStatus['429']).toBeGreaterThanOrEqual(40);
+    // Every refusal the postings met is counted for the Engineering dashboard (ErpThrottled).
+    const { metrics } = await ops.status();
+    const throttled = metrics.filter((m) => m.name === 'ErpThrottled').reduce((n, m) => n + m.sum, 0);
+    expect(throttled).toBeGreaterThanOrEqual(40);
+    expect(throttled).toBeLessThanOrEqual(ns.stats().byStatus['429']);
 
     // Exactly once: no externalId twice in any record type …
     for (const type of [

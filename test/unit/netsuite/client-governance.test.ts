@@ -68,6 +68,24 @@ describe('NetSuiteClient governance retries', () => {
     expect(t.client.governanceRetries).toBe(2);
   });
 
+  it('tells the ErpThrottled counter of every 429, the absorbed ones and the one it gives up on', async () => {
+    let refusals = 0;
+    const onGovernanceRefusal = () => refusals++;
+    const absorbed = clientWith([() => throttled('1'), () => throttled('1'), () => created(3)], {
+      onGovernanceRefusal,
+    });
+    await absorbed.client.create('journalEntry', { externalId: 'a' });
+    expect(refusals).toBe(2);
+    const refused = clientWith(
+      Array.from({ length: 6 }, () => () => throttled('1')),
+      { onGovernanceRefusal },
+    );
+    await expect(refused.client.create('journalEntry', { externalId: 'b' })).rejects.toThrow(
+      ErpRateLimitedError,
+    );
+    expect(refusals).toBe(2 + 6);
+  });
+
   it('without Retry-After, backs off exponentially with jitter', async () => {
     const t = clientWith([() => throttled(), () => throttled(), () => throttled(), () => created(5)], {
       governanceRetry: { baseDelayMs: 100 },

@@ -34,6 +34,8 @@ export interface NetSuiteClientOptions {
    * as ErpRateLimitedError; other errors go to the caller as they are.
    */
   governanceRetry?: Partial<GovernanceRetry>;
+  /** Told of every governance refusal (429) NetSuite answers, absorbed or not: the ErpThrottled metric. */
+  onGovernanceRefusal?: () => void;
   fetch?: typeof fetch;
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
@@ -134,6 +136,7 @@ export class NetSuiteClient {
         return await this.sendOnce(method, path, operation, body, headers);
       } catch (err) {
         if (!isGovernanceRefusal(err)) throw err;
+        this.options.onGovernanceRefusal?.();
         const wait = this.governanceWait(err.retryAfterMs, attempt);
         if (wait === undefined || waited + wait > this.governance.budgetMs) throw rateLimited(err, attempt);
         waited += wait;

@@ -34,7 +34,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export function netsuiteAdapterFromEnv(
   mapping: MappingConfig,
-  deps: { env?: NodeJS.ProcessEnv; db?: () => DynamoDBDocumentClient } = {},
+  deps: {
+    env?: NodeJS.ProcessEnv;
+    db?: () => DynamoDBDocumentClient;
+    /** Told of every 429 NetSuite answers (the handlers count them as ErpThrottled). */
+    onGovernanceRefusal?: () => void;
+  } = {},
 ): NetSuiteAdapter {
   const env = deps.env ?? process.env;
   const accountId = env.NETSUITE_ACCOUNT_ID;
@@ -70,5 +75,6 @@ export function netsuiteAdapterFromEnv(
     requestTimeoutMs,
     revenueRecognition,
     defaultCreditItem: env.NETSUITE_DEFAULT_CREDIT_ITEM || undefined,
+    onGovernanceRefusal: deps.onGovernanceRefusal,
   });
 }

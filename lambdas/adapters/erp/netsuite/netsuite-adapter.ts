@@ -68,6 +68,8 @@ export interface NetSuiteAdapterOptions {
   revenueRecognition?: RevenueRecognitionOwner;
   /** How 429s are absorbed in the client before the flow's own retries (client.ts). */
   governanceRetry?: Partial<GovernanceRetry>;
+  /** Told of every 429 NetSuite answers (client.ts). */
+  onGovernanceRefusal?: () => void;
   fetch?: typeof fetch;
 }
 
@@ -117,6 +119,7 @@ export class NetSuiteAdapter implements ErpAdapter {
       requestTimeoutMs: options.requestTimeoutMs,
       suiteqlPageSize: options.suiteqlPageSize,
       governanceRetry: options.governanceRetry,
+      onGovernanceRefusal: options.onGovernanceRefusal,
       fetch: options.fetch,
     });
     this.refs = new ReferenceResolver((q) => this.client.suiteql(q));
