@@ -4,8 +4,6 @@
  * (503 SERVER_UNAVAILABLE) open it after CIRCUIT_BREAKERS.salesforce.failureThreshold; rate limits
  * (REQUEST_LIMIT_EXCEEDED, on 403 or 429) never count, however many.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Server } from 'node:http';
 import { circuitBreaker } from '../../../lambdas/adapters/circuit-breaker/dynamodb-breaker';
 import { withSalesforce } from '../../../lambdas/adapters/crm/salesforce/connection';
 import { loadDeal } from '../../../lambdas/adapters/crm/salesforce/deals';
@@ -15,52 +13,25 @@ import {
   subrequestError,
 } from '../../../lambdas/adapters/crm/salesforce/errors';
 import { BusinessError, DependencyOutageError, TransientError } from '../../../lambdas/domain/errors';
-import { CIRCUIT_BREAKERS, TABLES } from '../../../lib/topology';
-import { listenUrl, LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from '../../../local/services/local-aws';
+import { CIRCUIT_BREAKERS } from '../../../lib/topology';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../../local/sandboxes/salesforce';
 import { seedDeal } from '../../statemachines/deal-harness';
-
-// dynalite is CommonJS without types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
+import { startBreakerTable } from './breaker-table';
 
 const OPEN_MS = 400;
 const THRESHOLD = CIRCUIT_BREAKERS.salesforce.failureThreshold;
-const savedEnv = { ...process.env };
-let db: Server;
+let breakers: { stop(): Promise<void> };
 let sf: SalesforceSandbox;
 let opportunityId: string;
 
 beforeAll(async () => {
-  db = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => db.listen(0, LOOPBACK, resolve));
-  const client = new DynamoDBClient({
-    endpoint: listenUrl(db),
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'breakers',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  client.destroy();
   sf = await startSalesforceSandbox({});
   opportunityId = seedDeal(sf, {
     account: { name: 'Breaker Labs', country: 'US' },
     opportunity: { name: 'Breaker Labs — New Business', type: 'New Business' },
     quote: { start: '2026-11-02', lines: [{ code: 'GROWTH-SEAT', quantity: 3, unitPrice: 49 }] },
   }).opportunityId;
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: listenUrl(db),
-    [TABLES.circuitBreakers.envVar]: 'breakers',
-    Q2C_BREAKER_OPEN_MS: String(OPEN_MS),
+  breakers = await startBreakerTable(OPEN_MS, {
     SALESFORCE_API_CREDENTIALS: JSON.stringify({
       loginUrl: sf.url,
       clientId: sf.clientId,
@@ -71,8 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sf?.stop();
-  await new Promise<void>((resolve) => db.close(() => resolve()));
-  process.env = savedEnv;
+  await breakers?.stop();
 });
 
 const composite = (req: { path: string }) => req.path.endsWith('/composite');

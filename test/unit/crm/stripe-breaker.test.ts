@@ -4,62 +4,31 @@
  * (503 `api_error`, a request that times out) open it after CIRCUIT_BREAKERS.stripe.failureThreshold;
  * rate limits (429 `rate_limit`, `lock_timeout`), idempotency conflicts and refusals never count.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Server } from 'node:http';
 import Stripe from 'stripe';
 import { stripeSubscriptionBilling } from '../../../lambdas/adapters/billing/stripe-subscriptions';
 import { isStripeOutage } from '../../../lambdas/adapters/billing/stripe-outage';
 import { circuitBreaker } from '../../../lambdas/adapters/circuit-breaker/dynamodb-breaker';
 import type { CustomerCreate } from '../../../lambdas/domain/crm/plan';
 import { BusinessError, DependencyOutageError, TransientError } from '../../../lambdas/domain/errors';
-import { CIRCUIT_BREAKERS, TABLES } from '../../../lib/topology';
-import { listenUrl, LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from '../../../local/services/local-aws';
+import { CIRCUIT_BREAKERS } from '../../../lib/topology';
 import { startStripeSandbox, type StripeSandbox } from '../../../local/sandboxes/stripe';
 import { API_KEY } from '../sandboxes/stripe/world';
-
-// dynalite is CommonJS without types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
+import { startBreakerTable } from './breaker-table';
 
 const OPEN_MS = 400;
 const CLIENT_TIMEOUT_MS = 300;
 const THRESHOLD = CIRCUIT_BREAKERS.stripe.failureThreshold;
-const savedEnv = { ...process.env };
-let db: Server;
+let breakers: { stop(): Promise<void> };
 let sandbox: StripeSandbox;
 
 beforeAll(async () => {
-  db = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => db.listen(0, LOOPBACK, resolve));
-  const client = new DynamoDBClient({
-    endpoint: listenUrl(db),
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'breakers',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
-  client.destroy();
+  breakers = await startBreakerTable(OPEN_MS);
   sandbox = await startStripeSandbox({ apiKey: API_KEY, rateLimitPerSecond: Infinity });
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: listenUrl(db),
-    [TABLES.circuitBreakers.envVar]: 'breakers',
-    Q2C_BREAKER_OPEN_MS: String(OPEN_MS),
-  });
 });
 
 afterAll(async () => {
   await sandbox?.stop();
-  await new Promise<void>((resolve) => db.close(() => resolve()));
-  process.env = savedEnv;
+  await breakers?.stop();
 });
 
 /** The adapter ApplyDealToBilling uses, on a real SDK client of the sandbox (no SDK retries, short timeout). */
