@@ -50,6 +50,31 @@ const shardResult = (shard: number) => ({
   byKind: {},
 });
 
+type Calls = Record<'billing' | 'erp' | 'shard' | 'publish', unknown[]>;
+const noCalls = (): Calls => ({ billing: [], erp: [], shard: [], publish: [] });
+
+/** The extract, compare and publish tasks, each recording its input in `calls`; publish reports the period clean. */
+function stubs(calls: Calls): Partial<Record<FunctionKey, TaskHandler>> {
+  return {
+    extractBillingFacts: async (input) => {
+      calls.billing.push(input);
+      return { slice: 0, objects: 0, facts: 0 };
+    },
+    extractErpFacts: async (input) => {
+      calls.erp.push(input);
+      return { segment: 0, entries: 0, facts: 0 };
+    },
+    reconcileShard: async (input) => {
+      calls.shard.push(input);
+      return shardResult(Number(input.shard));
+    },
+    publishReconciliationReport: async (input) => {
+      calls.publish.push(input);
+      return { period: input.period, clean: true };
+    },
+  };
+}
+
 describe('ReconciliationFlow ASL', () => {
   it('is valid ASL', () => {
     const asl = JSON.parse(
@@ -65,22 +90,10 @@ describe('ReconciliationFlow ASL', () => {
       shards: 2,
       now: new Date('2026-11-26T02:00:00Z'),
     });
-    const calls: Record<string, unknown[]> = { billing: [], erp: [], shard: [] };
+    const calls = noCalls();
     const record = await machine({
       planReconciliation: async () => day,
-      extractBillingFacts: async (input) => {
-        calls.billing.push(input);
-        return { slice: 0, objects: 0, facts: 0 };
-      },
-      extractErpFacts: async (input) => {
-        calls.erp.push(input);
-        return { segment: 0, entries: 0, facts: 0 };
-      },
-      reconcileShard: async (input) => {
-        calls.shard.push(input);
-        return shardResult(Number(input.shard));
-      },
-      publishReconciliationReport: async () => ({ period: '2026-11-25', clean: true }),
+      ...stubs(calls),
     }).execute({ period: 'yesterday' }, 'exec-d');
     expect(record.status).toBe('SUCCEEDED');
     expect(calls.billing).toEqual([
@@ -98,28 +111,13 @@ describe('ReconciliationFlow ASL', () => {
   });
 
   it('plans, extracts every slice and segment, compares every shard, then publishes once', async () => {
-    const calls: Record<string, unknown[]> = { billing: [], erp: [], shard: [], publish: [] };
+    const calls = noCalls();
     const record = await machine({
       planReconciliation: async (input) => {
         expect(input).toEqual({ period: '2026-11', runId: 'exec-1' });
         return plan;
       },
-      extractBillingFacts: async (input) => {
-        calls.billing.push(input);
-        return { slice: 0, objects: 0, facts: 0 };
-      },
-      extractErpFacts: async (input) => {
-        calls.erp.push(input);
-        return { segment: 0, entries: 0, facts: 0 };
-      },
-      reconcileShard: async (input) => {
-        calls.shard.push(input);
-        return shardResult(Number(input.shard));
-      },
-      publishReconciliationReport: async (input) => {
-        calls.publish.push(input);
-        return { period: '2026-11', clean: true };
-      },
+      ...stubs(calls),
     }).execute({ period: '2026-11' }, 'exec-1');
     expect(record.status).toBe('SUCCEEDED');
     expect(record.output).toEqual({ period: '2026-11', clean: true });
