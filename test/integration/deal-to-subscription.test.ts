@@ -7,11 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DEPLOYMENT } from '../../lib/topology';
 import { settle } from '../../local/deal-demo';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { flowCalloutBody, sendFlowCallout } from '../../local/scenarios/salesforce-deliveries';
 import { seedDeal, type DealSpec } from '../statemachines/deal-harness';
+import { sendCloseWon } from './deal-outage-harness';
 
 let runtime: LocalRuntime;
 let dir: string;
@@ -28,21 +27,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function closeWon(opportunityId: string) {
-  const opp = runtime.salesforce.store.get('Opportunity', opportunityId) as Record<string, unknown>;
-  return sendFlowCallout(
-    runtime.url,
-    flowCalloutBody(DEPLOYMENT.salesforce.orgId, {
-      Id: opportunityId,
-      AccountId: String(opp.AccountId),
-      StageName: 'Closed Won',
-      IsWon: true,
-      Type: String(opp.Type),
-      SystemModstamp: new Date(String(opp.SystemModstamp)).toISOString(),
-    }),
-    runtime.salesforceFlowSecret,
-  );
-}
+const closeWon = (opportunityId: string) => sendCloseWon(runtime, opportunityId);
 
 const deal = (n: number): DealSpec => ({
   account: { name: `Customer ${n} Inc`, country: 'US' },
