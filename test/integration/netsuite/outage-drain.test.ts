@@ -5,12 +5,9 @@
  * (the runtime's stand-in for the drain schedule) re-drives it: every document lands exactly once,
  * nothing is lost, nothing is duplicated.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { OpsClient } from '../../../local/ops-client';
-import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
+import { parkedMessages, startInProcessRuntime, waitFor, type InProcessRuntime } from '../in-process-runtime';
 import { seatInvoiceEvent } from './harness';
 import { deliverStripeEvent } from '../../../local/webhook-client';
 import { CIRCUIT_BREAKERS } from '../../../lib/topology';
@@ -18,44 +15,24 @@ import { CIRCUIT_BREAKERS } from '../../../lib/topology';
 jest.setTimeout(300_000);
 
 const INVOICES = 6;
+let started: InProcessRuntime;
 let runtime: LocalRuntime;
 let ns: NetSuiteSimulator;
-let ops: OpsClient;
-let dir: string;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'q2c-outage-'));
-  process.env.Q2C_BREAKER_OPEN_MS = '1500';
-  process.env.NETSUITE_REQUEST_TIMEOUT_MS = '1500';
-  runtime = await startLocalRuntime({
-    port: 0,
-    dataDir: dir,
-    logLevel: 'ERROR',
-    erp: 'netsuite',
-    retryIntervalMs: 100,
-    drainIntervalMs: 400,
-  });
+  started = await startInProcessRuntime(
+    'q2c-outage-',
+    { Q2C_BREAKER_OPEN_MS: '1500', NETSUITE_REQUEST_TIMEOUT_MS: '1500' },
+    { erp: 'netsuite', retryIntervalMs: 100, drainIntervalMs: 400 },
+  );
+  ({ runtime } = started);
   ns = runtime.netsuite as NetSuiteSimulator;
-  ops = new OpsClient(runtime.url);
 });
 afterAll(async () => {
-  await runtime?.stop();
-  rmSync(dir, { recursive: true, force: true });
-  process.env = savedEnv;
+  await started?.stop();
 });
 
-const parkedBy = async (classification: string) =>
-  (await ops.queues()).queues.flatMap((q) => q.messages).filter((m) => m.classification === classification);
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('condition not met in time');
-}
+const parkedBy = (classification: string) => parkedMessages(started.ops, classification);
 
 test('ERP outage: circuit opens, work parks as dependency-outage, drains after recovery — zero lost, zero duplicated', async () => {
   const events = Array.from({ length: INVOICES }, (_, i) =>

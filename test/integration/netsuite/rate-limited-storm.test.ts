@@ -6,13 +6,10 @@
  * drain (the runtime's timer standing in for the schedule) re-drives them at its pace: every invoice
  * posts exactly once, nothing is left parked, and no drain run re-drove more than the pace.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { OpsClient } from '../../../local/ops-client';
-import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
 import { deliverStripeEvent } from '../../../local/webhook-client';
+import { parkedMessages, startInProcessRuntime, waitFor, type InProcessRuntime } from '../in-process-runtime';
 import { seatInvoiceEvent } from './harness';
 
 jest.setTimeout(90_000);
@@ -20,46 +17,27 @@ jest.setTimeout(90_000);
 const INVOICES = 10;
 /** Rate-limited messages a drain run may re-drive (the topology's 187 would drain this burst at once). */
 const PACE = 3;
+let started: InProcessRuntime;
 let runtime: LocalRuntime;
 let ns: NetSuiteSimulator;
-let ops: OpsClient;
-let dir: string;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'q2c-ns-rate-limited-'));
-  process.env.NETSUITE_REQUEST_TIMEOUT_MS = '1500';
-  process.env.Q2C_RATE_LIMITED_PER_RUN = String(PACE);
-  runtime = await startLocalRuntime({
-    port: 0,
-    dataDir: dir,
-    logLevel: 'ERROR',
-    erp: 'netsuite',
-    retryIntervalMs: 50,
-    drainIntervalMs: 500,
-  });
+  started = await startInProcessRuntime(
+    'q2c-ns-rate-limited-',
+    { NETSUITE_REQUEST_TIMEOUT_MS: '1500', Q2C_RATE_LIMITED_PER_RUN: String(PACE) },
+    { erp: 'netsuite', retryIntervalMs: 50, drainIntervalMs: 500 },
+  );
+  ({ runtime } = started);
   ns = runtime.netsuite as NetSuiteSimulator;
-  ops = new OpsClient(runtime.url);
 });
 afterAll(async () => {
-  await runtime?.stop();
-  rmSync(dir, { recursive: true, force: true });
-  process.env = savedEnv;
+  await started?.stop();
 });
 
-const parked = async () => (await ops.queues()).queues.flatMap((q) => q.messages);
+const parked = () => parkedMessages(started.ops);
 /** What the drain reports per run (EMF, aggregated like CloudWatch: samples, sum, max …). */
 const redrivenSeries = async () =>
-  (await ops.status()).metrics.filter((m) => m.name === 'RateLimitedRedriven');
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not met within ${timeoutMs} ms`);
-}
+  (await started.ops.status()).metrics.filter((m) => m.name === 'RateLimitedRedriven');
 
 test('a long 429 storm parks a burst as rate-limited; afterwards the drain posts each invoice once, at its pace', async () => {
   const events = Array.from({ length: INVOICES }, (_, i) =>
@@ -84,9 +62,9 @@ test('a long 429 storm parks a burst as rate-limited; afterwards the drain posts
   // During the storm: the whole burst waits as rate-limited (the drain keeps trying a few a run,
   // which NetSuite refuses again), nothing as technical, nothing posted.
   await waitFor(
-    'the burst parked as rate-limited',
     async () => (await parked()).filter((m) => m.classification === 'rate-limited').length === INVOICES,
     30_000,
+    'the burst parked as rate-limited',
   );
   const during = await parked();
   expect(during.filter((m) => m.classification !== 'rate-limited')).toEqual([]);
@@ -100,14 +78,14 @@ test('a long 429 storm parks a burst as rate-limited; afterwards the drain posts
 
   // The storm goes on: a drain run re-drives a few, NetSuite refuses them again, they park again as
   // rate-limited (a later run's work), never as technical.
-  await waitFor('a drain run during the storm', async () => (await redrivenSeries()).length > 0, 10_000);
+  await waitFor(async () => (await redrivenSeries()).length > 0, 10_000, 'a drain run during the storm');
   await waitFor(
-    'the re-driven work parked again',
     async () => {
       await runtime.idle();
       return (await parked()).filter((m) => m.classification === 'rate-limited').length === INVOICES;
     },
     10_000,
+    'the re-driven work parked again',
   );
   expect((await parked()).filter((m) => m.classification !== 'rate-limited')).toEqual([]);
   expect(1_000_000 - storm.remaining()).toBeGreaterThan(refused);
@@ -117,12 +95,12 @@ test('a long 429 storm parks a burst as rate-limited; afterwards the drain posts
   storm.clear();
   const recoveredAt = Date.now();
   await waitFor(
-    'every invoice posted and nothing parked',
     async () => {
       await runtime.idle();
       return ns.records('invoice').length === INVOICES && (await parked()).length === 0;
     },
     40_000,
+    'every invoice posted and nothing parked',
   );
   await runtime.idle();
   const drainedMs = Date.now() - recoveredAt;
