@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { OpsClient } from '../../local/ops-client';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
+import type { NetSuiteSimulator } from '../../local/sandboxes/netsuite';
 
 export interface InProcessRuntime {
   runtime: LocalRuntime;
@@ -57,4 +58,22 @@ export async function parkedMessages(ops: OpsClient, classification?: string) {
   return (await ops.queues()).queues
     .flatMap((q) => q.messages)
     .filter((m) => classification === undefined || m.classification === classification);
+}
+
+export interface NetSuiteRuntime extends InProcessRuntime {
+  ns: NetSuiteSimulator;
+}
+
+/** The runtime with NetSuite as the ERP (its simulator at hand), NetSuite requests timing out after 1.5 s. */
+export async function startNetSuiteRuntime(
+  prefix: string,
+  env: Record<string, string>,
+  options: LocalRuntimeOptions,
+): Promise<NetSuiteRuntime> {
+  const started = await startInProcessRuntime(
+    prefix,
+    { NETSUITE_REQUEST_TIMEOUT_MS: '1500', ...env },
+    { ...options, erp: 'netsuite' },
+  );
+  return { ...started, ns: started.runtime.netsuite as NetSuiteSimulator };
 }

@@ -7,7 +7,7 @@
  */
 import type { LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
-import { parkedMessages, startInProcessRuntime, waitFor, type InProcessRuntime } from '../in-process-runtime';
+import { parkedMessages, startNetSuiteRuntime, waitFor, type NetSuiteRuntime } from '../in-process-runtime';
 import { seatInvoiceEvent } from './harness';
 import { deliverStripeEvent } from '../../../local/webhook-client';
 import { CIRCUIT_BREAKERS } from '../../../lib/topology';
@@ -15,18 +15,17 @@ import { CIRCUIT_BREAKERS } from '../../../lib/topology';
 jest.setTimeout(300_000);
 
 const INVOICES = 6;
-let started: InProcessRuntime;
+let started: NetSuiteRuntime;
 let runtime: LocalRuntime;
 let ns: NetSuiteSimulator;
 
 beforeAll(async () => {
-  started = await startInProcessRuntime(
+  started = await startNetSuiteRuntime(
     'q2c-outage-',
-    { Q2C_BREAKER_OPEN_MS: '1500', NETSUITE_REQUEST_TIMEOUT_MS: '1500' },
-    { erp: 'netsuite', retryIntervalMs: 100, drainIntervalMs: 400 },
+    { Q2C_BREAKER_OPEN_MS: '1500' },
+    { retryIntervalMs: 100, drainIntervalMs: 400 },
   );
-  ({ runtime } = started);
-  ns = runtime.netsuite as NetSuiteSimulator;
+  ({ runtime, ns } = started);
 });
 afterAll(async () => {
   await started?.stop();

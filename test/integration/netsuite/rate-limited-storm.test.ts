@@ -9,7 +9,7 @@
 import type { LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
 import { deliverStripeEvent } from '../../../local/webhook-client';
-import { parkedMessages, startInProcessRuntime, waitFor, type InProcessRuntime } from '../in-process-runtime';
+import { parkedMessages, startNetSuiteRuntime, waitFor, type NetSuiteRuntime } from '../in-process-runtime';
 import { seatInvoiceEvent } from './harness';
 
 jest.setTimeout(90_000);
@@ -17,18 +17,17 @@ jest.setTimeout(90_000);
 const INVOICES = 10;
 /** Rate-limited messages a drain run may re-drive (the topology's 187 would drain this burst at once). */
 const PACE = 3;
-let started: InProcessRuntime;
+let started: NetSuiteRuntime;
 let runtime: LocalRuntime;
 let ns: NetSuiteSimulator;
 
 beforeAll(async () => {
-  started = await startInProcessRuntime(
+  started = await startNetSuiteRuntime(
     'q2c-ns-rate-limited-',
-    { NETSUITE_REQUEST_TIMEOUT_MS: '1500', Q2C_RATE_LIMITED_PER_RUN: String(PACE) },
-    { erp: 'netsuite', retryIntervalMs: 50, drainIntervalMs: 500 },
+    { Q2C_RATE_LIMITED_PER_RUN: String(PACE) },
+    { retryIntervalMs: 50, drainIntervalMs: 500 },
   );
-  ({ runtime } = started);
-  ns = runtime.netsuite as NetSuiteSimulator;
+  ({ runtime, ns } = started);
 });
 afterAll(async () => {
   await started?.stop();

@@ -9,48 +9,35 @@ import { seatInvoiceEvent } from './harness';
 import { stripeEvent } from '../../../local/scenarios/stripe-events';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import mappingJson from '../../../config/mapping.json';
 import { netsuiteAdapterFromEnv } from '../../../lambdas/adapters/erp/netsuite';
 import { parseMappingConfig } from '../../../lambdas/domain/config';
 import { runDemo } from '../../../local/demo';
-import { OpsClient } from '../../../local/ops-client';
-import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import type { OpsClient } from '../../../local/ops-client';
+import type { LocalRuntime } from '../../../local/runtime';
 import type { NetSuiteSimulator } from '../../../local/sandboxes/netsuite';
 import { buildMonthScenario } from '../../../local/scenarios/month';
 import { localTableName } from '../../../local/services/dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/services/local-aws';
 import { deliverStripeEvent } from '../../../local/webhook-client';
+import { startNetSuiteRuntime, type NetSuiteRuntime } from '../in-process-runtime';
 
 jest.setTimeout(600_000);
 
+let started: NetSuiteRuntime;
 let runtime: LocalRuntime;
 let ns: NetSuiteSimulator;
 let ops: OpsClient;
-let dir: string;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'q2c-ns-faults-'));
-  // A timed-out request should be retried within the test, not after NetSuite's 30 s default.
-  process.env.NETSUITE_REQUEST_TIMEOUT_MS = '1500';
-  runtime = await startLocalRuntime({
-    port: 0,
-    dataDir: dir,
-    logLevel: 'ERROR',
-    erp: 'netsuite',
-    // No retryIntervalMs override: the flows retry on the ASL's own schedule (2, 4, 8… s, as in AWS),
-    // which is what a storm must be absorbed within.
-  });
-  ns = runtime.netsuite as NetSuiteSimulator;
-  ops = new OpsClient(runtime.url);
+  // NetSuite requests time out after 1.5 s: a timed-out request is retried within the test, not after
+  // NetSuite's 30 s default. No retryIntervalMs override: the flows retry on the ASL's own schedule
+  // (2, 4, 8… s, as in AWS), which is what a storm must be absorbed within.
+  started = await startNetSuiteRuntime('q2c-ns-faults-', {}, {});
+  ({ runtime, ns, ops } = started);
 });
 afterAll(async () => {
-  await runtime?.stop();
-  rmSync(dir, { recursive: true, force: true });
-  process.env = savedEnv;
+  await started?.stop();
 });
 
 const transactionsWith = (externalId: string) =>
