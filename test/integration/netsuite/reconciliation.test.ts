@@ -4,7 +4,8 @@
  * month posted into the NetSuite simulator reconciles clean, the ERP side read back with SuiteQL
  * (listPosted), tax included (NetSuite's Tax Total); then a tax changed in NetSuite (gross unchanged)
  * is found once, as a tax mismatch; an invoice deleted in NetSuite is found once, as missing in the
- * ERP, and nothing else is.
+ * ERP, and nothing else is — by the month's run and by its day's. Every day of the month also
+ * reconciles clean from its Stripe events.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,20 @@ describe('reconciliation against NetSuite through the local runtime', () => {
     expect(inWindow).toBeGreaterThanOrEqual(summary.erpPostings);
   });
 
+  it("every day reconciles clean from the day's Stripe events against SuiteQL from that day on", async () => {
+    let documents = 0;
+    for (let d = 1; d <= 30; d++) {
+      const day = `${PERIOD}-${String(d).padStart(2, '0')}`;
+      const record = await runtime.reconcile(day);
+      expect(record.status).toBe('SUCCEEDED');
+      expect(unexplainedOf(record.files?.json)).toEqual([]);
+      expect(record.output).toMatchObject({ period: day, clean: true, unexplained: 0 });
+      documents += (record.output as { billingDocuments: number }).billingDocuments;
+    }
+    // The month's 59 documents, each on the day it is dated (as on the ledger, read by id there).
+    expect(documents).toBe(59);
+  });
+
   it('a tax changed in NetSuite (net lowered, tax raised, gross unchanged) is found once, as a tax mismatch', async () => {
     const [taxed] = ns.sql(
       `SELECT id, externalid, taxtotal FROM "transaction"
@@ -107,9 +122,9 @@ describe('reconciliation against NetSuite through the local runtime', () => {
 
   it('an invoice deleted in NetSuite is found once, as missing in the ERP, and nothing else is', async () => {
     const [victim] = ns.sql(
-      `SELECT id, externalid FROM "transaction" WHERE recordtype = 'invoice' AND trandate LIKE ? ORDER BY id LIMIT 1`,
+      `SELECT id, externalid, trandate FROM "transaction" WHERE recordtype = 'invoice' AND trandate LIKE ? ORDER BY id LIMIT 1`,
       `${PERIOD}-%`,
-    ) as { id: number; externalid: string }[];
+    ) as { id: number; externalid: string; trandate: string }[];
     expect(victim.externalid).toMatch(/^stripe-in_/);
     // As if someone deleted it in the NetSuite UI: the record and its lines (its payment stays).
     ns.sql('DELETE FROM transactionline WHERE "transaction" = ? RETURNING id', victim.id);
@@ -122,5 +137,11 @@ describe('reconciliation against NetSuite through the local runtime', () => {
       { kind: 'invoice_missing_in_erp', key },
     ]);
     expect(record.output).toMatchObject({ clean: false, unexplained: 1 });
+
+    // The daily run of its day finds it too.
+    const daily = await runtime.reconcile(String(victim.trandate).slice(0, 10));
+    expect(unexplainedOf(daily.files?.json).map((f) => ({ kind: f.kind, key: f.key }))).toEqual([
+      { kind: 'invoice_missing_in_erp', key },
+    ]);
   });
 });
