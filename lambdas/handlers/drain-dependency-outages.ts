@@ -5,10 +5,14 @@
  * while it is open. Re-driven events go back on the bus (PutEvents); the flows' idempotent postings
  * make a message re-driven twice post once. The same redrive code backs `q2c replay`.
  *
- * Then, while the ERP circuit is closed, work parked as `rate-limited` (a 429 storm outlived the
+ * Before that, while the ERP circuit is closed, work parked as `rate-limited` (a 429 storm outlived the
  * client's and the flow's retries) at a pace: at most rateLimitedPerRun() messages a run (oldest first,
  * as SQS gives them), the rest left for the next run — so a quarter-end backlog drains without
  * re-creating the storm. A re-driven posting still refused is parked again, for a later run.
+ *
+ * The outage scan reads the whole exception queue every run, so what it leaves there is the census:
+ * `ParkedExceptions` and `OldestParkedExceptionAge` per classification (business, technical,
+ * dependency-outage, rate-limited) — the Finance Ops dashboard's exceptions by reason.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -16,7 +20,9 @@ import { breakerPolicy, DynamoDbCircuitBreaker } from '../adapters/circuit-break
 import { EventBridgeClient, eventBridgePublisher, redriveQueue } from '../adapters/replay/queue-redrive';
 import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { drainAllowance } from '../domain/circuit-breaker';
-import { DEPENDENCIES, type Dependency, outageDependency } from '../domain/errors';
+import { exceptionCensus, type ExceptionCensus } from '../domain/exception-census';
+import { describeParked } from '../domain/exceptions';
+import { DEPENDENCIES, type Dependency, type ErrorClassification, outageDependency } from '../domain/errors';
 import type { TallyRow } from '../domain/replay';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { BUS_NAME, QUEUES, rateLimitedPerRun, TABLES } from '../../lib/topology';
@@ -31,6 +37,8 @@ export interface DrainResult {
   rateLimitedPace: number;
   /** Rate-limited messages this run re-drove (never more than the pace). */
   rateLimitedRedriven: number;
+  /** What the run left parked, per classification. */
+  census: ExceptionCensus;
   rows: TallyRow[];
   totals: { replayed: number; skipped: number; failed: number };
 }
@@ -47,50 +55,74 @@ export const handler = async (): Promise<DrainResult> => {
   const allowance = {} as DrainResult['allowance'];
   for (const d of DEPENDENCIES) allowance[d] = drainAllowance(await breakers.state(d), now, breakerPolicy(d));
   const probes = new Map<Dependency, number>(DEPENDENCIES.map((d) => [d, 1]));
-  const nothingToDo = DEPENDENCIES.every((d) => allowance[d] === 'none');
-  const tally = nothingToDo
-    ? undefined
-    : await redriveQueue({
-        sqs,
-        queueUrl: requiredEnv(QUEUES.exceptions.envVar),
-        filter: { reason: 'dependency-outage' },
-        select: ({ parked }) => {
-          const d = outageDependency(parked.reason) ?? 'erp';
-          if (allowance[d] === 'all') return true;
-          const left = probes.get(d) ?? 0;
-          if (allowance[d] !== 'probe' || left === 0) return false;
-          probes.set(d, left - 1);
-          return true;
-        },
-        sink: { publish, start: refuseStart },
-      });
-  const outagesRedriven = tally?.totals().replayed ?? 0;
+  const queueUrl = requiredEnv(QUEUES.exceptions.envVar);
+  // Rate-limited work first, at the pace: that scan stops at its limit. The outage scan then reads the
+  // whole queue, so what it leaves there is the census of everything still parked.
   const pace = rateLimitedPace(allowance.erp);
   const paced =
     pace > 0
       ? await redriveQueue({
           sqs,
-          queueUrl: requiredEnv(QUEUES.exceptions.envVar),
+          queueUrl,
           filter: { reason: 'rate-limited' },
           limit: pace,
           sink: { publish, start: refuseStart },
         })
       : undefined;
-  const all = tally && paced ? tally.merge(paced) : (tally ?? paced);
+  const left: { classification: ErrorClassification; sentAtMs: number }[] = [];
+  const tally = await redriveQueue({
+    sqs,
+    queueUrl,
+    filter: { reason: 'dependency-outage' },
+    select: ({ parked }) => {
+      const d = outageDependency(parked.reason) ?? 'erp';
+      if (allowance[d] === 'all') return true;
+      const probesLeft = probes.get(d) ?? 0;
+      if (allowance[d] !== 'probe' || probesLeft === 0) return false;
+      probes.set(d, probesLeft - 1);
+      return true;
+    },
+    sink: { publish, start: refuseStart },
+    onLeft: (m) =>
+      left.push({
+        classification: describeParked(m.Body ?? '').classification,
+        sentAtMs: Number(m.Attributes?.SentTimestamp ?? Date.now()),
+      }),
+  });
+  // Counted before merging: merge adds into its receiver.
+  const outagesRedriven = tally.totals().replayed;
+  const rateLimitedRedriven = paced?.totals().replayed ?? 0;
+  const all = paced ? tally.merge(paced) : tally;
+  const census = exceptionCensus(left, Date.now());
   const result: DrainResult = {
     allowance,
     rateLimitedPace: pace,
-    rateLimitedRedriven: paced?.totals().replayed ?? 0,
-    rows: all?.rows() ?? [],
-    totals: all?.totals() ?? { replayed: 0, skipped: 0, failed: 0 },
+    rateLimitedRedriven,
+    census,
+    rows: all.rows(),
+    totals: all.totals(),
   };
   if (outagesRedriven > 0) metrics.addMetric('DependencyOutagesRedriven', MetricUnit.Count, outagesRedriven);
   if (result.rateLimitedRedriven > 0)
     metrics.addMetric('RateLimitedRedriven', MetricUnit.Count, result.rateLimitedRedriven);
+  publishCensus(census);
   if (result.totals.replayed > 0) logger.info('parked work re-driven', { ...result });
   publishMetrics();
   return result;
 };
+
+/** Exceptions parked and the oldest one's age, per classification (the Finance Ops "by reason" view). */
+function publishCensus(census: ExceptionCensus): void {
+  for (const [classification, { parked, oldestSeconds }] of Object.entries(census)) {
+    // A single metric is flushed by its addMetric, dimensions and all: one per value.
+    const count = metrics.singleMetric();
+    count.addDimension('classification', classification);
+    count.addMetric('ParkedExceptions', MetricUnit.Count, parked);
+    const age = metrics.singleMetric();
+    age.addDimension('classification', classification);
+    age.addMetric('OldestParkedExceptionAge', MetricUnit.Seconds, oldestSeconds);
+  }
+}
 
 async function refuseStart(stateMachine: string): Promise<void> {
   throw new Error(`the drain re-publishes events only; re-start ${stateMachine} with q2c replay`);

@@ -7,6 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ERROR_CLASSIFICATIONS } from '../../lambdas/domain/errors';
 import { commonEnvironment, METRICS_NAMESPACE } from '../topology';
 
 export const FINANCE_OPS_DASHBOARD_NAME = 'QuoteToCash-FinanceOps';
@@ -106,6 +107,15 @@ export class FinanceOpsDashboard extends Construct {
         width: 8,
       }),
     );
+    const byReason = (metricName: string, classification: string, label = classification) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: commonEnvironment().POWERTOOLS_SERVICE_NAME, classification },
+        period,
+        statistic: cloudwatch.Stats.MAXIMUM,
+        label,
+      });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Exceptions parked',
@@ -123,6 +133,15 @@ export class FinanceOpsDashboard extends Construct {
             label: 'oldest (s)',
           }),
         ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        // The outage drain's census of the exception queue every 5 minutes (drain-dependency-outages.ts).
+        title: 'Exceptions parked by reason (count · oldest age)',
+        left: ERROR_CLASSIFICATIONS.map((classification) => byReason('ParkedExceptions', classification)),
+        right: ERROR_CLASSIFICATIONS.map((classification) =>
+          byReason('OldestParkedExceptionAge', classification, `${classification} oldest (s)`),
+        ),
         width: 8,
       }),
       new cloudwatch.GraphWidget({

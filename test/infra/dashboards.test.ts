@@ -6,6 +6,7 @@
 import { ENGINEERING_DASHBOARD_NAME } from '../../lib/constructs/engineering-dashboard';
 import { FINANCE_OPS_DASHBOARD_NAME } from '../../lib/constructs/finance-ops-dashboard';
 import { FUNCTIONS } from '../../lib/topology';
+import { ERROR_CLASSIFICATIONS } from '../../lambdas/domain/errors';
 import { type CfnTemplate, resourcesOfType, synthTemplate } from './template';
 
 let json: CfnTemplate;
@@ -35,6 +36,18 @@ test('Finance Ops shows amounts by currency, latencies, backlogs and reconciliat
     'ReconciliationMismatches',
   ]) {
     expect(body).toContain(needle);
+  }
+});
+
+test('Finance Ops shows the exceptions parked and the oldest one, per reason (the drain census)', () => {
+  const body = dashboardBody(FINANCE_OPS_DASHBOARD_NAME);
+  expect(body).toContain('Exceptions parked by reason');
+  for (const classification of ERROR_CLASSIFICATIONS) {
+    for (const metric of ['ParkedExceptions', 'OldestParkedExceptionAge']) {
+      expect(body).toMatch(
+        new RegExp(`"${metric}\\\\",\\\\"classification\\\\",\\\\"${classification}\\\\"`),
+      );
+    }
   }
 });
 

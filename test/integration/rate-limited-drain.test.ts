@@ -125,11 +125,24 @@ test('re-drives at most the pace per run, oldest first, leaving the rest for the
     { reason: 'rate-limited: erp', replayed: 3, skipped: 0, failed: 0 },
   ]);
   expect(republished()).toEqual([
-    'evt_dependency-outage_0',
     'evt_rate-limited_0',
     'evt_rate-limited_1',
     'evt_rate-limited_2',
+    'evt_dependency-outage_0',
   ]);
+  // The census of what the run left parked: 4 rate-limited, the business and the technical exception.
+  expect(first.census).toEqual({
+    business: { parked: 1, oldestSeconds: expect.any(Number) },
+    technical: { parked: 1, oldestSeconds: expect.any(Number) },
+    'dependency-outage': { parked: 0, oldestSeconds: 0 },
+    'rate-limited': { parked: 4, oldestSeconds: expect.any(Number) },
+  });
+  // … published per classification for the Finance Ops dashboard (and `q2c status` locally).
+  const { metrics } = await new OpsClient(runtime.url).status();
+  const last = (name: string, classification: string) =>
+    metrics.find((m) => m.name === name && m.dimensions.classification === classification);
+  expect(last('ParkedExceptions', 'business')).toMatchObject({ unit: 'Count' });
+  expect(last('OldestParkedExceptionAge', 'rate-limited')).toMatchObject({ unit: 'Seconds' });
 
   const runs = [first.rateLimitedRedriven];
   for (let run = 0; run < 4; run++) runs.push((await drain()).rateLimitedRedriven);
@@ -138,6 +151,10 @@ test('re-drives at most the pace per run, oldest first, leaving the rest for the
   expect(republished().filter((id) => id?.startsWith('evt_rate-limited'))).toEqual(
     Array.from({ length: 7 }, (_, i) => `evt_rate-limited_${i}`),
   );
+
+  const drained = await drain();
+  expect(drained.census['rate-limited']).toEqual({ parked: 0, oldestSeconds: 0 });
+  expect(drained.census.business.parked).toBe(1);
 
   // business and technical exceptions wait for a human
   const { queues } = await new OpsClient(runtime.url).queues();

@@ -14,6 +14,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -64,6 +65,8 @@ export interface RedriveOptions {
   waitTimeSeconds?: number;
   /** How long scanned messages stay invisible while the scan runs. Default 300 s. */
   visibilityTimeoutSeconds?: number;
+  /** Told of every message the scan leaves on the queue (the drain's exception census). */
+  onLeft?: (message: Message) => void;
 }
 
 export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
@@ -102,7 +105,10 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
       const messageId = m.MessageId as string;
       const receipt = m.ReceiptHandle as string;
       seen.add(messageId);
-      const keep = () => release.push({ Id: String(release.length), ReceiptHandle: receipt });
+      const keep = () => {
+        release.push({ Id: String(release.length), ReceiptHandle: receipt });
+        opts.onLeft?.(m);
+      };
       const attributes = Object.fromEntries(
         Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue ?? '')]),
       );

@@ -112,15 +112,19 @@ test('a long 429 storm parks a burst as rate-limited; afterwards the drain posts
 
   // The pace held: no drain run re-drove more than PACE rate-limited messages, and draining took
   // at least ceil(INVOICES / PACE) runs after the storm.
-  // The last run's metric is published when its scan ends (two empty 1 s receives after its last
-  // re-drive), a moment after that re-drive posted.
-  await new Promise((r) => setTimeout(r, 3_500));
+  // The last run's metric is published when the run ends — after its paced scan and its full census
+  // scan (each ends on two empty 1 s receives) — seconds after its last re-drive posted.
+  const runsAfterStorm = Math.ceil(INVOICES / PACE);
+  await waitFor(
+    async () => ((await redrivenSeries())[0]?.samples ?? 0) > runsAfterStorm,
+    15_000,
+    'the last drain run published',
+  );
   const series = await redrivenSeries();
   expect(series).toHaveLength(1);
   const redriven = series[0];
   expect(redriven?.max).toBeLessThanOrEqual(PACE);
   expect(redriven?.sum).toBeGreaterThan(INVOICES); // the burst once after the storm, some during it
-  const runsAfterStorm = Math.ceil(INVOICES / PACE);
   expect(redriven?.samples).toBeGreaterThan(runsAfterStorm);
   process.stdout.write(
     `rate-limited storm: ${1_000_000 - storm.remaining()} refusals (${refused} before the first drain run), ${INVOICES} invoices parked as rate-limited; drained ` +
