@@ -215,6 +215,8 @@ export interface CostAssumptions {
     defaultDurationMs: number;
     /** Per function (topology key or logical id). */
     durationMs?: Record<string, number>;
+    /** SQS requests per run of a function on a timer (topology key), e.g. the drain's queue scans. */
+    sqsRequestsPerRun?: Record<string, number>;
     coldStartFraction: number;
     initDurationMs: number;
     /** START / END / REPORT lines (REPORT carries the X-Ray trace line when tracing is active). */
@@ -322,6 +324,11 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     // Conservative: the local bench measures the direct PostInvoice handler at ~60 ms per posting on dynalite
     // (sequential writes); DynamoDB in-region writes take < 10 ms and mapping is pure CPU.
     defaultDurationMs: 100,
+    // The outage drain scans the exception queue twice a run (the paced rate-limited pass, then the full
+    // census pass), each ending on two empty 1 s long-polls: ~4.2 s, and per pass a GetQueueAttributes
+    // and two receives (parked messages add a receive per 10 and a delete or visibility change each).
+    durationMs: { drainDependencyOutages: 4_200 },
+    sqsRequestsPerRun: { drainDependencyOutages: 6 },
     coldStartFraction: 0.01,
     // `npm run bench` cold init of the bundles: 75–319 ms.
     initDurationMs: 300,
@@ -1285,6 +1292,16 @@ export function costPerMillion(
           1e6 * (scheduledFn.memoryMb / 1024) * (ms / 1000) * prices.lambdaGbSecond[scheduledFn.architecture],
         kind: 'fixed-month',
       });
+      const sqsRequests = assumptions.lambda.sqsRequestsPerRun?.[scheduledFn.key] ?? 0;
+      if (sqsRequests > 0)
+        add({
+          service: 'SQS',
+          item: `${scheduledFn.key} requests (${sqsRequests} a run, per month)`,
+          quantity: (runs * sqsRequests) / 1e6,
+          unit: 'M requests',
+          unitPrice: prices.sqsStandardPerMillionRequests,
+          kind: 'fixed-month',
+        });
       continue;
     }
     const sm = machines.get(targetId);
