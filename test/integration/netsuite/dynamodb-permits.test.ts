@@ -1,6 +1,7 @@
 /** The cross-instance concurrency semaphore against dynalite (conditional updates, no transactions). */
 import { DynamoDbPermits } from '../../../lambdas/adapters/erp/netsuite/dynamodb-permits';
-import { TransientError } from '../../../lambdas/domain/errors';
+import { isOutageFailure } from '../../../lambdas/adapters/circuit-breaker/dynamodb-breaker';
+import { ErpRateLimitedError, TransientError } from '../../../lambdas/domain/errors';
 import { PERMITS_TABLE, startPermitsTable, type LocalPermitsTable } from './dynalite';
 
 let table: LocalPermitsTable;
@@ -58,10 +59,14 @@ describe('DynamoDbPermits', () => {
     expect(Object.keys(leases)).toContain(permit.leaseId);
   });
 
-  it('gives up with a TransientError when no permit frees up in time', async () => {
+  it('gives up as rate-limited (a TransientError, never an outage) when no permit frees up in time', async () => {
     const pool = permits({ limit: 1, leaseMs: 60_000, acquireTimeoutMs: 150 });
     await pool.acquire();
-    await expect(pool.acquire()).rejects.toBeInstanceOf(TransientError);
+    const refused = pool.acquire();
+    await expect(refused).rejects.toBeInstanceOf(ErpRateLimitedError);
+    await expect(refused).rejects.toBeInstanceOf(TransientError);
+    await expect(refused).rejects.toThrow(/^erp: rate limited, all 1 NetSuite concurrency permits/);
+    expect(isOutageFailure(await refused.catch((e: unknown) => e))).toBe(false);
   });
 
   it('release is idempotent: a double release cannot free a permit someone else holds', async () => {

@@ -17,7 +17,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { retryable } from '../../store/aws-errors';
 import type { ConcurrencyPermits, Permit } from './concurrency';
-import { NetSuiteTransientError } from './errors';
+import { ErpRateLimitedError } from '../../../domain/errors';
 
 export interface DynamoDbPermitsOptions {
   db: DynamoDBDocumentClient;
@@ -79,8 +79,10 @@ export class DynamoDbPermits implements ConcurrencyPermits {
         reclaimDueAt = earliestExpiry ?? this.now() + this.leaseMs;
       }
       if (this.now() >= deadline) {
-        throw new NetSuiteTransientError(
-          `all ${this.limit} NetSuite concurrency permits of ${this.options.budget} stayed in use for ${this.acquireTimeoutMs} ms`,
+        // Our own share of NetSuite's concurrency is exhausted (a quarter-end backlog): the same
+        // condition as a 429 storm, so it parks as rate-limited and drains at a pace, not as technical.
+        throw new ErpRateLimitedError(
+          `erp: rate limited, all ${this.limit} NetSuite concurrency permits of ${this.options.budget} stayed in use for ${this.acquireTimeoutMs} ms`,
           undefined,
           'PERMITS_EXHAUSTED',
           BACKOFF_CAP_MS,
