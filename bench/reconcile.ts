@@ -3,7 +3,9 @@
  *  1. pure: 1M billing documents against 1M ERP postings through the streaming comparison, the way
  *     the flow runs it — 64 shards, each sorting its ~16k facts per side and merge-joining them —
  *     with time, rate, time per 100k records, the slowest shard (vs Lambda's 15 min) and peak memory;
- *  2. runtime: N Stripe invoices in the sandbox and N ledger postings through ReconciliationFlow.
+ *  2. runtime: N Stripe invoices (and their invoice.finalized events) in the sandbox, spread over 20
+ *     days, and N ledger postings through ReconciliationFlow: the month's run, then one day's run
+ *     (the daily schedule's: that day's events, the postings read by id) side by side.
  */
 import '../local/polyfills';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,6 +69,9 @@ async function pure(records: number) {
   };
 }
 
+const DAYS = 20;
+const dayOf = (i: number) => `2026-11-${String(1 + (i % DAYS)).padStart(2, '0')}`;
+
 function entryFor(i: number): JournalEntry {
   const common = {
     currency: 'usd',
@@ -82,7 +87,7 @@ function entryFor(i: number): JournalEntry {
     kind: 'invoice',
     documentRef: `stripe:in_bench${i}`,
     subsidiary: 'US-INC',
-    effectiveDate: '2026-11-10',
+    effectiveDate: dayOf(i),
     memo: 'bench',
     sourceEventId: `evt_b${i}`,
     correlationId: `opp_b${i}`,
@@ -97,10 +102,12 @@ async function runtime(n: number) {
   const dir = mkdtempSync(path.join(tmpdir(), 'q2c-bench-rec-'));
   const rt = await startLocalRuntime({ port: 0, dataDir: dir, logLevel: 'ERROR' });
   try {
-    const created = Date.UTC(2026, 10, 10) / 1000;
+    // Billing's clock at the month end: the day runs are within Stripe's 30-day event retention.
+    rt.stripe.freezeClock(Date.UTC(2026, 11, 1) / 1000);
     rt.stripe.setRateLimit(Infinity);
-    rt.stripe.store.putAll(
-      Array.from({ length: n }, (_, i) => ({
+    const invoices = Array.from({ length: n }, (_, i) => {
+      const at = Date.parse(`${dayOf(i)}T09:00:00Z`) / 1000 + i;
+      return {
         id: `in_bench${i}`,
         object: 'invoice',
         status: 'open',
@@ -108,20 +115,37 @@ async function runtime(n: number) {
         total: 1000 + i,
         amount_paid: 0,
         total_taxes: [],
-        created: created + i,
-        status_transitions: { finalized_at: created + i, paid_at: null },
-      })) as Parameters<typeof rt.stripe.store.putAll>[0],
-    );
+        created: at,
+        status_transitions: { finalized_at: at, paid_at: null },
+      };
+    });
+    const events = invoices.map((invoice, i) => ({
+      id: `evt_bench${i}`,
+      object: 'event',
+      type: 'invoice.finalized',
+      created: invoice.created,
+      data: { object: invoice },
+    }));
+    rt.stripe.store.putAll([...invoices, ...events] as Parameters<typeof rt.stripe.store.putAll>[0]);
     for (let i = 0; i < n; i++) await rt.ledger.postJournal(entryFor(i));
-    const t0 = performance.now();
-    const record = await rt.reconcile(PERIOD);
-    const seconds = (performance.now() - t0) / 1000;
-    const out = record.output as { clean: boolean; billingDocuments: number; erpPostings: number };
+    const timed = async (period: string) => {
+      const t0 = performance.now();
+      const record = await rt.reconcile(period);
+      const seconds = (performance.now() - t0) / 1000;
+      const out = record.output as { clean: boolean; billingDocuments: number; erpPostings: number };
+      return { seconds, documents: out.billingDocuments, postings: out.erpPostings, clean: out.clean };
+    };
+    const month = await timed(PERIOD);
+    const day = await timed(dayOf(9));
     return {
       documents: n,
-      seconds,
-      rate: (out.billingDocuments + out.erpPostings) / seconds,
-      clean: out.clean,
+      seconds: month.seconds,
+      rate: (month.documents + month.postings) / month.seconds,
+      clean: month.clean && day.clean,
+      dayDocuments: day.documents,
+      dayPostings: day.postings,
+      daySeconds: day.seconds,
+      dayToMonth: day.seconds / month.seconds,
     };
   } finally {
     await rt.stop();

@@ -227,7 +227,9 @@ async function main() {
     rec.runtime.error
       ? `  runtime: ${String(rec.runtime.error)}`
       : `  runtime: ${rec.runtime.documents} invoices vs postings in ${fmt(rec.runtime.seconds)} s ` +
-          `(${fmt(rec.runtime.rate, 0)} records/s, clean: ${String(rec.runtime.clean)})`,
+          `(${fmt(rec.runtime.rate, 0)} records/s, clean: ${String(rec.runtime.clean)}); one day of them ` +
+          `(${rec.runtime.dayDocuments} documents: its events, the postings read by id) in ${fmt(rec.runtime.daySeconds)} s ` +
+          `— day / month ${fmt(rec.runtime.dayToMonth, 2)}`,
   );
   console.log('');
   const deals = dealBench();
