@@ -453,8 +453,12 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/write-back-deal-status.ts',
     description:
       'Deal to subscription: writes subscription id, billing status, link, last sync and error text back to Salesforce.',
-    // The Salesforce calls go through the salesforce circuit breaker.
-    tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
+    // The Salesforce calls go through the salesforce circuit breaker; the written-back version is noted
+    // on the crosswalk's opportunity row (a replay of a parked write-back then writes back, once).
+    tables: [
+      { table: 'crosswalk', access: 'readwrite' },
+      { table: 'circuitBreakers', access: 'readwrite' },
+    ],
     secrets: ['salesforceApi'],
     asArnSubstitution: 'WriteBackDealStatusFunctionArn',
     timeoutSeconds: 30,

@@ -1,11 +1,16 @@
 /**
  * WriteBack / WriteBackFailure tasks: the billing outcome (subscription id, status, link, last sync) or
  * the reason it failed goes back onto the Opportunity, and a new Stripe customer id onto the Account.
+ * A written-back outcome is noted in the crosswalk (`writtenBackVersion`): a replay of a deal whose
+ * write-back was parked finds it missing and writes the stored outcome back; once noted, it skips.
  */
 import { z } from 'zod';
+import { TABLES } from '../../lib/topology';
+import { DynamoDealCrosswalk } from '../adapters/crosswalk/deal-crosswalk';
 import { withSalesforce } from '../adapters/crm/salesforce/connection';
 import { type DealStatusWriteBack, writeBackDealStatus } from '../adapters/crm/salesforce/deals';
 import { BILLING_STATUSES } from '../adapters/crm/salesforce/fields';
+import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { BusinessError } from '../domain/errors';
 import { causeMessage } from '../domain/exceptions';
 import { logger } from './commons/powertools';
@@ -15,6 +20,9 @@ const Input = z.union([
     billing: z.object({
       opportunityId: z.string(),
       accountId: z.string(),
+      /** The applied version whose outcome this is. */
+      version: z.string(),
+      writeBackPending: z.boolean().optional(),
       status: z.enum(BILLING_STATUSES),
       subscriptionId: z.string().nullable(),
       scheduleId: z.string().nullable(),
@@ -52,6 +60,15 @@ export const handler = async (event: unknown): Promise<{ written: 'status' | 'fa
       customerId: b.customerCreated ? b.customerId : null,
       syncedAt,
     });
+    const crosswalk = new DynamoDealCrosswalk(dynamo().doc, requiredEnv(TABLES.crosswalk.envVar));
+    const noted = await crosswalk.recordWrittenBack(b.opportunityId, b.version);
+    if (b.writeBackPending || !noted)
+      logger.info('billing outcome written back', {
+        opportunityId: b.opportunityId,
+        version: b.version,
+        replayedWriteBack: b.writeBackPending === true,
+        noted,
+      });
     return { written: 'status' };
   }
   const f = parsed.data.failure;

@@ -4,15 +4,17 @@
  *   pk sf:account:<id>          sk billing:customer      → Stripe customer (one per account, never replaced)
  *   pk stripe:<cus_…>           sk sf:account            → Salesforce account (so the ERP customer chain
  *                                                           stripe:<cus_…> → erp:customer can be walked back)
- *   pk sf:opportunity:<id>      sk billing:subscription  → subscription / schedule, customer, applied version
+ *   pk sf:opportunity:<id>      sk billing:subscription  → subscription / schedule, customer, applied version,
+ *                                                           its outcome (`applied`) and the version written
+ *                                                           back to the Opportunity (`writtenBackVersion`)
  *   pk stripe:<sub_…|sub_sched_…> sk sf:opportunity      → the opportunity that last shaped it
  *
  * The opportunity row is written only when the version is newer than (or equal to, for an idempotent
  * retry) the one recorded, so a stale or duplicate delivery can never roll it back.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DealCrosswalk, OpportunityBillingLink } from '../../domain/crm/apply';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AppliedOutcome, DealCrosswalk, OpportunityBillingLink } from '../../domain/crm/apply';
 import { retryable } from '../store/aws-errors';
 
 const keys = {
@@ -46,7 +48,31 @@ export class DynamoDealCrosswalk implements DealCrosswalk {
       subscriptionId: (Item.subscriptionId as string | undefined) ?? null,
       scheduleId: (Item.scheduleId as string | undefined) ?? null,
       fingerprint: (Item.fingerprint as string | undefined) ?? null,
+      applied: (Item.applied as AppliedOutcome | undefined) ?? null,
+      writtenBackVersion: (Item.writtenBackVersion as string | undefined) ?? null,
     };
+  }
+
+  async recordWrittenBack(opportunityId: string, version: string): Promise<boolean> {
+    try {
+      await retryable(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.opportunity(opportunityId),
+            UpdateExpression: 'SET writtenBackVersion = :v, writtenBackAt = :t',
+            // Only while `version` is the applied one: a newer version's own write-back records itself.
+            ConditionExpression: '#version = :v',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':v': version, ':t': new Date().toISOString() },
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async customerOf(accountId: string): Promise<string | undefined> {

@@ -32,6 +32,25 @@ export interface OpportunityBillingLink {
   scheduleId: string | null;
   /** dealFingerprint of the applied deal (absent on rows written before it existed). */
   fingerprint?: string | null;
+  /**
+   * What the write-back of the applied version puts on the Opportunity (absent on rows written before
+   * it was kept): a replay of a deal whose write-back was parked writes this back without billing again.
+   */
+  applied?: AppliedOutcome | null;
+  /** The version whose outcome was written back to the Opportunity (absent until a write-back succeeds). */
+  writtenBackVersion?: string | null;
+}
+
+/** The outcome of applying one version, as the write-back needs it (ids are on the link itself). */
+export interface AppliedOutcome {
+  outcome: BillingPlanKind;
+  status: BillingStatus;
+  summary: string;
+  /** Stripe dashboard link of the subscription (or schedule). */
+  link: string | null;
+  /** The account's customer was created by that run (the write-back puts it on the Account). */
+  customerCreated: boolean;
+  creditNoteId: string | null;
 }
 
 export interface DealCrosswalk {
@@ -40,6 +59,11 @@ export interface DealCrosswalk {
   recordCustomer(accountId: string, customerId: string): Promise<void>;
   /** Writes the link unless a newer version is recorded; returns whether it was written. */
   recordOpportunity(link: OpportunityBillingLink): Promise<boolean>;
+  /**
+   * Notes that the outcome of `version` is on the Opportunity, if `version` is still the applied one;
+   * returns whether it was noted.
+   */
+  recordWrittenBack(opportunityId: string, version: string): Promise<boolean>;
 }
 
 export interface SubscriptionBilling {
@@ -77,7 +101,8 @@ export interface DealBillingResult {
   accountId: string;
   version: string;
   correlationId: string;
-  outcome: BillingPlanKind;
+  /** `write_back_pending`: this version was applied but its write-back never landed (parked). */
+  outcome: BillingPlanKind | 'write_back_pending';
   skipped: boolean;
   status: BillingStatus;
   summary: string;
@@ -91,6 +116,22 @@ export interface DealBillingResult {
   link: string | null;
   /** False when a newer version was recorded meanwhile (this one still reached billing). */
   recorded: boolean;
+  /**
+   * Set on a replay of an applied version whose write-back is not recorded: the stored outcome goes
+   * to the write-back again (no Stripe call); `version` is then the applied version.
+   */
+  writeBackPending?: boolean;
+}
+
+/**
+ * Whether a delivery of an applied version must still write back: the link keeps the outcome, and the
+ * write-back of that version is not recorded (parked after its retries, or not reached yet — the PATCH
+ * is idempotent). Rows written before the outcome was kept cannot be written back from the crosswalk.
+ */
+export function writeBackPending(
+  own: OpportunityBillingLink,
+): own is OpportunityBillingLink & { applied: AppliedOutcome } {
+  return !!own.applied && own.writtenBackVersion !== own.version;
 }
 
 export interface ApplyDeps {
@@ -131,6 +172,21 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
         : compareVersions(opp.version, own.version) === 0
           ? 'duplicate'
           : 'unchanged since applied';
+    // The applied version (or the same content again) whose write-back never landed: write the stored
+    // outcome back now. A stale version never does (a newer one is applied).
+    if (reason !== 'stale' && writeBackPending(own))
+      return result({
+        version: own.version,
+        correlationId: own.correlationId,
+        outcome: 'write_back_pending',
+        status: own.applied.status,
+        summary: `${reason}, write-back pending: version ${own.version} (${own.applied.summary})`,
+        customerCreated: own.applied.customerCreated,
+        creditNoteId: own.applied.creditNoteId,
+        link: own.applied.link,
+        recorded: true,
+        writeBackPending: true,
+      });
     return result({
       outcome: 'skip',
       skipped: true,
@@ -219,7 +275,19 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
       break;
     }
   }
-  const recorded = await deps.crosswalk.recordOpportunity(link);
+  const applied: AppliedOutcome = {
+    outcome: plan.kind,
+    status: plan.status,
+    summary: plan.summary,
+    link: link.subscriptionId
+      ? dashboardLink(deps.config, 'subscriptions', link.subscriptionId)
+      : link.scheduleId
+        ? dashboardLink(deps.config, 'subscription_schedules', link.scheduleId)
+        : null,
+    customerCreated,
+    creditNoteId,
+  };
+  const recorded = await deps.crosswalk.recordOpportunity({ ...link, applied, writtenBackVersion: null });
   return result({
     correlationId: plan.correlationId,
     outcome: plan.kind,
@@ -230,11 +298,7 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
     subscriptionId: link.subscriptionId,
     scheduleId: link.scheduleId,
     creditNoteId,
-    link: link.subscriptionId
-      ? dashboardLink(deps.config, 'subscriptions', link.subscriptionId)
-      : link.scheduleId
-        ? dashboardLink(deps.config, 'subscription_schedules', link.scheduleId)
-        : null,
+    link: applied.link,
     recorded,
   });
 }
