@@ -9,11 +9,16 @@
  * 2. The outage starts when the first write-back arrives (billing already done): the write-backs wait the
  *    open circuit out inside their executions instead of being parked (a re-driven event would find the
  *    deal applied and skip the write-back), deals still loading are parked and drained.
+ * 3. Salesforce refuses every write-back until the write-backs exhaust their retries and park: once it
+ *    is back, `q2c replay --from exceptions` finds each deal applied but not written back (crosswalk
+ *    `writtenBackVersion`) and writes the stored outcome back, with no Stripe call; a later delivery skips.
  *
- * Both end with every deal billed exactly once in Stripe, written back exactly once, nothing parked.
+ * All end with every deal billed exactly once in Stripe, written back exactly once, nothing parked.
  */
 import { circuitBreaker } from '../../lambdas/adapters/circuit-breaker/dynamodb-breaker';
 import { CIRCUIT_BREAKERS } from '../../lib/topology';
+import { runReplay } from '../../local/replay/run';
+import { localTarget } from '../../local/replay/targets';
 import type { FaultRequest } from '../../local/sandboxes/salesforce';
 import { each, startDealOutageRuntime, type DealOutageRuntime } from './deal-outage-harness';
 import { waitFor } from './in-process-runtime';
@@ -100,5 +105,57 @@ test('Salesforce goes down at the first write-back: billed deals wait the circui
   console.log(`Salesforce down at the first write-back: ${failedCalls} failed calls for ${ids.length} deals`);
   expect(failedCalls).toBeGreaterThanOrEqual(THRESHOLD);
   expect(writeBacksBefore).toEqual(each(ids, 0));
+  await h.expectEveryDealOnce(ids);
+});
+
+test('write-backs parked after their retries: a replay from the exception queue writes each back once, with no Stripe call', async () => {
+  process.env.Q2C_BREAKER_OPEN_MS = '100';
+  const ids = seed('Parked', 3);
+  // Only the write-backs fail (loads succeed): long enough for every write-back to exhaust its retries.
+  const outage = h.runtime.salesforce.injectFault({ status: 503, times: 100_000, match: isWriteBack });
+  for (const id of ids) await h.closeWon(id);
+  await waitFor(
+    async () => {
+      await h.runtime.idle();
+      const parked = await h.parked();
+      return parked.length === ids.length && parked.every((m) => m.classification === 'technical');
+    },
+    60_000,
+    'every write-back parked',
+  );
+  const refused = 100_000 - outage.remaining;
+  outage.cancel();
+  // Billed once, not written back: the limit this closes (a replay used to find the deal applied and skip).
+  expect(await h.subscriptionsPer(ids)).toEqual(each(ids, 1));
+  expect(h.writeBacks(ids)).toEqual(each(ids, 0));
+  for (const id of ids) expect(h.opportunity(id).Q2C_Billing_Status__c).not.toBe('Active');
+
+  const stripeBefore = h.runtime.stripe.requests().length;
+  const started = performance.now();
+  const replay = async () => {
+    const target = await localTarget(h.runtime.url);
+    try {
+      return await runReplay(target, { kind: 'queue', from: 'exceptions', filter: {}, dryRun: false });
+    } finally {
+      target.close();
+    }
+  };
+  expect((await replay()).tally.totals()).toEqual({ replayed: ids.length, skipped: 0, failed: 0 });
+  const ms = await h.drained(ids, 30_000);
+  console.log(
+    `Parked write-backs: ${refused} refused write-back calls for ${ids.length} deals before parking; ` +
+      `replayed and written back ${(performance.now() - started).toFixed(0)} ms after the replay ` +
+      `(${ms.toFixed(0)} ms waiting), 0 Stripe calls`,
+  );
+  // Written back from the crosswalk's stored outcome: Stripe not called at all, no new subscription.
+  expect(h.runtime.stripe.requests().slice(stripeBefore)).toEqual([]);
+  await h.expectEveryDealOnce(ids);
+
+  // The write-back is now noted: another delivery of each deal (and an empty replay) writes nothing.
+  const stripeAfter = h.runtime.stripe.requests().length; // past the test's own subscription listing
+  for (const id of ids) await h.closeWon(id);
+  await h.runtime.idle();
+  expect((await replay()).tally.totals()).toEqual({ replayed: 0, skipped: 0, failed: 0 });
+  expect(h.runtime.stripe.requests().slice(stripeAfter)).toEqual([]);
   await h.expectEveryDealOnce(ids);
 });
