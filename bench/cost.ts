@@ -324,11 +324,11 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
     // Conservative: the local bench measures the direct PostInvoice handler at ~60 ms per posting on dynalite
     // (sequential writes); DynamoDB in-region writes take < 10 ms and mapping is pure CPU.
     defaultDurationMs: 100,
-    // The outage drain scans the exception queue twice a run (the paced rate-limited pass, then the full
-    // census pass), each ending on two empty 1 s long-polls: ~4.2 s, and per pass a GetQueueAttributes
-    // and two receives (parked messages add a receive per 10 and a delete or visibility change each).
-    durationMs: { drainDependencyOutages: 4_200 },
-    sqsRequestsPerRun: { drainDependencyOutages: 6 },
+    // The outage drain scans the exception queue once a run (re-drive and census), ending on two empty
+    // 1 s long-polls: ~2.1 s, a GetQueueAttributes and two receives (parked messages add a receive per 10
+    // and a delete or visibility change each).
+    durationMs: { drainDependencyOutages: 2_100 },
+    sqsRequestsPerRun: { drainDependencyOutages: 3 },
     coldStartFraction: 0.01,
     // `npm run bench` cold init of the bundles: 75–319 ms.
     initDurationMs: 300,
@@ -1349,22 +1349,19 @@ export function costPerMillion(
       });
     }
     if (flow.s3PutsPerRun || flow.s3GetsPerRun) {
-      add({
-        service: 'S3',
-        item: `${sm.name} PUT requests (per month)`,
-        quantity: (runs * (flow.s3PutsPerRun ?? 0)) / 1000,
-        unit: 'k requests',
-        unitPrice: prices.s3PutPerThousand,
-        kind: 'fixed-month',
-      });
-      add({
-        service: 'S3',
-        item: `${sm.name} GET requests (per month)`,
-        quantity: (runs * (flow.s3GetsPerRun ?? 0)) / 1000,
-        unit: 'k requests',
-        unitPrice: prices.s3GetPerThousand,
-        kind: 'fixed-month',
-      });
+      for (const [verb, perRun, unitPrice] of [
+        ['PUT', flow.s3PutsPerRun, prices.s3PutPerThousand],
+        ['GET', flow.s3GetsPerRun, prices.s3GetPerThousand],
+      ] as const) {
+        add({
+          service: 'S3',
+          item: `${sm.name} ${verb} requests (per month)`,
+          quantity: (runs * (perRun ?? 0)) / 1000,
+          unit: 'k requests',
+          unitPrice,
+          kind: 'fixed-month',
+        });
+      }
     }
     const perRun = new Map<string, number>();
     for (const id of path.lambdaInvocations) perRun.set(id, (perRun.get(id) ?? 0) + 1);

@@ -11,17 +11,32 @@ import type { LocalReconciliation } from './reconciliation';
 export class OpsClient {
   constructor(private readonly baseUrl: string) {}
 
-  private async get<T>(path: string): Promise<T> {
-    let res: Response;
+  private async send(path: string, init?: RequestInit): Promise<Response> {
     try {
-      res = await fetch(new URL(path, this.baseUrl));
+      return await fetch(new URL(path, this.baseUrl), init);
     } catch {
       throw new Error(
         `cannot reach the local runtime at ${this.baseUrl} — is \`npm start\` (q2c serve) running?`,
       );
     }
+  }
+
+  private async get<T>(path: string): Promise<T> {
+    const res = await this.send(path);
     if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
     return (await res.json()) as T;
+  }
+
+  /** A run the runtime carries out and reports (any status but 400, whose message is thrown). */
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    const res = await this.send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await res.json()) as T & { error?: { message: string } };
+    if (res.status === 400) throw new Error(answer.error?.message ?? 'bad request');
+    return answer;
   }
 
   trialBalance() {
@@ -41,43 +56,16 @@ export class OpsClient {
       `/ops/revenue?period=${encodeURIComponent(period)}`,
     );
   }
-  async close(period: string): Promise<ExecutionRecord> {
-    let res: Response;
-    try {
-      res = await fetch(new URL('/ops/close', this.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ period }),
-      });
-    } catch {
-      throw new Error(
-        `cannot reach the local runtime at ${this.baseUrl} — is \`npm start\` (q2c serve) running?`,
-      );
-    }
-    const body = (await res.json()) as ExecutionRecord & { error?: { message: string } };
-    if (res.status === 400) throw new Error(body.error?.message ?? 'bad request');
-    return body;
+  /** Runs month-end close for a period and waits for it (a failed run is a record, not an error). */
+  close(period: string): Promise<ExecutionRecord> {
+    return this.post<ExecutionRecord>('/ops/close', { period });
   }
   status() {
     return this.get<StatusView>('/ops/metrics');
   }
   /** Runs the reconciliation flow for a period and waits for its report. */
-  async reconcile(period: string): Promise<LocalReconciliation> {
-    let res: Response;
-    try {
-      res = await fetch(new URL('/ops/reconcile', this.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ period }),
-      });
-    } catch {
-      throw new Error(
-        `cannot reach the local runtime at ${this.baseUrl} — is \`npm start\` (q2c serve) running?`,
-      );
-    }
-    const body = (await res.json()) as LocalReconciliation & { error?: { message: string } };
-    if (res.status === 400) throw new Error(body.error?.message ?? 'bad request');
-    return body;
+  reconcile(period: string): Promise<LocalReconciliation> {
+    return this.post<LocalReconciliation>('/ops/reconcile', { period });
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

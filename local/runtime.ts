@@ -251,15 +251,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         lastError = (err as Error).message;
       }
     }
-    const attr = (v: string) => ({ DataType: 'String', StringValue: v });
+    await sendDeadLetter(rule.deadLetterQueue, event, {
+      ERROR_MESSAGE: lastError.slice(0, 1000) || 'failed',
+      RULE_ARN: rule.id,
+    });
+  }
+
+  /** A rule's dead letter as EventBridge writes it: the event, the failure in message attributes. */
+  async function sendDeadLetter(queue: QueueKey, event: BusEvent, attributes: Record<string, string>) {
     await sqs.client.send(
       new SendMessageCommand({
-        QueueUrl: sqs.queueUrl(rule.deadLetterQueue),
+        QueueUrl: sqs.queueUrl(queue),
         MessageBody: JSON.stringify(event),
-        MessageAttributes: {
-          ERROR_MESSAGE: attr(lastError.slice(0, 1000) || 'failed'),
-          RULE_ARN: attr(rule.id),
-        },
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        ),
       }),
     );
     await sqs.persist();
@@ -267,19 +273,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   async function deadLetter(ruleKey: RuleKey, event: BusEvent, message: string): Promise<void> {
     const rule = RULES[ruleKey];
-    const attr = (v: string) => ({ DataType: 'String', StringValue: v });
-    await sqs.client.send(
-      new SendMessageCommand({
-        QueueUrl: sqs.queueUrl(rule.deadLetterQueue),
-        MessageBody: JSON.stringify(event),
-        MessageAttributes: {
-          ERROR_CODE: attr('ResourceNotFoundException'),
-          ERROR_MESSAGE: attr(message),
-          RULE_ARN: attr(rule.id),
-        },
-      }),
-    );
-    await sqs.persist();
+    await sendDeadLetter(rule.deadLetterQueue, event, {
+      ERROR_CODE: 'ResourceNotFoundException',
+      ERROR_MESSAGE: message,
+      RULE_ARN: rule.id,
+    });
   }
 
   const reconcile = (period: string) =>

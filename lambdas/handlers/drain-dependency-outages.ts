@@ -5,12 +5,12 @@
  * while it is open. Re-driven events go back on the bus (PutEvents); the flows' idempotent postings
  * make a message re-driven twice post once. The same redrive code backs `q2c replay`.
  *
- * Before that, while the ERP circuit is closed, work parked as `rate-limited` (a 429 storm outlived the
- * client's and the flow's retries) at a pace: at most rateLimitedPerRun() messages a run (oldest first,
- * as SQS gives them), the rest left for the next run — so a quarter-end backlog drains without
+ * In the same scan, while the ERP circuit is closed, work parked as `rate-limited` (a 429 storm outlived
+ * the client's and the flow's retries) at a pace: at most rateLimitedPerRun() messages a run (oldest
+ * first, as SQS gives them), the rest left for the next run — so a quarter-end backlog drains without
  * re-creating the storm. A re-driven posting still refused is parked again, for a later run.
  *
- * The outage scan reads the whole exception queue every run, so what it leaves there is the census:
+ * The scan reads the whole exception queue every run, so what it leaves there is the census:
  * `ParkedExceptions` and `OldestParkedExceptionAge` per classification (business, technical,
  * dependency-outage, rate-limited) — the Finance Ops dashboard's exceptions by reason.
  */
@@ -55,26 +55,21 @@ export const handler = async (): Promise<DrainResult> => {
   const allowance = {} as DrainResult['allowance'];
   for (const d of DEPENDENCIES) allowance[d] = drainAllowance(await breakers.state(d), now, breakerPolicy(d));
   const probes = new Map<Dependency, number>(DEPENDENCIES.map((d) => [d, 1]));
-  const queueUrl = requiredEnv(QUEUES.exceptions.envVar);
-  // Rate-limited work first, at the pace: that scan stops at its limit. The outage scan then reads the
-  // whole queue, so what it leaves there is the census of everything still parked.
   const pace = rateLimitedPace(allowance.erp);
-  const paced =
-    pace > 0
-      ? await redriveQueue({
-          sqs,
-          queueUrl,
-          filter: { reason: 'rate-limited' },
-          limit: pace,
-          sink: { publish, start: refuseStart },
-        })
-      : undefined;
+  let pacedSelected = 0;
   const left: { classification: ErrorClassification; sentAtMs: number }[] = [];
+  // One scan of the whole queue: it re-drives what the circuits and the pace allow, and what it leaves
+  // there is the census of everything still parked.
   const tally = await redriveQueue({
     sqs,
-    queueUrl,
-    filter: { reason: 'dependency-outage' },
+    queueUrl: requiredEnv(QUEUES.exceptions.envVar),
     select: ({ parked }) => {
+      if (parked.classification === 'rate-limited') {
+        if (pacedSelected >= pace) return false;
+        pacedSelected++;
+        return true;
+      }
+      if (parked.classification !== 'dependency-outage') return false;
       const d = outageDependency(parked.reason) ?? 'erp';
       if (allowance[d] === 'all') return true;
       const probesLeft = probes.get(d) ?? 0;
@@ -89,18 +84,19 @@ export const handler = async (): Promise<DrainResult> => {
         sentAtMs: Number(m.Attributes?.SentTimestamp ?? Date.now()),
       }),
   });
-  // Counted before merging: merge adds into its receiver.
-  const outagesRedriven = tally.totals().replayed;
-  const rateLimitedRedriven = paced?.totals().replayed ?? 0;
-  const all = paced ? tally.merge(paced) : tally;
+  const rows = tally.rows();
+  const replayedOf = (classification: ErrorClassification) =>
+    rows.filter((r) => r.reason.startsWith(`${classification}:`)).reduce((n, r) => n + r.replayed, 0);
+  const outagesRedriven = replayedOf('dependency-outage');
+  const rateLimitedRedriven = replayedOf('rate-limited');
   const census = exceptionCensus(left, Date.now());
   const result: DrainResult = {
     allowance,
     rateLimitedPace: pace,
     rateLimitedRedriven,
     census,
-    rows: all.rows(),
-    totals: all.totals(),
+    rows,
+    totals: tally.totals(),
   };
   if (outagesRedriven > 0) metrics.addMetric('DependencyOutagesRedriven', MetricUnit.Count, outagesRedriven);
   if (result.rateLimitedRedriven > 0)

@@ -13,7 +13,7 @@ import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { compareFacts, erpFactOf, shardOfKey, type ErpFact } from '../domain/reconciliation/facts';
 import { BUCKETS, TABLES } from '../../lib/topology';
 import { mappingConfig } from './commons/config';
-import { erpTarget } from './commons/erp';
+import { erpTarget } from './commons/erp-target';
 import { logger } from './commons/powertools';
 
 const bucket = new ReconciliationBucket(requiredEnv(BUCKETS.reconciliation.envVar));

@@ -14,7 +14,7 @@ import {
   type ReconciliationPlan,
 } from '../domain/reconciliation/report';
 import { billingNow } from './commons/clock';
-import { erpTarget } from './commons/erp';
+import { erpTarget } from './commons/erp-target';
 import { logger } from './commons/powertools';
 
 const Input = z.object({

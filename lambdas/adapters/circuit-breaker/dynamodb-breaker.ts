@@ -16,7 +16,12 @@ import {
   onFailure,
   onSuccess,
 } from '../../domain/circuit-breaker';
-import { type Dependency, DependencyOutageError, TransientError } from '../../domain/errors';
+import {
+  type Dependency,
+  DependencyOutageError,
+  ErpRateLimitedError,
+  TransientError,
+} from '../../domain/errors';
 import { retryable } from '../store/aws-errors';
 import { dynamo } from '../store/dynamodb';
 import { CIRCUIT_BREAKERS, TABLES } from '../../../lib/topology';
@@ -42,12 +47,16 @@ export function breakerPolicy(dependency: Dependency): BreakerPolicy {
   };
 }
 
-/** Outage-like failures: transient (5xx, timeouts, connection) but not rate limiting, which backoff absorbs. */
+/**
+ * Outage-like failures: transient (5xx, timeouts, connection) but not rate limiting, which backoff and
+ * the paced drain absorb — a refusal by status or governance code, or the ERP's given-up
+ * ErpRateLimitedError (429s beyond the retries, our own concurrency permits exhausted).
+ */
 export function isOutageFailure(err: unknown): boolean {
-  if (!(err instanceof TransientError)) return false;
+  if (!(err instanceof TransientError) || err instanceof ErpRateLimitedError) return false;
   const e = err as TransientError & { status?: number; errorCode?: string };
   if (e.status === 429) return false;
-  return !/CONCURRENCY_LIMIT|REQUEST_LIMIT|rate limit|permit/i.test(`${e.errorCode ?? ''} ${e.message}`);
+  return !/CONCURRENCY_LIMIT|REQUEST_LIMIT/i.test(e.errorCode ?? '');
 }
 
 export class DynamoDbCircuitBreaker implements CircuitBreakerPort {

@@ -58,8 +58,6 @@ export interface RedriveOptions {
   dryRun?: boolean;
   /** Further selection after the filters (the drain lets one probe through per half-open circuit). */
   select?: (message: PlannedMessage) => boolean;
-  /** Stop after this many re-publishes. */
-  limit?: number;
   onProgress?: (done: number, total: number) => void;
   /** Long-poll wait of each receive; the scan ends after two empty receives. Default 1 s. */
   waitTimeSeconds?: number;
@@ -81,10 +79,9 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
   const seen = new Set<string>();
   const release: { Id: string; ReceiptHandle: string }[] = [];
   let done = 0;
-  let replayed = 0;
   let empty = 0;
   opts.onProgress?.(0, total);
-  while (empty < 2 && (opts.limit === undefined || replayed < opts.limit)) {
+  while (empty < 2) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -125,12 +122,7 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         keep();
         continue; // the same event was re-published in this run: a later replay takes this copy
       }
-      const limitReached = opts.limit !== undefined && replayed >= opts.limit;
-      if (
-        limitReached ||
-        !matchesFilter(planned.parked, opts.filter ?? {}) ||
-        !(opts.select?.(planned) ?? true)
-      ) {
+      if (!matchesFilter(planned.parked, opts.filter ?? {}) || !(opts.select?.(planned) ?? true)) {
         keep();
         continue; // not selected: not counted, left as it was
       }
@@ -158,7 +150,6 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
         tally.add('replayed', label);
         if (identity) republished.add(identity);
-        replayed++;
       }
       opts.onProgress?.(done, Math.max(total, done));
     }

@@ -9,17 +9,9 @@ import { Crosswalk } from '../../adapters/crosswalk/crosswalk';
 import { dynamo, requiredEnv } from '../../adapters/store/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mappingConfig } from './config';
+import { erpTarget } from './erp-target';
 import { metrics } from './powertools';
 import { TABLES } from '../../../lib/topology';
-
-export type ErpTarget = 'ledger' | 'netsuite';
-
-export function erpTarget(): ErpTarget {
-  const target = process.env.ERP_TARGET ?? 'ledger';
-  if (target !== 'ledger' && target !== 'netsuite')
-    throw new Error(`ERP_TARGET must be ledger or netsuite, got ${target}`);
-  return target;
-}
 
 export function erpAdapter(): ErpAdapter {
   if (erpTarget() === 'netsuite')
