@@ -36,7 +36,7 @@ import {
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
-import { createHttpServer } from './http-server';
+import { createHttpServer, OpsBadRequest } from './http-server';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
 import { throttleSpecFrom } from './services/dynamodb-faults';
@@ -324,6 +324,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ops: {
       ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
       ...replay.routes,
+      // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
+      '/ops/verify': async (url: URL) => {
+        const period = url.searchParams.get('period') ?? undefined;
+        if (period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period))
+          throw new OpsBadRequest('invalid_period', `period must be YYYY-MM, got ${JSON.stringify(period)}`);
+        return functions.invoke('verifyLedger', { period });
+      },
       // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
       '/ops/dynamodb/faults': async () => db.faults.stats(),
     },
