@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import Stripe from 'stripe';
+import { signatureWindow, STRIPE_SIGNATURE_TOLERANCE_SECONDS } from '../domain/stripe-signature';
 import { jsonDepth, MAX_EVENT_DEPTH, normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
 import { publish } from '../adapters/store/event-bus';
 import { secretValue } from '../adapters/store/secrets';
@@ -14,8 +15,6 @@ import { logger, metrics } from './commons/powertools';
 import { recordRejection, webhookHandler } from './commons/webhook';
 import { BUS_NAME, handledDetailTypes, MAX_WEBHOOK_BODY_BYTES, SECRETS, SOURCES } from '../../lib/topology';
 
-/** Stripe's documented default tolerance for the signature timestamp (replay window). */
-const SIGNATURE_TOLERANCE_SECONDS = 300;
 const HANDLED = handledDetailTypes(SOURCES.stripe);
 
 export const handler = webhookHandler(ingest);
@@ -35,7 +34,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
   const secret = await secretValue(SECRETS.stripeWebhook.envVar, SECRETS.stripeWebhook.localEnvVar);
   let parsed: unknown;
   try {
-    parsed = Stripe.webhooks.constructEvent(body, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+    parsed = Stripe.webhooks.constructEvent(body, signature, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS);
   } catch (err) {
     if (err instanceof SyntaxError) return reject(400, 'malformed_json', 'body is not valid JSON');
     return reject(
@@ -44,6 +43,9 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
       'signature verification failed (wrong secret, tampered or expired)',
     );
   }
+  // stripe-node bounds only the age; a verified signature dated ahead of the tolerance is refused too.
+  const window = signatureWindow(signature, Math.floor(Date.now() / 1000));
+  if (!window.ok) return reject(400, window.code, window.message);
   if (jsonDepth(parsed, MAX_EVENT_DEPTH) > MAX_EVENT_DEPTH) {
     return reject(400, 'too_deeply_nested', `the event nests deeper than ${MAX_EVENT_DEPTH} levels`);
   }
