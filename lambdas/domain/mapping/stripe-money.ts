@@ -7,7 +7,7 @@
  * first, with the same idempotency key its own flow uses (e.g. a void posts the invoice, then its
  * reversal), so events may arrive in any order and none posts twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   journalForCreditMemo,
   journalForCreditMemoVoid,
