@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', '.q2c', 'coverage', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['node_modules', 'cdk.out', '.q2c', 'dist', 'coverage', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
