@@ -1,7 +1,6 @@
 /** The `q2c replay` subcommand (options → request → target → summary). */
 import { Command, Option } from 'commander';
-import { awsClients, awsTarget, localTarget } from './targets';
-import { lineProgress, type ReplayRequest, runReplay, summaryTable } from './run';
+import type { ReplayRequest } from './run';
 
 interface ReplayOptions {
   from?: 'dlq' | 'exceptions';
@@ -69,6 +68,9 @@ export function replayCommand(urlOption: Option): Command {
     .action(async (opts: ReplayOptions) => {
       const request = parseReplayRequest(opts);
       if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
+      // Loaded when replaying only: the AWS SDK clients would slow every other q2c command.
+      const { awsClients, awsTarget, localTarget } = await import('./targets');
+      const { lineProgress, runReplay, summaryTable } = await import('./run');
       const target =
         opts.target === 'aws'
           ? await awsTarget(opts.stack as string, awsClients(opts.region))
