@@ -8,7 +8,9 @@
  *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+// A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
+import packageJson from '../package.json';
 import { OpsClient } from './ops-client';
 import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_CONCURRENT_EXECUTIONS, DEFAULT_PORT } from './defaults';
@@ -16,8 +18,20 @@ import { reconciliationTable } from './reconciliation-report';
 import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
 import { replayCommand } from './replay/command';
 import type { ServeOptions } from './serve';
+import { explainError } from './cli-errors';
+import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 
-const program = new Command('q2c').description('Quote-to-cash integration: local runtime and operations');
+/** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
+const periodOption = (flags: string, description: string, problem: (value: string) => string | undefined) =>
+  new Option(flags, description).makeOptionMandatory().argParser((value: string) => {
+    const reason = problem(value);
+    if (reason) throw new InvalidArgumentError(reason);
+    return value;
+  });
+
+const program = new Command('q2c')
+  .description('Quote-to-cash integration: local runtime and operations')
+  .version(packageJson.version, '-V, --version', 'print the q2c version');
 
 program
   .command('serve')
@@ -94,7 +108,9 @@ program
 program
   .command('close')
   .description('Run month-end close for a period: release deferred revenue, then close the period')
-  .requiredOption('--period <YYYY-MM>', 'the period to close ("previous" = last month)')
+  .addOption(
+    periodOption('--period <YYYY-MM>', 'the period to close ("previous" = last month)', closePeriodProblem),
+  )
   .option('--json', 'print JSON')
   .addOption(urlOption())
   .action(async (opts: { period: string; json?: boolean; url: string }) => {
@@ -134,9 +150,12 @@ program
       "A day (YYYY-MM-DD, 'yesterday') reconciles that day's billing activity only. " +
       'Exit code 2 when anything is unexplained.',
   )
-  .requiredOption(
-    '--period <YYYY-MM|YYYY-MM-DD>',
-    'the month or day ("current", "previous" or "yesterday" also work)',
+  .addOption(
+    periodOption(
+      '--period <YYYY-MM|YYYY-MM-DD>',
+      'the month or day ("current", "previous" or "yesterday" also work)',
+      reconcilePeriodProblem,
+    ),
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
@@ -159,7 +178,7 @@ program
   .description(
     'Print the revenue waterfall of a period (deferred at start, billed, adjustments, recognised, deferred at end)',
   )
-  .requiredOption('--period <YYYY-MM>', 'the period')
+  .addOption(periodOption('--period <YYYY-MM>', 'the period', revenuePeriodProblem))
   .option('--json', 'print JSON')
   .addOption(urlOption())
   .action(async (opts: { period: string; json?: boolean; url: string }) => {
@@ -170,6 +189,6 @@ program
 program.addCommand(replayCommand(urlOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`q2c: ${(err as Error).message}`);
+  console.error(`q2c: ${explainError(err)}`);
   process.exit(1);
 });

@@ -14,6 +14,16 @@ export type OpsHandler = (url: URL) => Promise<unknown>;
 /** An operator action (POST with a JSON body), e.g. month-end close. */
 export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
 
+/** Thrown by an ops handler for input it refuses: answered 400 with the reason (never a 5xx for bad input). */
+export class BadRequest extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface Routes {
   webhooks: Partial<Record<string, RouteHandler>>; // keyed by path, POST only
   ops: Partial<Record<string, OpsHandler>>; // keyed by path, GET only
@@ -24,6 +34,8 @@ export function createHttpServer(routes: Routes): Server {
   const server = createServer((req, res) => {
     handle(routes, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy(); // too late for a status: cut the response short
+      if (err instanceof BadRequest)
+        return send(res, 400, { error: { code: err.code, message: err.message } });
       send(res, 500, { error: { code: 'internal_error', message: (err as Error).message } });
     });
   });

@@ -14,6 +14,8 @@ import { LedgerAdapter } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import { dynamo } from '../lambdas/adapters/store/dynamodb';
 import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting/trial-balance';
 import { describeParked } from '../lambdas/domain/exceptions';
+import { exceptionCensus } from '../lambdas/domain/exception-census';
+import { pipelineHealth } from './health';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
 import {
   DEPLOYMENT,
@@ -36,7 +38,8 @@ import {
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
-import { createHttpServer } from './http-server';
+import { BadRequest, createHttpServer } from './http-server';
+import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
 import { throttleSpecFrom } from './services/dynamodb-faults';
@@ -368,30 +371,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         return { status: 200, body: { loaded: objects.length } };
       },
       '/ops/close': async (body) => {
-        const period = (body as { period?: unknown }).period;
-        if (typeof period !== 'string')
-          return {
-            status: 400,
-            body: { error: { code: 'missing_period', message: 'give {"period":"YYYY-MM"} or "previous"' } },
-          };
+        const period = (body as { period?: unknown } | null)?.period;
+        const problem = closePeriodProblem(period);
+        if (problem || typeof period !== 'string')
+          return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
         const record = await startExecution('monthEndClose', { period });
         return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
       },
       '/ops/reconcile': async (body) => {
-        const period = (body as { period?: unknown }).period;
-        if (
-          typeof period !== 'string' ||
-          !/^(\d{4}-(0[1-9]|1[0-2])(-\d{2})?|current|previous|yesterday)$/.test(period)
-        )
-          return {
-            status: 400,
-            body: {
-              error: {
-                code: 'invalid_period',
-                message: 'give {"period":"YYYY-MM"} or "YYYY-MM-DD", "current", "previous" or "yesterday"',
-              },
-            },
-          };
+        const period = (body as { period?: unknown } | null)?.period;
+        const problem = reconcilePeriodProblem(period);
+        if (problem || typeof period !== 'string')
+          return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
         const record = await reconcile(period);
         return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
       },
@@ -544,20 +535,40 @@ function opsRoutes(deps: {
   netsuite?: NetSuiteSimulator;
   metrics: LocalMetrics;
 }) {
+  const queueDepths = () =>
+    (Object.keys(QUEUES) as QueueKey[]).map((q) => ({ queue: q, depth: deps.sqs.inspect(q).length }));
+  const parkedCensus = () =>
+    exceptionCensus(
+      deps.sqs.inspect('exceptions').map((m) => ({
+        classification: describeParked(m.body, m.attributes).classification,
+        sentAtMs: m.sentAtMs,
+      })),
+      Date.now(),
+    );
   return {
-    '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
+    '/ops/health': async () => {
+      const executions = deps.executions.stats();
+      const queues = queueDepths();
+      return {
+        ...pipelineHealth({
+          parked: parkedCensus(),
+          deadLetters: queues.filter((q) => q.queue !== 'exceptions'),
+          executionsFailed: executions.failed,
+        }),
+        executions,
+      };
+    },
     // Where the local Salesforce Event Relay delivers: PutEvents endpoint and the partner event bus name.
     '/ops/salesforce/relay': async () => ({
       eventBridge: deps.bus.endpoint(),
       partnerEventBus: deps.bus.partnerBusName() ?? null,
     }),
+    // `parked` is the census of the exception queue as it is now (the drain's metrics are its last scan).
     '/ops/metrics': async () => ({
       metrics: deps.metrics.snapshot(),
       executions: deps.executions.stats(),
-      queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => ({
-        queue: q,
-        depth: deps.sqs.inspect(q).length,
-      })),
+      queues: queueDepths(),
+      parked: parkedCensus(),
     }),
     '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
     '/ops/trial-balance': async () => {
@@ -581,6 +592,8 @@ function opsRoutes(deps: {
     }),
     '/ops/revenue': async (url: URL) => {
       const period = url.searchParams.get('period') ?? new Date().toISOString().slice(0, 7);
+      const problem = revenuePeriodProblem(period);
+      if (problem) throw new BadRequest('invalid_period', problem);
       return { period, waterfall: revenueWaterfall(await deps.ledger.listEntries(), period) };
     },
     '/ops/erp': async () => ({
