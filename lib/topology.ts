@@ -422,6 +422,19 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 1024,
   },
+  verifyLedger: {
+    id: 'VerifyLedger',
+    entry: 'lambdas/handlers/verify-ledger.ts',
+    description:
+      'Reconciliation: audits the ledger invariants billing cannot see (balances, schedules, DUE index, releases, crosswalk).',
+    tables: [
+      { table: 'ledger', access: 'read' },
+      { table: 'crosswalk', access: 'read' },
+    ],
+    asArnSubstitution: 'VerifyLedgerFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
   loadDeal: {
     id: 'LoadDeal',
     entry: 'lambdas/handlers/load-deal.ts',
@@ -578,6 +591,7 @@ export const STATE_MACHINES = {
       'extractErpFacts',
       'reconcileShard',
       'publishReconciliationReport',
+      'verifyLedger',
     ],
     queues: ['exceptions'],
   },

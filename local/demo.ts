@@ -15,6 +15,7 @@ import { RECORD_TYPES } from './sandboxes/netsuite/records';
 import { buildMonthScenario, MONTH_START } from './scenarios/month';
 import { deliverStripeEvent, type Delivery } from './webhook-client';
 import { createDemoCoupons, runDealDemo } from './deal-demo';
+import { verificationTable } from './verify';
 
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
@@ -43,11 +44,12 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   await runtime.idle();
   const close = await runtime.close(DEMO_PERIOD);
 
-  const [journal, tb, queues, revenue] = await Promise.all([
+  const [journal, tb, queues, revenue, verification] = await Promise.all([
     ops.journal(),
     ops.trialBalance(),
     ops.queues(),
     ops.revenue(DEMO_PERIOD),
+    ops.verify(),
   ]);
   const distinct = new Set(deliveries.map((d) => d.eventId)).size;
 
@@ -78,6 +80,8 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
       ? 'Every currency balances: debits = credits.'
       : `UNBALANCED: ${tb.unbalancedCurrencies.join(', ')}`,
   );
+  // Beside the trial balance: the ledger's audit of its own invariants (what q2c verify prints).
+  print(verificationTable(verification));
   print('');
   print(`Revenue waterfall ${DEMO_PERIOD}`);
   print(waterfallTable(DEMO_PERIOD, revenue.waterfall));

@@ -7,6 +7,7 @@ import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
+import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
 
 const parseJson = (text: string): unknown => {
   try {
@@ -87,6 +88,12 @@ export class OpsClient {
   /** Runs the reconciliation flow for a period and waits for its report. */
   reconcile(period: string): Promise<LocalReconciliation> {
     return this.post<LocalReconciliation>('/ops/reconcile', { period });
+  }
+  /** The ledger's audit of its own invariants (GET: a read, no ops token needed). */
+  verify(period?: string) {
+    return this.get<LedgerVerification>(
+      period ? `/ops/verify?period=${encodeURIComponent(period)}` : '/ops/verify',
+    );
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

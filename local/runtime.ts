@@ -327,6 +327,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ops: {
       ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
       ...replay.routes,
+      // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
+      '/ops/verify': async (url: URL) => {
+        const period = url.searchParams.get('period') ?? undefined;
+        const problem = period === undefined ? undefined : revenuePeriodProblem(period);
+        if (problem) throw new BadRequest('invalid_period', problem);
+        return functions.invoke('verifyLedger', { period });
+      },
       // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
       '/ops/dynamodb/faults': async () => db.faults.stats(),
     },
