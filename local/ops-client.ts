@@ -7,6 +7,7 @@ import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
+import type { DiscardedException } from './exception-archive';
 
 const parseJson = (text: string): unknown => {
   try {
@@ -56,7 +57,8 @@ export class OpsClient {
     const answer = parseJson(text) as (T & { error?: unknown; status?: unknown }) | undefined;
     // A refused request (400) or any answer that is not the run's own record: the server's reason.
     const isRecord = typeof answer?.status === 'string';
-    if (res.status === 400 || (!res.ok && !isRecord)) throw new Error(reasonOf(`POST ${path}`, res, text));
+    if (res.status === 400 || res.status === 404 || (!res.ok && !isRecord))
+      throw new Error(reasonOf(`POST ${path}`, res, text));
     return answer as T;
   }
 
@@ -87,6 +89,17 @@ export class OpsClient {
   /** Runs the reconciliation flow for a period and waits for its report. */
   reconcile(period: string): Promise<LocalReconciliation> {
     return this.post<LocalReconciliation>('/ops/reconcile', { period });
+  }
+  /** Moves one parked exception to the audited archive (a 404 or 400 is thrown with the server's reason). */
+  discardException(messageId: string, reason: string, by?: string) {
+    return this.post<{ discarded: DiscardedException; archive: string }>('/ops/exceptions/discard', {
+      messageId,
+      reason,
+      by,
+    });
+  }
+  discardedExceptions() {
+    return this.get<{ discarded: DiscardedException[] }>('/ops/exceptions/archive');
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
