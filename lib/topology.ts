@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import deploymentJson from '../config/deployment.json';
 import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
+import type { StripeMode } from '../lambdas/domain/mapping/stripe-mode';
 import { CRM_OPPORTUNITY_EVENT_TYPES } from '../lambdas/domain/crm/events';
 import {
   EVENT_RELAY_SOURCE_PREFIX,
@@ -753,6 +754,7 @@ function deploymentSettings(raw: {
   erp?: unknown;
   netsuite?: { accountId?: unknown; concurrencyLimit?: unknown; revenueRecognition?: unknown };
   salesforce?: unknown;
+  stripe?: unknown;
 }) {
   const erp = raw.erp ?? 'ledger';
   if (erp !== 'ledger' && erp !== 'netsuite')
@@ -775,7 +777,19 @@ function deploymentSettings(raw: {
       revenueRecognition: revenueRecognition as 'integration' | 'arm',
     },
     salesforce: salesforceSettings(raw.salesforce),
+    stripe: stripeSettings(raw.stripe),
   };
+}
+
+/**
+ * config/deployment.json `stripe.mode`: which Stripe mode this deployment books. A test-mode stack must
+ * never post a live event (nor a live stack a test one), whoever's endpoint secret signed it.
+ */
+export function stripeSettings(raw: unknown): { mode: StripeMode } {
+  const mode = (raw as { mode?: unknown } | undefined)?.mode ?? 'test';
+  if (mode !== 'test' && mode !== 'live')
+    throw new Error(`config/deployment.json: stripe.mode must be test or live, got ${String(mode)}`);
+  return { mode };
 }
 
 /** config/deployment.json `salesforce`: the one org events are accepted from, and the optional Event Relay. */
@@ -821,6 +835,7 @@ export function commonEnvironment(): Record<string, string> {
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     EVENT_BUS_NAME: BUS_NAME,
     STRIPE_API_VERSION,
+    STRIPE_MODE: DEPLOYMENT.stripe.mode,
   };
 }
 

@@ -22,12 +22,11 @@ import {
   waterfallTable,
 } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_CONCURRENT_EXECUTIONS, DEFAULT_PORT } from './defaults';
-import { runDemo } from './demo';
-import { explainError } from './cli-errors';
 import { reconciliationTable } from './reconciliation-report';
 import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
 import { replayCommand } from './replay/command';
-import { startLocalRuntime } from './runtime';
+import type { ServeOptions } from './serve';
+import { explainError } from './cli-errors';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 
 /** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
@@ -73,55 +72,11 @@ program
     'rule-started executions run at once; the rest wait their turn',
     String(DEFAULT_MAX_CONCURRENT_EXECUTIONS),
   )
-  .action(
-    async (opts: {
-      port: string;
-      host: string;
-      dataDir: string;
-      demo: boolean;
-      logLevel: string;
-      erp: 'ledger' | 'netsuite';
-      retryIntervalMs?: string;
-      drainIntervalMs: string;
-      breakerOpenMs?: string;
-      maxConcurrentExecutions: string;
-    }) => {
-      // Read by the handlers when they load (local runs and tests only).
-      if (opts.breakerOpenMs) process.env.Q2C_BREAKER_OPEN_MS = opts.breakerOpenMs;
-      const runtime = await startLocalRuntime({
-        port: Number(opts.port),
-        host: opts.host,
-        dataDir: opts.dataDir,
-        logLevel: opts.logLevel,
-        erp: opts.erp,
-        retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
-        drainIntervalMs: Number(opts.drainIntervalMs),
-        maxConcurrentExecutions: Number(opts.maxConcurrentExecutions),
-      });
-      const print = (line: string) => process.stdout.write(line + '\n');
-      print(`Quote-to-cash local runtime listening on ${runtime.url}`);
-      print(
-        `  POST ${runtime.url}/webhooks/stripe   Stripe webhooks (signing secret: ${runtime.webhookSecret})`,
-      );
-      print(
-        `  GET  ${runtime.url}/ops/trial-balance | /ops/journal | /ops/queues | /ops/events | /ops/health`,
-      );
-      print(`  data dir: ${runtime.dataDir}`);
-      if (opts.demo) {
-        print('');
-        await runDemo(runtime, print);
-      }
-      print('');
-      print(
-        `Ready. Send more events (e.g. stripe listen --forward-to ${runtime.url}/webhooks/stripe); Ctrl-C to stop.`,
-      );
-      const shutdown = () => {
-        void runtime.stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    },
-  );
+  .action(async (opts: ServeOptions) => {
+    // Loaded only to serve: the read commands never load the runtime (see bin/cli-bundle.cjs).
+    const { serve } = await import('./serve');
+    await serve(opts);
+  });
 
 const urlOption = () =>
   new Option('--url <url>', 'base URL of the running local runtime').default(

