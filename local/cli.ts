@@ -13,7 +13,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 // A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
 import packageJson from '../package.json';
 import { OpsClient } from './ops-client';
-import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
+import {
+  discardedTable,
+  exceptionsTable,
+  journalTable,
+  queuesTable,
+  statusTable,
+  trialBalanceTable,
+  waterfallTable,
+} from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_CONCURRENT_EXECUTIONS, DEFAULT_PORT } from './defaults';
 import { reconciliationTable } from './reconciliation-report';
 import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
@@ -186,6 +194,61 @@ program
   .action(async (opts: { period: string; json?: boolean; url: string }) => {
     const r = await new OpsClient(opts.url).revenue(opts.period);
     console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
+  });
+
+const exceptions = program
+  .command('exceptions')
+  .description('Parked exceptions: list them, or resolve one without a replay (discard, audited)');
+
+exceptions
+  .command('list')
+  .description('List the exception queue with message ids, when each was parked and why')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { json?: boolean; url: string }) => {
+    const { queues } = await new OpsClient(opts.url).queues();
+    const queue = queues.find((q) => q.queue === 'exceptions') ?? {
+      queue: 'exceptions',
+      depth: 0,
+      messages: [],
+    };
+    console.log(opts.json ? JSON.stringify(queue, null, 2) : exceptionsTable(queue));
+  });
+
+exceptions
+  .command('discard')
+  .description(
+    'Remove one parked exception without replaying it; it moves to the audited archive ' +
+      '(<data-dir>/exceptions-archive.jsonl: when, why, who, the original event)',
+  )
+  .requiredOption('--id <messageId>', 'the message id (q2c exceptions list)')
+  .requiredOption('--reason <text>', 'why it needs no replay (kept in the archive)')
+  .option('--by <name>', 'who discards it (default: $USER)', process.env.USER)
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { id: string; reason: string; by?: string; json?: boolean; url: string }) => {
+    if (!opts.reason.trim()) throw new Error('--reason must say why the exception needs no replay');
+    const { discarded, archive } = await new OpsClient(opts.url).discardException(
+      opts.id,
+      opts.reason,
+      opts.by,
+    );
+    if (opts.json) return console.log(JSON.stringify({ discarded, archive }, null, 2));
+    const p = discarded.parked;
+    console.log(
+      `Discarded ${discarded.messageId} (${p.eventType ?? '?'} ${p.sourceEventId ?? p.correlationId ?? ''}, ` +
+        `${p.classification}: ${p.reason.slice(0, 80)}) — archived in ${archive}`,
+    );
+  });
+
+exceptions
+  .command('archive')
+  .description('List the exceptions discarded so far (when, by whom, why)')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .action(async (opts: { json?: boolean; url: string }) => {
+    const { discarded } = await new OpsClient(opts.url).discardedExceptions();
+    console.log(opts.json ? JSON.stringify(discarded, null, 2) : discardedTable(discarded));
   });
 
 program.addCommand(replayCommand(urlOption()));

@@ -8,6 +8,7 @@ import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
 import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
+import type { DiscardedException } from './exception-archive';
 
 const parseJson = (text: string): unknown => {
   try {
@@ -57,7 +58,8 @@ export class OpsClient {
     const answer = parseJson(text) as (T & { error?: unknown; status?: unknown }) | undefined;
     // A refused request (400) or any answer that is not the run's own record: the server's reason.
     const isRecord = typeof answer?.status === 'string';
-    if (res.status === 400 || (!res.ok && !isRecord)) throw new Error(reasonOf(`POST ${path}`, res, text));
+    if (res.status === 400 || res.status === 404 || (!res.ok && !isRecord))
+      throw new Error(reasonOf(`POST ${path}`, res, text));
     return answer as T;
   }
 
@@ -94,6 +96,17 @@ export class OpsClient {
     return this.get<LedgerVerification>(
       period ? `/ops/verify?period=${encodeURIComponent(period)}` : '/ops/verify',
     );
+  }
+  /** Moves one parked exception to the audited archive (a 404 or 400 is thrown with the server's reason). */
+  discardException(messageId: string, reason: string, by?: string) {
+    return this.post<{ discarded: DiscardedException; archive: string }>('/ops/exceptions/discard', {
+      messageId,
+      reason,
+      by,
+    });
+  }
+  discardedExceptions() {
+    return this.get<{ discarded: DiscardedException[] }>('/ops/exceptions/archive');
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

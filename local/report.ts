@@ -81,7 +81,49 @@ export function journalTable(entries: readonly RecordedEntry[]): string {
 export interface QueueView {
   queue: string;
   depth: number;
-  messages: (ParkedException & { messageId: string })[];
+  messages: (ParkedException & { messageId: string; parkedAt?: string })[];
+}
+
+/** `q2c exceptions list`: what is parked, with the ids `q2c exceptions discard --id` takes. */
+export function exceptionsTable(queue: QueueView): string {
+  const table = newTable(['Message id', 'Parked at', 'Class', 'Event', 'Reason'], {
+    colWidths: [38, 22, 12, 30, 60],
+    wordWrap: true,
+  });
+  for (const m of queue.messages)
+    table.push([
+      m.messageId,
+      m.parkedAt ?? '',
+      m.classification,
+      `${m.eventType ?? '?'} ${m.sourceEventId ?? m.correlationId ?? ''}`,
+      m.reason,
+    ]);
+  return queue.messages.length ? table.toString() : 'No parked exceptions.';
+}
+
+/** `q2c exceptions archive`: what was discarded, when, by whom and why. */
+export function discardedTable(
+  rows: readonly {
+    discardedAt: string;
+    by: string | null;
+    reason: string;
+    messageId: string;
+    parked: ParkedException;
+  }[],
+): string {
+  const table = newTable(['Discarded at', 'By', 'Why', 'Event', 'Parked for'], {
+    colWidths: [26, 14, 40, 30, 50],
+    wordWrap: true,
+  });
+  for (const r of rows)
+    table.push([
+      r.discardedAt,
+      r.by ?? '—',
+      r.reason,
+      `${r.parked.eventType ?? '?'} ${r.parked.sourceEventId ?? r.parked.correlationId ?? ''}`,
+      `${r.parked.classification}: ${r.parked.reason}`,
+    ]);
+  return rows.length ? table.toString() : 'Nothing discarded.';
 }
 
 export function queuesTable(queues: readonly QueueView[]): string {

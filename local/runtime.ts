@@ -16,6 +16,14 @@ import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting
 import { describeParked } from '../lambdas/domain/exceptions';
 import { exceptionCensus } from '../lambdas/domain/exception-census';
 import { pipelineHealth } from './health';
+import { takeMessage } from '../lambdas/adapters/replay/queue-take';
+import {
+  appendDiscarded,
+  discardRecord,
+  exceptionArchiveFile,
+  readDiscarded,
+  type DiscardedException,
+} from './exception-archive';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
 import {
   DEPLOYMENT,
@@ -334,11 +342,51 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         if (problem) throw new BadRequest('invalid_period', problem);
         return functions.invoke('verifyLedger', { period });
       },
+      // Exceptions resolved without a replay, oldest first (q2c exceptions archive).
+      '/ops/exceptions/archive': async () => ({ discarded: readDiscarded(dataDir) }),
       // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
       '/ops/dynamodb/faults': async () => db.faults.stats(),
     },
     actions: {
       ...replay.actions,
+      // q2c exceptions discard: {"messageId":"…","reason":"why","by":"who"} moves one parked exception to
+      // the audited archive (<data-dir>/exceptions-archive.jsonl) instead of replaying it.
+      '/ops/exceptions/discard': async (body) => {
+        const { messageId, reason, by } = (body ?? {}) as {
+          messageId?: unknown;
+          reason?: unknown;
+          by?: unknown;
+        };
+        if (typeof messageId !== 'string' || !messageId)
+          return badRequest(
+            'missing_message_id',
+            'give {"messageId":"…"} (the Message id q2c exceptions list shows)',
+          );
+        if (typeof reason !== 'string' || !reason.trim())
+          return badRequest(
+            'missing_reason',
+            'give {"reason":"…"}: why it is resolved without a replay (kept in the audit archive)',
+          );
+        if (by !== undefined && typeof by !== 'string')
+          return badRequest('invalid_by', '"by" must be a string (who discards)');
+        let record: DiscardedException | undefined;
+        const taken = await takeMessage(sqs.client, sqs.queueUrl('exceptions'), messageId, async (m) => {
+          record = discardRecord(m, { reason: reason.trim(), by }, new Date());
+          appendDiscarded(dataDir, record);
+        });
+        await sqs.persist();
+        if (!taken || !record)
+          return {
+            status: 404,
+            body: {
+              error: {
+                code: 'no_such_exception',
+                message: `no parked exception ${messageId} on the exception queue`,
+              },
+            },
+          };
+        return { status: 200, body: { discarded: record, archive: exceptionArchiveFile(dataDir) } };
+      },
       // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
       '/ops/bus/fault': async (body) => {
         const { mode, times } = body as { mode?: unknown; times?: unknown };
@@ -446,6 +494,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     },
   };
 }
+
+const badRequest = (code: string, message: string) => ({ status: 400, body: { error: { code, message } } });
 
 function serverUrl(server: Server, host: string): string {
   const address = server.address();
@@ -592,6 +642,7 @@ function opsRoutes(deps: {
           depth: messages.length,
           messages: messages.map((m) => ({
             messageId: m.messageId,
+            parkedAt: new Date(m.sentAtMs).toISOString(),
             ...describeParked(m.body, m.attributes),
           })),
         };
