@@ -5,7 +5,7 @@
  * Shared by the Node 24 artifact test and `npm run bench`.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildApp } from '../lib/app';
 import { TOPOLOGY_METADATA_KEY } from '../lib/constructs/topology-metadata';
