@@ -20,6 +20,9 @@ import { verificationTable } from './verify';
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
+  const ops = new OpsClient(runtime.url);
+  // A second start replays the same month: idempotent postings add nothing, and the summary says so.
+  const before = new Set((await ops.journal()).entries.map((e) => e.entryId));
   print("Salesforce: the month's deals close won (Outbound Message, signed Flow callout, Event Relay)");
   await createDemoCoupons(runtime);
   const deals = await runDealDemo(runtime);
@@ -41,7 +44,6 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   await runtime.idle();
   const close = await runtime.close(DEMO_PERIOD);
 
-  const ops = new OpsClient(runtime.url);
   const [journal, tb, queues, revenue, verification] = await Promise.all([
     ops.journal(),
     ops.trialBalance(),
@@ -55,9 +57,12 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print(
     `Received: ${deliveries.length} deliveries (${distinct} distinct events) → HTTP ${fmtCounts(countBy(deliveries.map((d) => String(d.status))))}`,
   );
-  print(`Posted:   ${journal.entries.length} journal entries`);
-  for (const [kind, n] of countBy(journal.entries.map((e) => e.kind)))
-    print(`          ${kind.padEnd(16)} ×${n}`);
+  const posted = journal.entries.filter((e) => !before.has(e.entryId));
+  print(
+    `Posted:   ${posted.length} new posting${posted.length === 1 ? '' : 's'}` +
+      (before.size ? ` — ${before.size} already in the ledger` : ''),
+  );
+  for (const [kind, n] of countBy(posted.map((e) => e.kind))) print(`          ${kind.padEnd(16)} ×${n}`);
   print(
     close.status === 'SUCCEEDED'
       ? `Closed:   ${DEMO_PERIOD} — ${(close.output as { releasesPosted: number }).releasesPosted} revenue releases posted`

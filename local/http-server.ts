@@ -12,9 +12,11 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 export type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type OpsHandler = (url: URL) => Promise<unknown>;
 
-/** Thrown by an ops read whose query is wrong: answered 400 with its code, never a 500. */
-export class OpsBadRequest extends Error {
-  override readonly name = 'OpsBadRequest';
+/** An operator action (POST with a JSON body), e.g. month-end close. */
+export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
+
+/** Thrown by an ops handler for input it refuses: answered 400 with the reason (never a 5xx for bad input). */
+export class BadRequest extends Error {
   constructor(
     readonly code: string,
     message: string,
@@ -22,8 +24,6 @@ export class OpsBadRequest extends Error {
     super(message);
   }
 }
-/** An operator action (POST with a JSON body), e.g. month-end close. */
-export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
 
 export interface Routes {
   webhooks: Partial<Record<string, RouteHandler>>; // keyed by path, POST only
@@ -35,7 +35,7 @@ export function createHttpServer(routes: Routes): Server {
   const server = createServer((req, res) => {
     handle(routes, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy(); // too late for a status: cut the response short
-      if (err instanceof OpsBadRequest)
+      if (err instanceof BadRequest)
         return send(res, 400, { error: { code: err.code, message: err.message } });
       send(res, 500, { error: { code: 'internal_error', message: (err as Error).message } });
     });

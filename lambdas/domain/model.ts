@@ -3,7 +3,7 @@
  * Defined with zod so the same definition validates at runtime and generates the JSON Schemas
  * published in schemas/v1 (npm run schemas; a test keeps them in sync).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const minorUnits = z.number().int().describe('Integer amount in minor units of the currency');
 const currency = z

@@ -38,12 +38,16 @@ export class ScheduleStore {
     private readonly tableName: string,
   ) {}
 
-  /** Creates the schedule unless it exists (a retried invoice posting must not reset it). */
+  /**
+   * Creates the schedule unless it exists (a retried invoice posting must not reset it), then indexes
+   * it — on every attempt: the schedule and its DUE items are separate writes, so a crash between them
+   * leaves a schedule nothing would release. A retry indexes the stored schedule (idempotent puts).
+   */
   async create(
     input: ScheduleInput,
     transform: (s: RevenueSchedule) => RevenueSchedule = (s) => s,
   ): Promise<RevenueSchedule> {
-    const schedule = transform(buildSchedule(input));
+    let schedule = transform(buildSchedule(input));
     try {
       await retryable(() =>
         this.db.send(
@@ -57,7 +61,7 @@ export class ScheduleStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const existing = await this.get(input.lineRef);
-      if (existing) return existing.schedule;
+      if (existing) schedule = existing.schedule;
     }
     await this.indexDue(schedule);
     return schedule;
@@ -93,7 +97,11 @@ export class ScheduleStore {
   ): Promise<'applied' | 'already-applied' | 'no-schedule'> {
     const stored = await this.get(lineRef);
     if (!stored) return 'no-schedule';
-    if (stored.applied.includes(changeKey)) return 'already-applied';
+    if (stored.applied.includes(changeKey)) {
+      // A crash after the update and before the index writes: complete them (idempotent puts).
+      await this.indexDue(stored.schedule);
+      return 'already-applied';
+    }
     const schedule = apply(stored.schedule);
     try {
       await retryable(() =>
