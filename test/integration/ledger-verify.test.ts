@@ -100,9 +100,13 @@ const releasesOf = async (lineRef: string) =>
         e.lines.find((l) => l.account === 'revenue')!.debit,
     ]);
 
+/**
+ * The q2c bin in a child process, as `npx q2c …` runs it (node_modules/.bin/q2c → bin/q2c.cjs); called
+ * directly so the test does not depend on how the shared node_modules links the project's own bin.
+ */
 function q2c(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npx', ['--no-install', 'q2c', ...args], { cwd: PROJECT_ROOT }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['bin/q2c.cjs', ...args], { cwd: PROJECT_ROOT }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -145,7 +149,7 @@ describe('the ledger through the local runtime', () => {
     expect(run.stdout).toContain('CLEAN ✓');
     expect(run.code).toBe(0);
     const bad = await q2c('verify', '--url', rt.runtime.url, '--period', '2026-13');
-    expect(bad.stderr).toContain('--period must be YYYY-MM');
+    expect(bad.stderr).toContain('--period must be YYYY-MM (month 01–12, e.g. 2026-11), got "2026-13"');
     expect(bad.code).toBe(1);
   });
 
