@@ -205,4 +205,20 @@ describe('the ledger through the local runtime', () => {
       expect(table.stdout).toContain(invariant);
     expect(table.stdout).toMatch(/\d+ VIOLATION\(S\) ✗/);
   });
+
+  it("the ReconciliationFlow's VerifyLedger step (same ASL as AWS) reports them and emits LedgerInvariantViolations", async () => {
+    const record = await rt.ops.reconcile('2026-11');
+    expect(record.status).toBe('SUCCEEDED');
+    const ledger = (
+      record.output as { ledger: { clean: boolean; period: string; violations: { invariant: string }[] } }
+    ).ledger;
+    // The month's run audits November: the deleted November release is among what it names.
+    expect(ledger).toMatchObject({ clean: false, period: '2026-11' });
+    expect(ledger.violations.map((v) => v.invariant)).toContain('release_missing');
+    const metric = (await rt.ops.status()).metrics.find(
+      (m) =>
+        m.name === 'LedgerInvariantViolations' && Object.keys(m.dimensions).every((d) => d === 'service'),
+    );
+    expect(metric?.max).toBeGreaterThan(0);
+  });
 });
