@@ -10,6 +10,8 @@
  */
 import { Command, Option } from 'commander';
 import { OpsClient } from './ops-client';
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
+import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_CONCURRENT_EXECUTIONS, DEFAULT_PORT } from './defaults';
 import { runDemo } from './demo';
@@ -113,7 +115,9 @@ program
   .addOption(urlOption())
   .action(async (opts: { json?: boolean; url: string }) => {
     const tb = await new OpsClient(opts.url).trialBalance();
-    console.log(opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(tb.accounts));
+    console.log(
+      opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(trialBalanceFromJson(tb.accounts)),
+    );
   });
 
 program
@@ -156,7 +160,7 @@ program
       `Closed ${summary.period}: ${summary.releasesPosted} revenue releases posted over ${summary.scheduleLines} schedule lines.`,
     );
     const { waterfall } = await ops.revenue(summary.period);
-    console.log(waterfallTable(summary.period, waterfall));
+    console.log(waterfallTable(summary.period, waterfallFromJson(waterfall)));
   });
 
 program
@@ -209,7 +213,9 @@ program
   .addOption(urlOption())
   .action(async (opts: { period: string; json?: boolean; url: string }) => {
     const r = await new OpsClient(opts.url).revenue(opts.period);
-    console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
+    console.log(
+      opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, waterfallFromJson(r.waterfall)),
+    );
   });
 
 program.addCommand(replayCommand(urlOption()));
