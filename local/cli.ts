@@ -13,6 +13,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 // A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
 import packageJson from '../package.json';
 import { OpsClient } from './ops-client';
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
+import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import {
   discardedTable,
   exceptionsTable,
@@ -92,7 +94,9 @@ program
   .addOption(urlOption())
   .action(async (opts: { json?: boolean; url: string }) => {
     const tb = await new OpsClient(opts.url).trialBalance();
-    console.log(opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(tb.accounts));
+    console.log(
+      opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(trialBalanceFromJson(tb.accounts)),
+    );
   });
 
 program
@@ -137,7 +141,7 @@ program
       `Closed ${summary.period}: ${summary.releasesPosted} revenue releases posted over ${summary.scheduleLines} schedule lines.`,
     );
     const { waterfall } = await ops.revenue(summary.period);
-    console.log(waterfallTable(summary.period, waterfall));
+    console.log(waterfallTable(summary.period, waterfallFromJson(waterfall)));
   });
 
 program
@@ -193,7 +197,9 @@ program
   .addOption(urlOption())
   .action(async (opts: { period: string; json?: boolean; url: string }) => {
     const r = await new OpsClient(opts.url).revenue(opts.period);
-    console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
+    console.log(
+      opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, waterfallFromJson(r.waterfall)),
+    );
   });
 
 const exceptions = program
