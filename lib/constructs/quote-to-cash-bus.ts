@@ -19,9 +19,12 @@ export interface QuoteToCashBusProps {
 export class QuoteToCashBus extends Construct {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
+  /** How long archived events stay replayable (claim-checked payloads are kept at least as long). */
+  readonly archiveRetention: Duration;
 
   constructor(scope: Construct, id: string, props: QuoteToCashBusProps) {
     super(scope, id);
+    this.archiveRetention = props.archiveRetention ?? Duration.days(365);
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: BUS_NAME });
     markTopology(this.bus, 'BUS', BUS_NAME);
 
@@ -30,7 +33,7 @@ export class QuoteToCashBus extends Construct {
       description: `Every event published to ${BUS_NAME}, replayable by time window.`,
       // Archives require a pattern; every event on the bus carries this account id, so this matches all.
       eventPattern: { account: [Stack.of(this).account] },
-      retention: props.archiveRetention ?? Duration.days(365),
+      retention: this.archiveRetention,
       kmsKey: props.key,
     });
   }
