@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CLAIM_CHECK_ABOVE_BYTES, putEventsEntrySize } from '../../lambdas/domain/claim-check';
 import { normaliseStripeEvent, StripeEventShape } from '../../lambdas/domain/envelope';
-import { MAX_WEBHOOK_BODY_BYTES } from '../../lib/topology';
+import { DEPLOYMENT, MAX_WEBHOOK_BODY_BYTES } from '../../lib/topology';
+import { deliverOutboundMessage, outboundMessageXml } from '../../local/scenarios/salesforce-deliveries';
 import {
   eurAnnual,
   expectedFigures,
@@ -163,5 +164,37 @@ describe('claim-check: a signed body inside the accepted size that is too large 
       (e) => e.documentRef === `stripe:${usd.invoice.id}`,
     );
     expect(again).toEqual(posted);
+  });
+});
+
+describe('claim-check on the Salesforce paths: an Outbound Message inside the accepted size', () => {
+  it('an unrouted notification whose fields grow past 256 KB as JSON (newlines, tabs, backslashes) is acknowledged, its payload claim-checked', async () => {
+    // Each newline, tab or backslash is 1 byte of XML and 2 bytes of JSON: ~190 KB of XML, ~380 KB of detail.
+    // (Salesforce text is trimmed at the edges by the XML reader, so the escapes sit between words.)
+    const notes = `Begin${'\n\t\\'.repeat(63_000)}End`;
+    const account = {
+      id: '04l5g00000BIGNOTES',
+      sobject: 'Account',
+      fields: { Id: '0015g00000NWINDAAA', Description: notes, SystemModstamp: '2026-11-02T09:00:00.000Z' },
+    };
+    const xml = outboundMessageXml(DEPLOYMENT.salesforce.orgId, [account]);
+    expect(Buffer.byteLength(xml)).toBeLessThanOrEqual(MAX_WEBHOOK_BODY_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(account.fields))).toBeGreaterThan(256 * 1024);
+
+    const delivery = await deliverOutboundMessage(runtime.url, xml);
+    expect(delivery).toMatchObject({ status: 200, acknowledged: true });
+    const onBus = readFileSync(path.join(dataDir, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`sf:om:${account.id}`))
+      .map((l) => (JSON.parse(l) as { event: { detail: Record<string, unknown> } }).event.detail);
+    expect(onBus).toEqual([
+      expect.objectContaining({ eventId: `sf:om:${account.id}`, claimCheck: expect.anything() }),
+    ]);
+    // The whole notification is in the claim-check bucket (mirrored into the data dir), fields intact.
+    const ref = onBus[0].claimCheck as { key: string };
+    const file = path.join(dataDir, 'claim-checks', path.basename(ref.key));
+    for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { fields: { Description: string } };
+    expect(stored.fields.Description).toBe(notes);
   });
 });
