@@ -167,6 +167,31 @@ describe('claim-check: a signed body inside the accepted size that is too large 
   });
 });
 
+describe('claim-check across a restart and an archive replay', () => {
+  it('after a restart on the same data dir, replaying the archive resolves the reference again and posts nothing twice', async () => {
+    const before = (await runtime.ops.journal()).entries;
+    expect(before.filter((e) => e.documentRef === `stripe:${usd.invoice.id}`)).toHaveLength(1);
+    await runtime.stop();
+    runtime = await startRuntimeProcess(dataDir);
+
+    const res = await fetch(`${runtime.url}/ops/archive/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        since: '2000-01-01T00:00:00Z',
+        until: new Date(Date.now() + 60_000).toISOString(),
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ replayed: expect.any(Number) });
+    await settled(runtime);
+
+    expect((await runtime.ops.journal()).entries).toEqual(before);
+    const parked = (await exceptions()).messages.filter((m) => m.sourceEventId === 'evt_escapeDense00001');
+    expect(parked).toEqual([]);
+  });
+});
+
 describe('claim-check on the Salesforce paths: an Outbound Message inside the accepted size', () => {
   it('an unrouted notification whose fields grow past 256 KB as JSON (newlines, tabs, backslashes) is acknowledged, its payload claim-checked', async () => {
     // Each newline, tab or backslash is 1 byte of XML and 2 bytes of JSON: ~190 KB of XML, ~380 KB of detail.
