@@ -7,6 +7,7 @@
  *   q2c queues [--json]                                      print parked exceptions and dead letters
  *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
+ *   q2c smoke [--target local|aws] [--stack <name>]          follow one event hop by hop (exit 1: failed hop)
  */
 import { Command, Option } from 'commander';
 import { OpsClient } from './ops-client';
@@ -16,6 +17,7 @@ import { runDemo } from './demo';
 import { reconciliationTable } from './reconciliation-report';
 import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
 import { replayCommand } from './replay/command';
+import { smokeCommand } from './smoke/command';
 import { startLocalRuntime } from './runtime';
 
 const program = new Command('q2c').description('Quote-to-cash integration: local runtime and operations');
@@ -213,6 +215,7 @@ program
   });
 
 program.addCommand(replayCommand(urlOption()));
+program.addCommand(smokeCommand(urlOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`q2c: ${(err as Error).message}`);

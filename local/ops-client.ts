@@ -6,6 +6,7 @@ import type { QueueView, StatusView } from './report';
 import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
+import type { LocalEndpoints, LoggedExecution } from './replay/local-ops';
 import type { LocalReconciliation } from './reconciliation';
 
 export class OpsClient {
@@ -69,5 +70,13 @@ export class OpsClient {
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
+  }
+  /** Where the local emulators listen (SQS, EventBridge, DynamoDB) and the state machines. */
+  endpoints() {
+    return this.get<LocalEndpoints>('/ops/endpoints');
+  }
+  /** Finished executions (the runtime logs each when it ends). */
+  executions() {
+    return this.get<{ executions: (LoggedExecution & { redriven: boolean })[] }>('/ops/executions');
   }
 }
