@@ -6,6 +6,7 @@ import type { QueueView, StatusView } from './report';
 import type { WaterfallRowJson } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
+import type { LocalEndpoints, LoggedExecution } from './replay/local-ops';
 import type { LocalReconciliation } from './reconciliation';
 import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
 import type { DiscardedException } from './exception-archive';
@@ -112,5 +113,13 @@ export class OpsClient {
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
+  }
+  /** Where the local emulators listen (SQS, EventBridge, DynamoDB) and the state machines. */
+  endpoints() {
+    return this.get<LocalEndpoints>('/ops/endpoints');
+  }
+  /** Finished executions (the runtime logs each when it ends). */
+  executions() {
+    return this.get<{ executions: (LoggedExecution & { redriven: boolean })[] }>('/ops/executions');
   }
 }

@@ -304,6 +304,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     busEndpoint,
+    dynamoEndpoint: db.endpoint,
     machines,
     netsuite: netsuite?.simulator,
     invoke: (key, payload) => functions.invoke(key, payload),
