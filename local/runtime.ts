@@ -43,6 +43,7 @@ import {
   type RuleKey,
   type StateMachineKey,
   type TableKey,
+  type BucketKey,
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
@@ -53,6 +54,7 @@ import { localTableName, startDynamo, type LocalDynamo } from './services/dynamo
 import { throttleSpecFrom } from './services/dynamodb-faults';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './services/local-aws';
 import { startSqs, type LocalSqs } from './services/sqs';
+import { LOCAL_CLAIM_CHECK_BUCKET, startLocalClaimChecks } from './services/claim-checks';
 import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepfunctions';
 
 import {
@@ -191,6 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     clientSecret: salesforce.clientSecret,
   });
   const s3 = await createLocalReconciliationBucket(sqs.endpoint);
+  const claimChecks = await startLocalClaimChecks(sqs.endpoint, dataDir);
   if (netsuite) {
     for (const [k, v] of Object.entries(netsuite.env)) {
       if (v === '') delete process.env[k];
@@ -301,6 +304,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     busEndpoint,
+    dynamoEndpoint: db.endpoint,
     machines,
     netsuite: netsuite?.simulator,
     invoke: (key, payload) => functions.invoke(key, payload),
@@ -485,6 +489,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await executions.idle();
       await Promise.allSettled([...relays]);
       await bus.stop();
+      await claimChecks.stop();
       await sqs.stop();
       await stripe.stop();
       await salesforce.stop();
@@ -504,6 +509,12 @@ function serverUrl(server: Server, host: string): string {
 }
 
 /** Points the SDK clients at the local emulators and gives handlers their topology environment. */
+/** The local S3 buckets (in fauxqs), by topology key. */
+const LOCAL_BUCKETS: Record<BucketKey, string> = {
+  reconciliation: LOCAL_RECONCILIATION_BUCKET,
+  claimChecks: LOCAL_CLAIM_CHECK_BUCKET,
+};
+
 function configureEnvironment(opts: {
   db: LocalDynamo;
   sqs: LocalSqs;
@@ -540,7 +551,7 @@ function configureEnvironment(opts: {
         tableName: localTableName,
         queueUrl: (q: QueueKey) => opts.sqs.queueUrl(q),
         secretArn: () => '', // no Secrets Manager locally: the value comes from localEnvVar
-        bucketName: () => LOCAL_RECONCILIATION_BUCKET,
+        bucketName: (b) => LOCAL_BUCKETS[b],
       }),
     );
   }

@@ -14,7 +14,10 @@
  * the deadline into the past, then re-drives. Exception queue messages are not compared (the crash run
  * has parked one more technical message, which the replay would delete).
  *
- * CI size: the month's flows for eight customers and both payouts. CRASH_EXPLORER=full explores every
+ * Also the ERP circuit breaker's probe after an outage (a crashed probe leaves the circuit half-open
+ * until its probe timeout, after which the re-drive probes again) and every idempotency record.
+ *
+ * CI size: the month's flows for six customers, every money event type and both payouts. CRASH_EXPLORER=full explores every
  * distinct event of the month.
  */
 import type Stripe from 'stripe';
@@ -58,7 +61,21 @@ interface Flow {
   executions: Execution[];
   /** Explored from the state before it without advancing the month (an alternative outcome). */
   side?: boolean;
+  /** Changes the state before it (each run, crash-free or not). */
+  setup?: () => Promise<void>;
 }
+
+/** The ERP circuit opened by an outage (five failures) long enough ago that the next posting probes it. */
+const erpCircuitOpen = () =>
+  tables.put('circuitBreakers', {
+    pk: { S: 'breaker#erp' },
+    dependency: { S: 'erp' },
+    status: { S: 'open' },
+    consecutiveFailures: { N: '5' },
+    openedAt: { N: '1' },
+    version: { N: '5' },
+    updatedAt: { S: '2026-11-01T00:00:00.000Z' },
+  });
 
 let rt: InProcessRuntime;
 let tables: Tables;
@@ -150,6 +167,14 @@ describe('crash-point explorer', () => {
       const at = flows.findIndex((f) => f.name.includes(lost.id));
       flows.splice(at, 0, { ...won, name: `charge.dispute.closed (won) ${lost.id}`, side: true });
     }
+    // The circuit breaker: the first posting after an ERP outage is the probe that closes the circuit.
+    const probe = flows.findIndex((f) => f.name.startsWith('invoice.'));
+    flows.splice(probe, 0, {
+      ...flows[probe],
+      name: `ERP circuit breaker probe, closing after an outage: ${flows[probe].name}`,
+      side: true,
+      setup: erpCircuitOpen,
+    });
     flows.push({
       name: 'month-end close 2026-11 (revenue releases, period close)',
       executions: [{ stateMachine: machine('q2c-MonthEndCloseFlow').name, input: { period: '2026-11' } }],
@@ -161,13 +186,15 @@ describe('crash-point explorer', () => {
     const perFlow: string[] = [];
     for (const flow of flows) {
       await tables.restore(state);
+      await flow.setup?.();
       const baseline = await run(flow);
       const crashFree = await tables.snapshot();
       for (let k = 1; k <= baseline.writes; k++) {
         await tables.restore(state);
+        await flow.setup?.();
         const crashed = await run(flow, k);
         expect(crashed.crashedAfter).toBeDefined();
-        await tables.expireInProgressIdempotency();
+        await tables.letTimePass();
         await run(flow); // the redelivery / replay
         const divergences = compareTables(crashFree, await tables.snapshot(), since);
         explored++;
