@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/topology';
 import { startRuntimeProcess, TEST_SECRET, type RunningRuntime } from './harness';
+import { trialBalanceFromJson } from '../../lambdas/domain/accounting/trial-balance';
 
 interface CliRun {
   code: number;
@@ -83,11 +84,11 @@ describe('q2c smoke --target local', () => {
     const { accounts, unbalancedCurrencies } = await runtime.ops.trialBalance();
     expect(unbalancedCurrencies).toEqual([]);
     expect(accounts.length).toBeGreaterThan(0);
-    for (const a of accounts) {
+    for (const a of trialBalanceFromJson(accounts)) {
       expect({ account: a.account, currency: a.currency, net: a.debit - a.credit }).toEqual({
         account: a.account,
         currency: a.currency,
-        net: 0,
+        net: 0n,
       });
     }
   }, 120_000);
