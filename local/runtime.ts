@@ -194,6 +194,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   });
   const s3 = await createLocalReconciliationBucket(sqs.endpoint);
   const claimChecks = await startLocalClaimChecks(sqs.endpoint, dataDir);
+  bus.beforeClaimCheckedEntries = () => claimChecks.persist();
   if (netsuite) {
     for (const [k, v] of Object.entries(netsuite.env)) {
       if (v === '') delete process.env[k];
