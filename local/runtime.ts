@@ -141,7 +141,12 @@ export interface LocalRuntime {
   /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
   stateMachines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   dynamoEndpoint: string;
-  stop(): Promise<void>;
+  /**
+   * Stops everything and releases the data dir. `graceMs`: how long in-flight executions may finish
+   * (default: until they do); past it they are abandoned like a crashed Lambda, and the next start's
+   * re-deliveries complete them (every write is completing-idempotent).
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -484,10 +489,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stripe,
     salesforce,
     dynamoEndpoint: db.endpoint,
-    stop: async () => {
+    stop: async ({ graceMs }: { graceMs?: number } = {}) => {
       await stopDrain();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await executions.idle();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets (the demo's own deliveries) would hold close() open until they time out.
+      server.closeAllConnections();
+      await closed;
+      if (graceMs === undefined) await executions.idle();
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          executions.idle(),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+        ]);
+        clearTimeout(timer);
+      }
       await Promise.allSettled([...relays]);
       await bus.stop();
       await claimChecks.stop();
