@@ -10,7 +10,7 @@ const zodNamespaceImport = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', '.q2c', 'coverage', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['node_modules', 'cdk.out', '.q2c', 'dist', 'coverage', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { signatureWindow, STRIPE_SIGNATURE_TOLERANCE_SECONDS } from '../domain/stripe-signature';
 import { jsonDepth, MAX_EVENT_DEPTH, normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
 import { verifyStripeSignature } from '../adapters/billing/stripe-webhook-signature';
 import { publish } from '../adapters/store/event-bus';
@@ -14,8 +15,6 @@ import { logger, metrics } from './commons/powertools';
 import { recordRejection, webhookHandler } from './commons/webhook';
 import { BUS_NAME, handledDetailTypes, MAX_WEBHOOK_BODY_BYTES, SECRETS, SOURCES } from '../../lib/topology';
 
-/** Stripe's documented default tolerance for the signature timestamp (replay window). */
-const SIGNATURE_TOLERANCE_SECONDS = 300;
 const HANDLED = handledDetailTypes(SOURCES.stripe);
 
 export const handler = webhookHandler(ingest);
@@ -37,7 +36,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
     payload: body,
     header: signature,
     secret,
-    toleranceSeconds: SIGNATURE_TOLERANCE_SECONDS,
+    toleranceSeconds: STRIPE_SIGNATURE_TOLERANCE_SECONDS,
     nowSeconds: Math.floor(Date.now() / 1000),
   });
   if (!check.verified) {
@@ -47,6 +46,9 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
       'signature verification failed (wrong secret, tampered or expired)',
     );
   }
+  // Stripe's scheme bounds only the age; a verified signature dated ahead of the tolerance is refused too.
+  const window = signatureWindow(signature, Math.floor(Date.now() / 1000));
+  if (!window.ok) return reject(400, window.code, window.message);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

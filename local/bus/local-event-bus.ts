@@ -19,6 +19,7 @@ import {
 } from '../../lib/topology';
 import { listenUrl, LOCAL_ACCOUNT, LOCAL_REGION, LOOPBACK } from '../services/local-aws';
 import { matchesPattern } from './event-pattern';
+import { EVENTBRIDGE_MAX_ENTRY_BYTES, putEventsEntrySize } from '../../lambdas/domain/claim-check';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -69,7 +70,6 @@ interface PutEventsEntry {
   Time?: number | string;
 }
 
-const MAX_ENTRY_BYTES = 256 * 1024;
 const arnOf = (name: string): string => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`;
 const busArn = arnOf(BUS_NAME);
 
@@ -192,7 +192,8 @@ export class LocalEventBus {
         ErrorMessage: 'Parameters Source, DetailType and Detail are required.',
       };
     }
-    if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
+    // Sized as EventBridge sizes an entry (UTF-8 of Source, DetailType, Detail, Resources; Time 14 bytes).
+    if (putEventsEntrySize(entry) > EVENTBRIDGE_MAX_ENTRY_BYTES) {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry size exceeds 256 KB.' };
     }
     let detail: unknown;

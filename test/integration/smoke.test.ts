@@ -84,10 +84,10 @@ describe('q2c smoke --target local', () => {
     expect(unbalancedCurrencies).toEqual([]);
     expect(accounts.length).toBeGreaterThan(0);
     for (const a of accounts) {
-      expect({ account: a.account, currency: a.currency, net: a.debit - a.credit }).toEqual({
+      expect({ account: a.account, currency: a.currency, net: BigInt(a.debit) - BigInt(a.credit) }).toEqual({
         account: a.account,
         currency: a.currency,
-        net: 0,
+        net: 0n,
       });
     }
   }, 120_000);

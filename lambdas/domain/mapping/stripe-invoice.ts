@@ -49,7 +49,8 @@ const StripeLine = z.object({
 });
 
 const StripeInvoice = z.object({
-  id: z.string().startsWith('in_'),
+  // Opaque id: routing needs `object: 'invoice'` and a non-empty id, not a prefix.
+  id: z.string().min(1),
   object: z.literal('invoice'),
   status: z.string().nullable(),
   number: z.string().nullable(),
