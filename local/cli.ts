@@ -23,9 +23,14 @@ program
   .command('serve')
   .description('Run the embedded local runtime (webhooks, bus, state machines, ledger) and the demo')
   .option('-p, --port <port>', 'HTTP port (0 = any free port)', String(DEFAULT_PORT))
-  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .addOption(
+    new Option('--host <host>', 'loopback interface to listen on (never the network)')
+      .choices(['127.0.0.1', '::1'])
+      .default('127.0.0.1'),
+  )
   .option('-d, --data-dir <dir>', 'where DynamoDB, queues and the event log persist', DEFAULT_DATA_DIR)
   .option('--no-demo', 'do not replay the bundled demo scenario')
+  .option('--enable-fault-injection', 'serve the fault-injection routes (/ops/*/fault*) for test drills')
   .addOption(
     new Option('--erp <target>', 'where postings go').choices(['ledger', 'netsuite']).default('ledger'),
   )
@@ -57,17 +62,23 @@ program
   });
 
 const urlOption = () =>
-  new Option('--url <url>', 'base URL of the running local runtime').default(
-    `http://127.0.0.1:${DEFAULT_PORT}`,
-  );
+  new Option('--url <url>', 'base URL of the running local runtime')
+    .env('Q2C_URL')
+    .default(`http://127.0.0.1:${DEFAULT_PORT}`);
+/** Where the runtime keeps its ops token (<data-dir>/ops.token), which operator actions send. */
+const dataDirOption = () =>
+  new Option('-d, --data-dir <dir>', 'data dir of the running runtime (its ops.token authorises actions)')
+    .env('Q2C_DATA_DIR')
+    .default(DEFAULT_DATA_DIR);
 
 program
   .command('trial-balance')
   .description('Print the trial balance (debits and credits per account and currency)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const tb = await new OpsClient(opts.url).trialBalance();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const tb = await new OpsClient(opts.url, opts.dataDir).trialBalance();
     console.log(opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(tb.accounts));
   });
 
@@ -76,8 +87,9 @@ program
   .description('Print the journal entries with their source event and correlation ids')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const journal = await new OpsClient(opts.url).journal();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const journal = await new OpsClient(opts.url, opts.dataDir).journal();
     console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
   });
 
@@ -86,8 +98,9 @@ program
   .description('Print the exception queue and dead-letter queue with classified reasons')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const q = await new OpsClient(opts.url).queues();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const q = await new OpsClient(opts.url, opts.dataDir).queues();
     console.log(opts.json ? JSON.stringify(q, null, 2) : queuesTable(q.queues));
   });
 
@@ -97,8 +110,9 @@ program
   .requiredOption('--period <YYYY-MM>', 'the period to close ("previous" = last month)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const ops = new OpsClient(opts.url);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const ops = new OpsClient(opts.url, opts.dataDir);
     const record = await ops.close(opts.period);
     if (opts.json) return console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED') {
@@ -121,8 +135,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const status = await new OpsClient(opts.url).status();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const status = await new OpsClient(opts.url, opts.dataDir).status();
     console.log(opts.json ? JSON.stringify(status, null, 2) : statusTable(status));
   });
 
@@ -140,8 +155,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const record = await new OpsClient(opts.url).reconcile(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const record = await new OpsClient(opts.url, opts.dataDir).reconcile(opts.period);
     const summary = record.output as ReconciliationSummary | undefined;
     if (opts.json) console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED' || !summary) {
@@ -162,12 +178,13 @@ program
   .requiredOption('--period <YYYY-MM>', 'the period')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const r = await new OpsClient(opts.url).revenue(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const r = await new OpsClient(opts.url, opts.dataDir).revenue(opts.period);
     console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
   });
 
-program.addCommand(replayCommand(urlOption()));
+program.addCommand(replayCommand(urlOption(), dataDirOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`q2c: ${(err as Error).message}`);

@@ -40,7 +40,7 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   await runtime.idle();
   const close = await runtime.close(DEMO_PERIOD);
 
-  const ops = new OpsClient(runtime.url);
+  const ops = new OpsClient(runtime.url, runtime.dataDir);
   const [journal, tb, queues, revenue] = await Promise.all([
     ops.journal(),
     ops.trialBalance(),

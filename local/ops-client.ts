@@ -7,9 +7,39 @@ import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
+import { readOpsToken } from './ops-token';
 
 export class OpsClient {
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * `dataDir`: the runtime's data dir, whose `ops.token` operator actions (POST /ops/*) send as a bearer
+   * token — read when the first action is sent, so read commands need no access to it.
+   */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly dataDir?: string,
+  ) {}
+
+  /** The headers of an operator action: JSON and the data dir's ops token. */
+  actionHeaders(): Record<string, string> {
+    if (this.dataDir === undefined)
+      throw new Error('operator actions need the runtime data dir (--data-dir)');
+    return { 'content-type': 'application/json', authorization: `Bearer ${readOpsToken(this.dataDir)}` };
+  }
+
+  /** Any operator action, its status and body as answered (tests and drills: faults, seeding). */
+  async action(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await this.send(path, {
+      method: 'POST',
+      headers: this.actionHeaders(),
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    try {
+      return { status: res.status, body: JSON.parse(text) as unknown };
+    } catch {
+      return { status: res.status, body: text };
+    }
+  }
 
   private async send(path: string, init?: RequestInit): Promise<Response> {
     try {
@@ -27,15 +57,16 @@ export class OpsClient {
     return (await res.json()) as T;
   }
 
-  /** A run the runtime carries out and reports (any status but 400, whose message is thrown). */
+  /** A run the runtime carries out and reports (any status but a 4xx, whose message is thrown). */
   private async post<T>(path: string, body: unknown): Promise<T> {
     const res = await this.send(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.actionHeaders(),
       body: JSON.stringify(body),
     });
     const answer = (await res.json()) as T & { error?: { message: string } };
-    if (res.status === 400) throw new Error(answer.error?.message ?? 'bad request');
+    if (res.status >= 400 && res.status < 500)
+      throw new Error(answer.error?.message ?? `POST ${path} → ${res.status}`);
     return answer;
   }
 

@@ -15,6 +15,7 @@ import { dynamo } from '../lambdas/adapters/store/dynamodb';
 import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting/trial-balance';
 import { describeParked } from '../lambdas/domain/exceptions';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
+import { isPeriod, periodHasEnded } from '../lambdas/domain/revenue/periods';
 import {
   DEPLOYMENT,
   FUNCTIONS,
@@ -36,7 +37,8 @@ import {
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
-import { createHttpServer } from './http-server';
+import { BadRequestError, createHttpServer } from './http-server';
+import { ensureOpsToken } from './ops-token';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
 import { throttleSpecFrom } from './services/dynamodb-faults';
@@ -62,7 +64,7 @@ import { startSalesforceSandbox, type SalesforceSandbox } from './sandboxes/sale
 import { buildDemoOrg } from './scenarios/salesforce-org';
 import { stripeCatalog } from './scenarios/stripe-catalog';
 import { mappingConfig } from '../lambdas/handlers/commons/config';
-import { setBillingClock } from '../lambdas/handlers/commons/clock';
+import { closeNowMs, setBillingClock } from '../lambdas/handlers/commons/clock';
 import {
   createLocalReconciliationBucket,
   LOCAL_RECONCILIATION_BUCKET,
@@ -90,6 +92,8 @@ export interface LocalRuntimeOptions {
    * deliveries Step Functions throttles — instead of queueing inside tasks until their timeouts fire.
    */
   maxConcurrentExecutions?: number;
+  /** Serve the fault-injection routes (/ops/bus/fault, /ops/dynamodb/fault(s), /ops/erp/faults): tests only. */
+  faultInjection?: boolean;
 }
 
 export interface ExecutionStats {
@@ -135,6 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
+  const opsToken = ensureOpsToken(dataDir);
   const webhookSecret =
     options.webhookSecret ?? process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_LOCAL_WEBHOOK_SECRET;
 
@@ -315,88 +320,130 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     APIGatewayProxyEventV2,
     APIGatewayProxyStructuredResultV2
   >('ingestSalesforceOutboundMessage');
-  const server = createHttpServer({
-    webhooks: {
-      '/webhooks/stripe': (e) => ingest(e),
-      '/webhooks/salesforce/flow': (e) => ingestFlow(e),
-      '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
-    },
-    ops: {
-      ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
-      ...replay.routes,
-      // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
-      '/ops/dynamodb/faults': async () => db.faults.stats(),
-    },
-    actions: {
-      ...replay.actions,
-      // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
-      '/ops/bus/fault': async (body) => {
-        const { mode, times } = body as { mode?: unknown; times?: unknown };
-        if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
-          return {
-            status: 400,
-            body: {
-              error: { code: 'invalid_fault', message: 'give {"mode":"throttle"|"failed-entry","times":n}' },
-            },
-          };
-        bus.injectFault({ mode, times });
-        return { status: 200, body: { mode, times } };
+  const server = createHttpServer(
+    {
+      webhooks: {
+        '/webhooks/stripe': (e) => ingest(e),
+        '/webhooks/salesforce/flow': (e) => ingestFlow(e),
+        '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
       },
-      // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
-      // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
-      // {"clear":true} clears). Tables by topology key or local name.
-      '/ops/dynamodb/fault': async (body) => {
-        try {
-          const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
-          if (spec === 'clear') db.faults.clear();
-          else db.faults.throttle(spec);
-          return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
-        } catch (err) {
-          return { status: 400, body: { error: { code: 'invalid_fault', message: (err as Error).message } } };
-        }
+      ops: {
+        ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
+        ...replay.routes,
+        // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
+        '/ops/dynamodb/faults': async () => db.faults.stats(),
       },
-      // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
-      // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
-      '/ops/stripe/objects': async (body) => {
-        const objects = (body as { objects?: unknown }).objects;
-        if (!Array.isArray(objects))
-          return {
-            status: 400,
-            body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
-          };
-        stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
-        return { status: 200, body: { loaded: objects.length } };
-      },
-      '/ops/close': async (body) => {
-        const period = (body as { period?: unknown }).period;
-        if (typeof period !== 'string')
-          return {
-            status: 400,
-            body: { error: { code: 'missing_period', message: 'give {"period":"YYYY-MM"} or "previous"' } },
-          };
-        const record = await startExecution('monthEndClose', { period });
-        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
-      },
-      '/ops/reconcile': async (body) => {
-        const period = (body as { period?: unknown }).period;
-        if (
-          typeof period !== 'string' ||
-          !/^(\d{4}-(0[1-9]|1[0-2])(-\d{2})?|current|previous|yesterday)$/.test(period)
-        )
-          return {
-            status: 400,
-            body: {
-              error: {
-                code: 'invalid_period',
-                message: 'give {"period":"YYYY-MM"} or "YYYY-MM-DD", "current", "previous" or "yesterday"',
+      actions: {
+        ...replay.actions,
+        // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
+        '/ops/bus/fault': async (body) => {
+          const { mode, times } = body as { mode?: unknown; times?: unknown };
+          if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
+            return {
+              status: 400,
+              body: {
+                error: {
+                  code: 'invalid_fault',
+                  message: 'give {"mode":"throttle"|"failed-entry","times":n}',
+                },
               },
-            },
-          };
-        const record = await reconcile(period);
-        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+            };
+          bus.injectFault({ mode, times });
+          return { status: 200, body: { mode, times } };
+        },
+        // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
+        // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
+        // {"clear":true} clears). Tables by topology key or local name.
+        '/ops/dynamodb/fault': async (body) => {
+          try {
+            const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
+            if (spec === 'clear') db.faults.clear();
+            else db.faults.throttle(spec);
+            return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
+          } catch (err) {
+            return {
+              status: 400,
+              body: { error: { code: 'invalid_fault', message: (err as Error).message } },
+            };
+          }
+        },
+        // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
+        // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
+        '/ops/stripe/objects': async (body) => {
+          const objects = (body as { objects?: unknown }).objects;
+          if (!Array.isArray(objects))
+            return {
+              status: 400,
+              body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
+            };
+          const invalid = objects.findIndex(
+            (o: unknown) =>
+              typeof o !== 'object' ||
+              o === null ||
+              typeof (o as { id?: unknown }).id !== 'string' ||
+              typeof (o as { object?: unknown }).object !== 'string',
+          );
+          if (invalid >= 0)
+            return {
+              status: 400,
+              body: {
+                error: {
+                  code: 'invalid_object',
+                  message: `objects[${invalid}] is not a Stripe object: each needs a string "id" and "object"`,
+                },
+              },
+            };
+          stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
+          return { status: 200, body: { loaded: objects.length } };
+        },
+        '/ops/close': async (body) => {
+          const period = (body as { period?: unknown }).period;
+          if (typeof period !== 'string' || !(period === 'previous' || isPeriod(period)))
+            return {
+              status: 400,
+              body: {
+                error: {
+                  code: 'invalid_period',
+                  message: `give {"period":"YYYY-MM"} or "previous", got ${JSON.stringify(period ?? null)}`,
+                },
+              },
+            };
+          // Refused before the flow starts (which refuses it too, as in AWS): nothing is parked.
+          if (period !== 'previous' && !periodHasEnded(period, closeNowMs()))
+            return {
+              status: 409,
+              body: {
+                error: {
+                  code: 'period_not_ended',
+                  message: `${period} has not ended yet: a period is closed once its last day is over`,
+                },
+              },
+            };
+          const record = await startExecution('monthEndClose', { period });
+          return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+        },
+        '/ops/reconcile': async (body) => {
+          const period = (body as { period?: unknown }).period;
+          if (
+            typeof period !== 'string' ||
+            !/^(\d{4}-(0[1-9]|1[0-2])(-\d{2})?|current|previous|yesterday)$/.test(period)
+          )
+            return {
+              status: 400,
+              body: {
+                error: {
+                  code: 'invalid_period',
+                  message: 'give {"period":"YYYY-MM"} or "YYYY-MM-DD", "current", "previous" or "yesterday"',
+                },
+              },
+            };
+          const record = await reconcile(period);
+          return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+        },
       },
     },
-  });
+    { opsToken, faultInjection: options.faultInjection },
+  );
   const port = options.port ?? DEFAULT_PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -452,7 +499,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 function serverUrl(server: Server, host: string): string {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : DEFAULT_PORT;
-  return `http://${host}:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Points the SDK clients at the local emulators and gives handlers their topology environment. */
@@ -581,6 +628,8 @@ function opsRoutes(deps: {
     }),
     '/ops/revenue': async (url: URL) => {
       const period = url.searchParams.get('period') ?? new Date().toISOString().slice(0, 7);
+      if (!isPeriod(period))
+        throw new BadRequestError('invalid_period', `period must be YYYY-MM, got ${JSON.stringify(period)}`);
       return { period, waterfall: revenueWaterfall(await deps.ledger.listEntries(), period) };
     },
     '/ops/erp': async () => ({

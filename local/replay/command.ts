@@ -1,5 +1,6 @@
 /** The `q2c replay` subcommand (options → request → target → summary). */
 import { Command, Option } from 'commander';
+import { DEFAULT_DATA_DIR } from '../defaults';
 import type { ReplayRequest } from './run';
 
 interface ReplayOptions {
@@ -15,6 +16,8 @@ interface ReplayOptions {
   stack?: string;
   region?: string;
   url: string;
+  /** The local runtime's data dir (its ops token); commander gives the default. */
+  dataDir?: string;
   json?: boolean;
 }
 
@@ -36,7 +39,7 @@ export function parseReplayRequest(opts: ReplayOptions): ReplayRequest {
   return { kind: 'archive', since, until, dryRun };
 }
 
-export function replayCommand(urlOption: Option): Command {
+export function replayCommand(urlOption: Option, dataDirOption: Option): Command {
   return new Command('replay')
     .description(
       'Re-drive parked work: dead letters or exceptions (deleted only after a successful re-publish), ' +
@@ -65,6 +68,7 @@ export function replayCommand(urlOption: Option): Command {
     .option('--region <region>', 'AWS region (default: the SDK default chain)')
     .option('--json', 'print JSON')
     .addOption(urlOption)
+    .addOption(dataDirOption)
     .action(async (opts: ReplayOptions) => {
       const request = parseReplayRequest(opts);
       if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
@@ -74,7 +78,7 @@ export function replayCommand(urlOption: Option): Command {
       const target =
         opts.target === 'aws'
           ? await awsTarget(opts.stack as string, awsClients(opts.region))
-          : await localTarget(opts.url);
+          : await localTarget(opts.url, opts.dataDir ?? DEFAULT_DATA_DIR);
       try {
         const report = await runReplay(target, request, opts.json ? undefined : lineProgress());
         if (opts.json) console.log(JSON.stringify({ ...report, tally: report.tally.toJSON() }, null, 2));
