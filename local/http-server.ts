@@ -11,8 +11,19 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 export type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type OpsHandler = (url: URL) => Promise<unknown>;
+
 /** An operator action (POST with a JSON body), e.g. month-end close. */
 export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
+
+/** Thrown by an ops handler for input it refuses: answered 400 with the reason (never a 5xx for bad input). */
+export class BadRequest extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface Routes {
   webhooks: Partial<Record<string, RouteHandler>>; // keyed by path, POST only
@@ -27,16 +38,6 @@ export interface HttpSecurity {
   faultInjection?: boolean;
 }
 
-/** A request the client got wrong (bad query, bad body): answered 400 with its reason, never 500. */
-export class BadRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Fault injection routes: /ops/bus/fault, /ops/dynamodb/fault(s), /ops/erp/faults — test drills only. */
 export const isFaultRoute = (path: string): boolean => /^\/ops\/.+\/faults?$/.test(path);
 
@@ -45,7 +46,7 @@ export function createHttpServer(routes: Routes, security: HttpSecurity): Server
   const server = createServer((req, res) => {
     handle(served, security, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy(); // too late for a status: cut the response short
-      if (err instanceof BadRequestError)
+      if (err instanceof BadRequest)
         return send(res, 400, { error: { code: err.code, message: err.message } });
       send(res, 500, { error: { code: 'internal_error', message: (err as Error).message } });
     });

@@ -8,6 +8,26 @@ import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
 import { readOpsToken } from './ops-token';
+import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
+import type { DiscardedException } from './exception-archive';
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The server's own reason for a failed request (its `error.message`), never just a status code. */
+function reasonOf(request: string, res: Response, text: string): string {
+  const body = parseJson(text) as { error?: { message?: unknown } | string; message?: unknown } | undefined;
+  const message =
+    (typeof body?.error === 'object' ? body.error.message : body?.error) ?? body?.message ?? text.trim();
+  return `${request} → ${res.status}${message ? `: ${String(message)}` : ''}`;
+}
+
+const failure = async (request: string, res: Response) => reasonOf(request, res, await res.text());
 
 export class OpsClient {
   /**
@@ -53,7 +73,7 @@ export class OpsClient {
 
   private async get<T>(path: string): Promise<T> {
     const res = await this.send(path);
-    if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
+    if (!res.ok) throw new Error(await failure(`GET ${path}`, res));
     return (await res.json()) as T;
   }
 
@@ -64,10 +84,13 @@ export class OpsClient {
       headers: this.actionHeaders(),
       body: JSON.stringify(body),
     });
-    const answer = (await res.json()) as T & { error?: { message: string } };
-    if (res.status >= 400 && res.status < 500)
-      throw new Error(answer.error?.message ?? `POST ${path} → ${res.status}`);
-    return answer;
+    const text = await res.text();
+    const answer = parseJson(text) as (T & { error?: unknown; status?: unknown }) | undefined;
+    // A refused request (400) or any answer that is not the run's own record: the server's reason.
+    const isRecord = typeof answer?.status === 'string';
+    if (res.status === 400 || res.status === 404 || (!res.ok && !isRecord))
+      throw new Error(reasonOf(`POST ${path}`, res, text));
+    return answer as T;
   }
 
   trialBalance() {
@@ -97,6 +120,23 @@ export class OpsClient {
   /** Runs the reconciliation flow for a period and waits for its report. */
   reconcile(period: string): Promise<LocalReconciliation> {
     return this.post<LocalReconciliation>('/ops/reconcile', { period });
+  }
+  /** The ledger's audit of its own invariants (GET: a read, no ops token needed). */
+  verify(period?: string) {
+    return this.get<LedgerVerification>(
+      period ? `/ops/verify?period=${encodeURIComponent(period)}` : '/ops/verify',
+    );
+  }
+  /** Moves one parked exception to the audited archive (a 404 or 400 is thrown with the server's reason). */
+  discardException(messageId: string, reason: string, by?: string) {
+    return this.post<{ discarded: DiscardedException; archive: string }>('/ops/exceptions/discard', {
+      messageId,
+      reason,
+      by,
+    });
+  }
+  discardedExceptions() {
+    return this.get<{ discarded: DiscardedException[] }>('/ops/exceptions/archive');
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');

@@ -14,8 +14,18 @@ import { LedgerAdapter } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import { dynamo } from '../lambdas/adapters/store/dynamodb';
 import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting/trial-balance';
 import { describeParked } from '../lambdas/domain/exceptions';
+import { exceptionCensus } from '../lambdas/domain/exception-census';
+import { pipelineHealth } from './health';
+import { takeMessage } from '../lambdas/adapters/replay/queue-take';
+import {
+  appendDiscarded,
+  discardRecord,
+  exceptionArchiveFile,
+  readDiscarded,
+  type DiscardedException,
+} from './exception-archive';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
-import { isPeriod, periodHasEnded } from '../lambdas/domain/revenue/periods';
+import { periodHasEnded } from '../lambdas/domain/revenue/periods';
 import {
   DEPLOYMENT,
   FUNCTIONS,
@@ -37,8 +47,9 @@ import {
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
-import { BadRequestError, createHttpServer } from './http-server';
+import { BadRequest, createHttpServer } from './http-server';
 import { ensureOpsToken } from './ops-token';
+import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
 import { throttleSpecFrom } from './services/dynamodb-faults';
@@ -330,11 +341,58 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ops: {
         ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
         ...replay.routes,
+        // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
+        '/ops/verify': async (url: URL) => {
+          const period = url.searchParams.get('period') ?? undefined;
+          const problem = period === undefined ? undefined : revenuePeriodProblem(period);
+          if (problem) throw new BadRequest('invalid_period', problem);
+          return functions.invoke('verifyLedger', { period });
+        },
+        // Exceptions resolved without a replay, oldest first (q2c exceptions archive).
+        '/ops/exceptions/archive': async () => ({ discarded: readDiscarded(dataDir) }),
         // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
         '/ops/dynamodb/faults': async () => db.faults.stats(),
       },
       actions: {
         ...replay.actions,
+        // q2c exceptions discard: {"messageId":"…","reason":"why","by":"who"} moves one parked exception to
+        // the audited archive (<data-dir>/exceptions-archive.jsonl) instead of replaying it.
+        '/ops/exceptions/discard': async (body) => {
+          const { messageId, reason, by } = (body ?? {}) as {
+            messageId?: unknown;
+            reason?: unknown;
+            by?: unknown;
+          };
+          if (typeof messageId !== 'string' || !messageId)
+            return badRequest(
+              'missing_message_id',
+              'give {"messageId":"…"} (the Message id q2c exceptions list shows)',
+            );
+          if (typeof reason !== 'string' || !reason.trim())
+            return badRequest(
+              'missing_reason',
+              'give {"reason":"…"}: why it is resolved without a replay (kept in the audit archive)',
+            );
+          if (by !== undefined && typeof by !== 'string')
+            return badRequest('invalid_by', '"by" must be a string (who discards)');
+          let record: DiscardedException | undefined;
+          const taken = await takeMessage(sqs.client, sqs.queueUrl('exceptions'), messageId, async (m) => {
+            record = discardRecord(m, { reason: reason.trim(), by }, new Date());
+            appendDiscarded(dataDir, record);
+          });
+          await sqs.persist();
+          if (!taken || !record)
+            return {
+              status: 404,
+              body: {
+                error: {
+                  code: 'no_such_exception',
+                  message: `no parked exception ${messageId} on the exception queue`,
+                },
+              },
+            };
+          return { status: 200, body: { discarded: record, archive: exceptionArchiveFile(dataDir) } };
+        },
         // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
         '/ops/bus/fault': async (body) => {
           const { mode, times } = body as { mode?: unknown; times?: unknown };
@@ -384,30 +442,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
               typeof (o as { object?: unknown }).object !== 'string',
           );
           if (invalid >= 0)
-            return {
-              status: 400,
-              body: {
-                error: {
-                  code: 'invalid_object',
-                  message: `objects[${invalid}] is not a Stripe object: each needs a string "id" and "object"`,
-                },
-              },
-            };
+            return badRequest(
+              'invalid_object',
+              `objects[${invalid}] is not a Stripe object: each needs a string "id" and "object"`,
+            );
           stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
           return { status: 200, body: { loaded: objects.length } };
         },
         '/ops/close': async (body) => {
-          const period = (body as { period?: unknown }).period;
-          if (typeof period !== 'string' || !(period === 'previous' || isPeriod(period)))
-            return {
-              status: 400,
-              body: {
-                error: {
-                  code: 'invalid_period',
-                  message: `give {"period":"YYYY-MM"} or "previous", got ${JSON.stringify(period ?? null)}`,
-                },
-              },
-            };
+          const period = (body as { period?: unknown } | null)?.period;
+          const problem = closePeriodProblem(period);
+          if (problem || typeof period !== 'string')
+            return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
           // Refused before the flow starts (which refuses it too, as in AWS): nothing is parked.
           if (period !== 'previous' && !periodHasEnded(period, closeNowMs()))
             return {
@@ -423,20 +469,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
         },
         '/ops/reconcile': async (body) => {
-          const period = (body as { period?: unknown }).period;
-          if (
-            typeof period !== 'string' ||
-            !/^(\d{4}-(0[1-9]|1[0-2])(-\d{2})?|current|previous|yesterday)$/.test(period)
-          )
-            return {
-              status: 400,
-              body: {
-                error: {
-                  code: 'invalid_period',
-                  message: 'give {"period":"YYYY-MM"} or "YYYY-MM-DD", "current", "previous" or "yesterday"',
-                },
-              },
-            };
+          const period = (body as { period?: unknown } | null)?.period;
+          const problem = reconcilePeriodProblem(period);
+          if (problem || typeof period !== 'string')
+            return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
           const record = await reconcile(period);
           return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
         },
@@ -495,6 +531,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     },
   };
 }
+
+const badRequest = (code: string, message: string) => ({ status: 400, body: { error: { code, message } } });
 
 function serverUrl(server: Server, host: string): string {
   const address = server.address();
@@ -591,20 +629,40 @@ function opsRoutes(deps: {
   netsuite?: NetSuiteSimulator;
   metrics: LocalMetrics;
 }) {
+  const queueDepths = () =>
+    (Object.keys(QUEUES) as QueueKey[]).map((q) => ({ queue: q, depth: deps.sqs.inspect(q).length }));
+  const parkedCensus = () =>
+    exceptionCensus(
+      deps.sqs.inspect('exceptions').map((m) => ({
+        classification: describeParked(m.body, m.attributes).classification,
+        sentAtMs: m.sentAtMs,
+      })),
+      Date.now(),
+    );
   return {
-    '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
+    '/ops/health': async () => {
+      const executions = deps.executions.stats();
+      const queues = queueDepths();
+      return {
+        ...pipelineHealth({
+          parked: parkedCensus(),
+          deadLetters: queues.filter((q) => q.queue !== 'exceptions'),
+          executionsFailed: executions.failed,
+        }),
+        executions,
+      };
+    },
     // Where the local Salesforce Event Relay delivers: PutEvents endpoint and the partner event bus name.
     '/ops/salesforce/relay': async () => ({
       eventBridge: deps.bus.endpoint(),
       partnerEventBus: deps.bus.partnerBusName() ?? null,
     }),
+    // `parked` is the census of the exception queue as it is now (the drain's metrics are its last scan).
     '/ops/metrics': async () => ({
       metrics: deps.metrics.snapshot(),
       executions: deps.executions.stats(),
-      queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => ({
-        queue: q,
-        depth: deps.sqs.inspect(q).length,
-      })),
+      queues: queueDepths(),
+      parked: parkedCensus(),
     }),
     '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
     '/ops/trial-balance': async () => {
@@ -621,6 +679,7 @@ function opsRoutes(deps: {
           depth: messages.length,
           messages: messages.map((m) => ({
             messageId: m.messageId,
+            parkedAt: new Date(m.sentAtMs).toISOString(),
             ...describeParked(m.body, m.attributes),
           })),
         };
@@ -628,8 +687,8 @@ function opsRoutes(deps: {
     }),
     '/ops/revenue': async (url: URL) => {
       const period = url.searchParams.get('period') ?? new Date().toISOString().slice(0, 7);
-      if (!isPeriod(period))
-        throw new BadRequestError('invalid_period', `period must be YYYY-MM, got ${JSON.stringify(period)}`);
+      const problem = revenuePeriodProblem(period);
+      if (problem) throw new BadRequest('invalid_period', problem);
       return { period, waterfall: revenueWaterfall(await deps.ledger.listEntries(), period) };
     },
     '/ops/erp': async () => ({

@@ -4,7 +4,8 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { EventEnvelope } from '../domain/envelope';
 import { BusinessError } from '../domain/errors';
 import { mapStripeInvoiceEvent, type MappedInvoiceEvent } from '../domain/mapping/stripe-invoice';
-import { mappingConfig } from './commons/config';
+import { assertStripeMode } from '../domain/mapping/stripe-mode';
+import { mappingConfig, stripeMode } from './commons/config';
 import { closedWonAtOf, stampReceived } from './commons/latency';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
@@ -18,6 +19,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
     }
     logger.appendKeys({ correlationId: envelope.data.correlationId, eventId: envelope.data.eventId });
+    assertStripeMode(envelope.data, stripeMode);
     const mapped = mapStripeInvoiceEvent(
       envelope.data,
       mappingConfig,

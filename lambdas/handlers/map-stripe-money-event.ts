@@ -14,7 +14,8 @@ import {
   type MoneyEventReads,
 } from '../domain/mapping/stripe-money';
 import { assertApiVersion } from '../domain/mapping/stripe-invoice';
-import { mappingConfig } from './commons/config';
+import { assertStripeMode } from '../domain/mapping/stripe-mode';
+import { mappingConfig, stripeMode } from './commons/config';
 import { stampReceived } from './commons/latency';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
@@ -39,6 +40,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
     const envelope = parsed.data;
     logger.appendKeys({ correlationId: envelope.correlationId, eventId: envelope.eventId });
+    assertStripeMode(envelope, stripeMode);
     assertApiVersion(envelope, apiVersion); // before asking Stripe anything about it
     const mapped = mapMoneyEvent(envelope, mappingConfig, apiVersion, await readFromStripe(envelope));
     return { postings: mapped.postings.map((p) => stampReceived(p, envelope.receivedAt)) };
