@@ -2,7 +2,8 @@
  * Independent acceptance test of the books (issue 12): a seeded Stripe Billing stream for N customers in
  * USD, CAD and EUR over several months — monthly and annual service periods, some taxed, payments,
  * refunds (one failing later, some also reported by charge.refunded), credit notes (before and after
- * payment, one voided), invoice voids, write-offs and disputes with `du_…` ids — built by its own
+ * payment, one voided), invoice voids, write-offs, disputes with `du_…` ids and monthly payouts
+ * with their card fees — built by its own
  * generator (test/fixtures/acceptance/stream.ts) from the README, config/mapping.json and Stripe's API
  * reference only, delivered as signed Events over HTTP to `q2c serve` in a child process, shuffled and
  * with duplicates, each month closed with `POST /ops/close`.
@@ -125,6 +126,7 @@ describe(`acceptance: ${CUSTOMERS} customers × ${MONTHS} months in USD, CAD and
       'charge.refunded',
       'charge.dispute.created',
       'charge.dispute.closed',
+      'payout.paid',
     ];
     // At CI size the generator must produce each at least once, or the test proves less than it says.
     expect(required.filter((t) => !types[t])).toEqual([]);
