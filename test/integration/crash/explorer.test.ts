@@ -143,6 +143,19 @@ function selectEvents(all: Stripe.Event[]): Stripe.Event[] {
   });
 }
 
+/** The same payout, failed after it was deposited (Stripe sends payout.failed): the deposit is reversed. */
+function failedAfterPaid(paid: Stripe.Event): Stripe.Event {
+  const failed = JSON.parse(JSON.stringify(paid)) as Stripe.Event;
+  failed.id = `${paid.id}failed`;
+  (failed as { type: string }).type = 'payout.failed';
+  failed.created = paid.created + 86_400;
+  (failed.data.object as { status: string }).status = 'failed';
+  return failed;
+}
+
+/** An invoice of a customer outside the CI set, held back until after the close: posted late. */
+const LATE_INVOICE = 'evt_1DemozePzmBdvqghRgTfoqic'; // invoice.finalized, Starter 10 Nov – 10 Dec
+
 /** The same dispute, won instead of lost: a side flow explored from the state before the loss. */
 function wonInstead(lost: Stripe.Event): Stripe.Event {
   const won = JSON.parse(JSON.stringify(lost)) as Stripe.Event;
@@ -175,10 +188,22 @@ describe('crash-point explorer', () => {
       side: true,
       setup: erpCircuitOpen,
     });
+    const payout = events.find((e) => e.type === 'payout.paid');
+    if (payout) {
+      const [failed] = await captureFlows([failedAfterPaid(payout)]);
+      const at = flows.findIndex((f) => f.name.includes(payout.id));
+      flows.splice(at + 1, 0, { ...failed, name: `payout.failed after deposit ${payout.id}`, side: true });
+    }
     flows.push({
       name: 'month-end close 2026-11 (revenue releases, period close)',
       executions: [{ stateMachine: machine('q2c-MonthEndCloseFlow').name, input: { period: '2026-11' } }],
     });
+    // After the close: a November invoice arrives late (booked into December, its November share caught up).
+    const late = month.events.find((e) => e.id === LATE_INVOICE);
+    if (late) {
+      const [posted] = await captureFlows([late]);
+      flows.push({ ...posted, name: `late invoice after the close ${late.id}` });
+    }
 
     let state: TablesSnapshot = empty;
     let explored = 0;
