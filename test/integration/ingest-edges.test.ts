@@ -179,16 +179,11 @@ describe('claim-check across a restart and an archive replay', () => {
     await runtime.stop();
     runtime = await startRuntimeProcess(dataDir);
 
-    const res = await fetch(`${runtime.url}/ops/archive/replay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        since: '2000-01-01T00:00:00Z',
-        until: new Date(Date.now() + 60_000).toISOString(),
-      }),
+    const res = await runtime.ops.action('/ops/archive/replay', {
+      since: '2000-01-01T00:00:00Z',
+      until: new Date(Date.now() + 60_000).toISOString(),
     });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ replayed: expect.any(Number) });
+    expect(res).toMatchObject({ status: 200, body: { replayed: expect.any(Number) } });
     await settled(runtime);
 
     expect((await runtime.ops.journal()).entries).toEqual(before);
