@@ -21,7 +21,7 @@ import { verificationTable } from './verify';
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
-  const ops = new OpsClient(runtime.url);
+  const ops = new OpsClient(runtime.url, runtime.dataDir);
   // A second start replays the same month: idempotent postings add nothing, and the summary says so.
   const before = new Set((await ops.journal()).entries.map((e) => e.entryId));
   print("Salesforce: the month's deals close won (Outbound Message, signed Flow callout, Event Relay)");

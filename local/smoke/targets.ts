@@ -20,6 +20,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Crosswalk } from '../../lambdas/adapters/crosswalk/crosswalk';
 import { LedgerAdapter } from '../../lambdas/adapters/erp/ledger/ledger-adapter';
+import { describeParked } from '../../lambdas/domain/exceptions';
 import { DEPLOYMENT, QUEUES, SECRETS, SOURCES, TABLES, type QueueKey } from '../../lib/topology';
 import { matchesPattern, type EventPattern } from '../bus/event-pattern';
 import type { OpsClient } from '../ops-client';
@@ -66,19 +67,19 @@ async function parkedOn(sqs: SQSClient, queueUrl: string, eventId: string): Prom
       MaxNumberOfMessages: 10,
       VisibilityTimeout: 0,
       WaitTimeSeconds: 0,
+      MessageAttributeNames: ['All'],
     }),
   );
-  const hit = Messages.find((m) => m.Body?.includes(eventId));
-  if (!hit?.Body) return undefined;
-  try {
-    const body = JSON.parse(hit.Body) as { reason?: unknown; classification?: unknown };
-    return (
-      [body.classification, body.reason].filter((x) => typeof x === 'string').join(': ') ||
-      hit.Body.slice(0, 200)
+  for (const m of Messages) {
+    const attributes = Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
     );
-  } catch {
-    return hit.Body.slice(0, 200);
+    // The same reading as q2c queues and replay: classification, error, reason, the event it carries.
+    const parked = describeParked(m.Body ?? '', attributes);
+    if (parked.sourceEventId === eventId)
+      return `${parked.classification}: ${parked.error}: ${parked.reason}`;
   }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

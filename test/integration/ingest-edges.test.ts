@@ -134,9 +134,9 @@ describe('claim-check: a signed body inside the accepted size that is too large 
       ['tax_payable', 0, 13_313],
     ]);
     expect(posted[0].lines.every((l) => l.sourceEventId === event.id)).toBe(true);
-    // The payload was stored (and mirrored into the data dir); the archived bus event names the source event.
+    // The payload was stored, and mirrored into the data dir before the bus accepted the reference (so before
+    // the 200); the archived bus event names the source event.
     const dir = path.join(dataDir, 'claim-checks');
-    await new Promise((r) => setTimeout(r, 500));
     expect(
       existsSync(dir) && readdirSync(dir).filter((n) => n.endsWith('.json')).length,
     ).toBeGreaterThanOrEqual(1);
@@ -218,7 +218,6 @@ describe('claim-check on the Salesforce paths: an Outbound Message inside the ac
     // The whole notification is in the claim-check bucket (mirrored into the data dir), fields intact.
     const ref = onBus[0].claimCheck as { key: string };
     const file = path.join(dataDir, 'claim-checks', path.basename(ref.key));
-    for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { fields: { Description: string } };
     expect(stored.fields.Description).toBe(notes);
   });
