@@ -18,7 +18,11 @@ export class OutageDrain extends Construct {
   readonly drain: FinanceFunction;
   readonly schedule: scheduler.Schedule;
 
-  constructor(scope: Construct, id: string, props: { resources: FunctionResources }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { resources: FunctionResources; scheduleGroup?: scheduler.IScheduleGroup },
+  ) {
     super(scope, id);
     const { resources } = props;
     this.drain = new FinanceFunction(this, FUNCTIONS[OUTAGE_DRAIN.function].id, {
@@ -57,6 +61,7 @@ export class OutageDrain extends Construct {
         }),
       },
       key: resources.key,
+      scheduleGroup: props.scheduleGroup,
     });
   }
 }
