@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import deploymentJson from '../config/deployment.json';
 import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
+import type { StripeMode } from '../lambdas/domain/mapping/stripe-mode';
 import { CRM_OPPORTUNITY_EVENT_TYPES } from '../lambdas/domain/crm/events';
 import {
   EVENT_RELAY_SOURCE_PREFIX,
@@ -178,6 +179,12 @@ export const BUCKETS = {
     description:
       'Reconciliation reports (reports/<period>/<run>.json|csv) and the staging parts of each run (staging/, expire after 7 days).',
   },
+  claimChecks: {
+    id: 'ClaimCheckBucket',
+    envVar: 'CLAIM_CHECK_BUCKET_NAME',
+    description:
+      'Claim-checked bus payloads (payloads/<sha256>.json): events too large for the bus, stored whole; the bus carries the reference. Kept as long as the archive can replay them.',
+  },
 } as const satisfies Record<string, BucketDef>;
 export type BucketKey = keyof typeof BUCKETS;
 
@@ -199,6 +206,12 @@ export interface FunctionDef {
   /** Buckets it reads and writes objects in (s3:GetObject, s3:PutObject, s3:ListBucket). */
   buckets?: BucketKey[];
   putsEvents?: boolean;
+  /**
+   * The claim-check bucket (BUCKETS.claimChecks): `write` for the functions that publish vendor events
+   * (s3:PutObject, to store a payload too large for the bus), `read` for the flows' first step that
+   * resolves the reference (s3:GetObject). Never both, never delete.
+   */
+  claimChecks?: 'write' | 'read';
   /** Secrets Manager secrets it reads (by key of SECRETS). */
   secrets?: SecretKey[];
   /** Definition-substitution key under which state machines reference this function's ARN. */
@@ -304,6 +317,7 @@ export const FUNCTIONS = {
     description: 'Verifies Stripe webhook signatures and publishes normalised envelopes to the bus.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     secrets: ['stripeWebhook'],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -314,6 +328,7 @@ export const FUNCTIONS = {
     description: 'Verifies signed Salesforce Flow/Apex callouts and publishes canonical CRM events.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     secrets: ['salesforceFlowSigning'],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -325,6 +340,7 @@ export const FUNCTIONS = {
       'Parses Salesforce Outbound Messages (SOAP), publishes every notification, then acknowledges.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     timeoutSeconds: 20,
     memoryMb: 512,
   },
@@ -337,6 +353,7 @@ export const FUNCTIONS = {
     // Its asynchronous-invocation failure destination (events the function could not relay after retries).
     queues: ['salesforceRelayDlq'],
     putsEvents: true,
+    claimChecks: 'write',
     timeoutSeconds: 20,
     memoryMb: 256,
   },
@@ -345,6 +362,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/map-stripe-invoice.ts',
     description: 'Pure mapping: Stripe invoice event → canonical invoice (and payment).',
     tables: [],
+    claimChecks: 'read',
     asArnSubstitution: 'MapStripeInvoiceFunctionArn',
     timeoutSeconds: 10,
     memoryMb: 256,
@@ -377,6 +395,7 @@ export const FUNCTIONS = {
     // The Stripe reads go through the stripe circuit breaker.
     tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['stripeApiKey'],
+    claimChecks: 'read',
     asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
     // Within the Express budget: its Stripe reads time out at 10 s (stripe client).
     timeoutSeconds: 15,
@@ -490,6 +509,19 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 1024,
   },
+  verifyLedger: {
+    id: 'VerifyLedger',
+    entry: 'lambdas/handlers/verify-ledger.ts',
+    description:
+      'Reconciliation: audits the ledger invariants billing cannot see (balances, schedules, DUE index, releases, crosswalk).',
+    tables: [
+      { table: 'ledger', access: 'read' },
+      { table: 'crosswalk', access: 'read' },
+    ],
+    asArnSubstitution: 'VerifyLedgerFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
   loadDeal: {
     id: 'LoadDeal',
     entry: 'lambdas/handlers/load-deal.ts',
@@ -498,6 +530,7 @@ export const FUNCTIONS = {
     // The Salesforce calls go through the salesforce circuit breaker.
     tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['salesforceApi'],
+    claimChecks: 'read',
     asArnSubstitution: 'LoadDealFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -646,6 +679,7 @@ export const STATE_MACHINES = {
       'extractErpFacts',
       'reconcileShard',
       'publishReconciliationReport',
+      'verifyLedger',
     ],
     queues: ['exceptions'],
   },
@@ -798,7 +832,10 @@ export type PartnerRuleKey = keyof typeof PARTNER_RULES;
 /** Stripe API version whose webhook payload shapes this release maps (pinned by the stripe SDK). */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 
-/** Largest webhook body accepted; leaves room for the envelope inside EventBridge's 256 KB entry limit. */
+/**
+ * Largest webhook body accepted (413 beyond). Whatever its size below this, the event reaches the bus:
+ * an entry above CLAIM_CHECK_ABOVE_BYTES (lambdas/domain/claim-check.ts) is claim-checked to S3.
+ */
 export const MAX_WEBHOOK_BODY_BYTES = 200 * 1024;
 
 /**
@@ -831,6 +868,7 @@ export function deploymentSettings(raw: {
   erp?: unknown;
   netsuite?: { accountId?: unknown; concurrencyLimit?: unknown; revenueRecognition?: unknown };
   salesforce?: unknown;
+  stripe?: unknown;
 }) {
   const erp = raw.erp ?? 'ledger';
   if (erp !== 'ledger' && erp !== 'netsuite')
@@ -853,7 +891,19 @@ export function deploymentSettings(raw: {
       revenueRecognition: revenueRecognition as 'integration' | 'arm',
     },
     salesforce: salesforceSettings(raw.salesforce),
+    stripe: stripeSettings(raw.stripe),
   };
+}
+
+/**
+ * config/deployment.json `stripe.mode`: which Stripe mode this deployment books. A test-mode stack must
+ * never post a live event (nor a live stack a test one), whoever's endpoint secret signed it.
+ */
+export function stripeSettings(raw: unknown): { mode: StripeMode } {
+  const mode = (raw as { mode?: unknown } | undefined)?.mode ?? 'test';
+  if (mode !== 'test' && mode !== 'live')
+    throw new Error(`config/deployment.json: stripe.mode must be test or live, got ${String(mode)}`);
+  return { mode };
 }
 
 /** config/deployment.json `salesforce`: the one org events are accepted from, and the optional Event Relay. */
@@ -929,6 +979,7 @@ export function commonEnvironment(
     SALESFORCE_ORG_ID: deployment.salesforce.orgId,
     SALESFORCE_ORG_CURRENCY: deployment.salesforce.orgCurrency ?? 'USD',
     STRIPE_API_VERSION,
+    STRIPE_MODE: deployment.stripe.mode,
   };
 }
 
@@ -956,7 +1007,8 @@ export function functionEnvironment(
   for (const q of def.queues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const q of def.consumesQueues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const s of def.secrets ?? []) env[SECRETS[s].envVar] = names.secretArn(s);
-  for (const b of def.buckets ?? []) {
+  const buckets: BucketKey[] = [...(def.buckets ?? []), ...(def.claimChecks ? ['claimChecks' as const] : [])];
+  for (const b of buckets) {
     if (!names.bucketName) throw new Error(`${def.id} needs bucket ${b}: give ResourceNames.bucketName`);
     env[BUCKETS[b].envVar] = names.bucketName(b);
   }

@@ -5,14 +5,26 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { bigintJsonReplacer } from '../lambdas/domain/money';
 
 /** API Gateway HTTP APIs refuse payloads over 10 MB before any Lambda runs. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 export type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type OpsHandler = (url: URL) => Promise<unknown>;
+
 /** An operator action (POST with a JSON body), e.g. month-end close. */
 export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
+
+/** Thrown by an ops handler for input it refuses: answered 400 with the reason (never a 5xx for bad input). */
+export class BadRequest extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface Routes {
   webhooks: Partial<Record<string, RouteHandler>>; // keyed by path, POST only
@@ -24,6 +36,8 @@ export function createHttpServer(routes: Routes): Server {
   const server = createServer((req, res) => {
     handle(routes, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy(); // too late for a status: cut the response short
+      if (err instanceof BadRequest)
+        return send(res, 400, { error: { code: err.code, message: err.message } });
       send(res, 500, { error: { code: 'internal_error', message: (err as Error).message } });
     });
   });
@@ -123,5 +137,6 @@ const isText = (contentType: string | undefined): boolean =>
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body, null, 1));
+  // Totals are bigint in the domain: on the wire a number while exact, else a decimal string.
+  res.end(JSON.stringify(body, bigintJsonReplacer, 1));
 }

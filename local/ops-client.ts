@@ -1,12 +1,33 @@
 /** A tiny client for the local ops API, used by the CLI and the demo. */
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
-import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
+import type { TrialBalanceRowJson } from '../lambdas/domain/accounting/trial-balance';
 import type { ArchivedEvent } from './bus/local-event-bus';
 import type { QueueView, StatusView } from './report';
-import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
+import type { WaterfallRowJson } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
+import type { LocalEndpoints, LoggedExecution } from './replay/local-ops';
 import type { LocalReconciliation } from './reconciliation';
+import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
+import type { DiscardedException } from './exception-archive';
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The server's own reason for a failed request (its `error.message`), never just a status code. */
+function reasonOf(request: string, res: Response, text: string): string {
+  const body = parseJson(text) as { error?: { message?: unknown } | string; message?: unknown } | undefined;
+  const message =
+    (typeof body?.error === 'object' ? body.error.message : body?.error) ?? body?.message ?? text.trim();
+  return `${request} → ${res.status}${message ? `: ${String(message)}` : ''}`;
+}
+
+const failure = async (request: string, res: Response) => reasonOf(request, res, await res.text());
 
 export class OpsClient {
   constructor(private readonly baseUrl: string) {}
@@ -23,7 +44,7 @@ export class OpsClient {
 
   private async get<T>(path: string): Promise<T> {
     const res = await this.send(path);
-    if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
+    if (!res.ok) throw new Error(await failure(`GET ${path}`, res));
     return (await res.json()) as T;
   }
 
@@ -34,13 +55,19 @@ export class OpsClient {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const answer = (await res.json()) as T & { error?: { message: string } };
-    if (res.status === 400) throw new Error(answer.error?.message ?? 'bad request');
-    return answer;
+    const text = await res.text();
+    const answer = parseJson(text) as (T & { error?: unknown; status?: unknown }) | undefined;
+    // A refused request (400) or any answer that is not the run's own record: the server's reason.
+    const isRecord = typeof answer?.status === 'string';
+    if (res.status === 400 || res.status === 404 || (!res.ok && !isRecord))
+      throw new Error(reasonOf(`POST ${path}`, res, text));
+    return answer as T;
   }
 
   trialBalance() {
-    return this.get<{ accounts: TrialBalanceRow[]; unbalancedCurrencies: string[] }>('/ops/trial-balance');
+    return this.get<{ accounts: TrialBalanceRowJson[]; unbalancedCurrencies: string[] }>(
+      '/ops/trial-balance',
+    );
   }
   journal() {
     return this.get<{ entries: RecordedEntry[] }>('/ops/journal');
@@ -52,7 +79,7 @@ export class OpsClient {
     return this.get<{ received: number; unhandled: number; events: ArchivedEvent[] }>('/ops/events');
   }
   revenue(period: string) {
-    return this.get<{ period: string; waterfall: WaterfallRow[] }>(
+    return this.get<{ period: string; waterfall: WaterfallRowJson[] }>(
       `/ops/revenue?period=${encodeURIComponent(period)}`,
     );
   }
@@ -67,7 +94,32 @@ export class OpsClient {
   reconcile(period: string): Promise<LocalReconciliation> {
     return this.post<LocalReconciliation>('/ops/reconcile', { period });
   }
+  /** The ledger's audit of its own invariants (GET: a read, no ops token needed). */
+  verify(period?: string) {
+    return this.get<LedgerVerification>(
+      period ? `/ops/verify?period=${encodeURIComponent(period)}` : '/ops/verify',
+    );
+  }
+  /** Moves one parked exception to the audited archive (a 404 or 400 is thrown with the server's reason). */
+  discardException(messageId: string, reason: string, by?: string) {
+    return this.post<{ discarded: DiscardedException; archive: string }>('/ops/exceptions/discard', {
+      messageId,
+      reason,
+      by,
+    });
+  }
+  discardedExceptions() {
+    return this.get<{ discarded: DiscardedException[] }>('/ops/exceptions/archive');
+  }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
+  }
+  /** Where the local emulators listen (SQS, EventBridge, DynamoDB) and the state machines. */
+  endpoints() {
+    return this.get<LocalEndpoints>('/ops/endpoints');
+  }
+  /** Finished executions (the runtime logs each when it ends). */
+  executions() {
+    return this.get<{ executions: (LoggedExecution & { redriven: boolean })[] }>('/ops/executions');
   }
 }

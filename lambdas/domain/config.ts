@@ -4,7 +4,7 @@
  * dimensions and a fixed FX rate table. Validated once so a bad file fails loudly at start and
  * at `cdk synth`; lookups that miss are BusinessErrors (parked, replayable after the fix).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessError } from './errors';
 import { AccountKey, Recognition } from './model';
 import { ZERO_DECIMAL_CURRENCIES } from './money';
@@ -26,7 +26,8 @@ const Subsidiary = z.object({
 
 /** A Stripe price the integration sells a product at: one per currency and billing interval. */
 const ProductPrice = z.object({
-  stripePrice: z.string().startsWith('price_'),
+  // Opaque Stripe ids: a legacy plan's custom id works as a price, a product may carry a custom id.
+  stripePrice: z.string().min(1),
   currency,
   /** `month`/`year` recurring, or `one_time` (billed once on the first invoice). */
   interval: z.enum(['month', 'year', 'one_time']),
@@ -35,7 +36,7 @@ const ProductPrice = z.object({
 });
 
 const Product = z.object({
-  stripeProduct: z.string().startsWith('prod_'),
+  stripeProduct: z.string().min(1),
   name: z.string().min(1),
   item: z.string().min(1),
   recognition: Recognition,
@@ -69,7 +70,7 @@ const BillingSettings = z.object({
 export type BillingSettings = z.infer<typeof BillingSettings>;
 
 const TaxRate = z.object({
-  stripeTaxRate: z.string().startsWith('txr_'),
+  stripeTaxRate: z.string().min(1),
   taxCode: z.string().min(1),
   description: z.string().optional(),
 });

@@ -1,5 +1,5 @@
 /** PlanClose task: which period to close ('previous' = the month before now) and its release shards. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLOSE_SHARDS } from '../../lib/topology';
 import { BusinessError } from '../domain/errors';
 import { isPeriod, periodOf } from '../domain/revenue/periods';

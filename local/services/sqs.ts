@@ -23,6 +23,8 @@ export interface QueueMessageView {
   body: string;
   attributes: Record<string, string>;
   state: 'ready' | 'delayed' | 'inflight';
+  /** When the message was sent (SQS SentTimestamp), epoch ms. */
+  sentAtMs: number;
 }
 
 export interface LocalSqs {
@@ -70,6 +72,7 @@ export async function startSqs(dataDir: string): Promise<LocalSqs> {
         Object.entries(m.messageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue ?? '')]),
       ),
       state,
+      sentAtMs: m.sentTimestamp,
     });
     return [
       ...view.messages.ready.map((m) => toView(m, 'ready')),

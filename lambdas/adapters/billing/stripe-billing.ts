@@ -61,13 +61,16 @@ async function call<T>(fn: (s: Stripe) => Promise<T>): Promise<T> {
 /** The signed amount a converted transaction's source was booked at: a charge in, a refund out. */
 async function presentmentOf(
   s: Stripe,
+  type: string,
   source: string,
 ): Promise<{ currency: string; amount: number } | null> {
-  if (source.startsWith('ch_') || source.startsWith('py_')) {
+  // Which object to read follows the balance transaction's documented `type`, not the id's prefix
+  // (a non-card charge is `py_…` with type `payment`, its refund `pyr_…` with type `payment_refund`).
+  if (type === 'charge' || type === 'payment') {
     const charge = await s.charges.retrieve(source);
     return { currency: charge.currency, amount: charge.amount };
   }
-  if (source.startsWith('re_')) {
+  if (type === 'refund' || type === 'payment_refund') {
     const refund = await s.refunds.retrieve(source);
     return { currency: refund.currency, amount: -refund.amount };
   }
@@ -91,7 +94,7 @@ export const stripeBilling: BillingReader = {
           currency: t.currency,
           source,
           // Converted by Stripe: read what the source was booked at, in its own currency.
-          presentment: t.exchange_rate !== null && source ? await presentmentOf(s, source) : null,
+          presentment: t.exchange_rate !== null && source ? await presentmentOf(s, t.type, source) : null,
         });
       }
       return all;

@@ -3,7 +3,7 @@
  * Pure: the mapping configuration is passed in. Anything we cannot map faithfully is a
  * BusinessError with a reason a finance person can act on; nothing is guessed or dropped.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type MappingConfig, productFor, type SubsidiaryConfig, subsidiaryFor, taxCodeFor } from '../config';
 import { type EventEnvelope, isoFromUnix } from '../envelope';
 import { BusinessError } from '../errors';
@@ -49,7 +49,8 @@ const StripeLine = z.object({
 });
 
 const StripeInvoice = z.object({
-  id: z.string().startsWith('in_'),
+  // Opaque id: routing needs `object: 'invoice'` and a non-empty id, not a prefix.
+  id: z.string().min(1),
   object: z.literal('invoice'),
   status: z.string().nullable(),
   number: z.string().nullable(),

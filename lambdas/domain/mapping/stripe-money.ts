@@ -7,7 +7,7 @@
  * first, with the same idempotency key its own flow uses (e.g. a void posts the invoice, then its
  * reversal), so events may arrive in any order and none posts twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   journalForCreditMemo,
   journalForCreditMemoVoid,
@@ -24,7 +24,16 @@ import { journalForInvoice } from '../accounting/invoice';
 import { type MappingConfig, subsidiaryFor } from '../config';
 import { type EventEnvelope, isoFromUnix } from '../envelope';
 import { BusinessError } from '../errors';
-import type { CreditMemo, Customer, Dispute, Invoice, JournalEntry, Payout, Refund } from '../model';
+import type {
+  CreditMemo,
+  CreditMemoVoid,
+  Customer,
+  Dispute,
+  Invoice,
+  JournalEntry,
+  Payout,
+  Refund,
+} from '../model';
 import { postingKeys } from '../model';
 import { sum } from '../money';
 import { assertApiVersion, mapStripeInvoiceEvent } from './stripe-invoice';
@@ -46,7 +55,10 @@ export interface MappedMoneyEvent {
   postings: Posting[];
 }
 
-const id = z.string();
+// Stripe ids are opaque: routing needs the object type (checked by `object`) and a non-empty id, never
+// a prefix. Prefixes change (disputes are `du_…`, older ones `dp_…`; charges `ch_…` or `py_…`; refunds
+// `re_…` or `pyr_…`) and a prefix check would park real money as malformed.
+const id = z.string().min(1);
 const idOf = z.union([id, z.object({ id }).transform((o) => o.id)]);
 const journal = (entry: JournalEntry, data: unknown, requires?: string): Posting => ({
   type: 'journal',
@@ -143,7 +155,7 @@ export function mapInvoiceUncollectible(
 
 const Tax = z.object({ amount: z.number().int(), tax_behavior: z.string() });
 const StripeCreditNote = z.object({
-  id: z.string().startsWith('cn_'),
+  id,
   object: z.literal('credit_note'),
   number: z.string().nullable(),
   currency: z.string(),
@@ -202,7 +214,9 @@ export function mapCreditNote(
       journal(journalForCreditMemoVoid(creditMemo, voidedAt, e.eventId), {
         creditMemoRef: creditMemo.creditMemoRef,
         voidedAt,
-      }),
+        // The schedules need the credited lines to restore what the credit note took off them.
+        creditMemo,
+      } satisfies CreditMemoVoid),
     );
   }
   return { postings };
@@ -260,7 +274,7 @@ function toCreditMemo(cn: z.infer<typeof StripeCreditNote>, invoice: Invoice, e:
 // ----------------------------------------------------------------------------------------------
 
 const StripeRefund = z.object({
-  id: z.string().startsWith('re_'),
+  id,
   object: z.literal('refund'),
   amount: z.number().int().nonnegative(),
   currency: z.string(),
@@ -294,7 +308,7 @@ function refundPostings(r: z.infer<typeof StripeRefund>, e: EventEnvelope, confi
 }
 
 const StripeChargeRefunds = z.object({
-  id: z.string().startsWith('ch_'),
+  id,
   object: z.literal('charge'),
   refunds: z
     .object({ data: z.array(StripeRefund) })
@@ -330,7 +344,7 @@ export function mapChargeRefunded(e: EventEnvelope, config: MappingConfig): Mapp
 // ----------------------------------------------------------------------------------------------
 
 const StripeDispute = z.object({
-  id: z.string().startsWith('dp_'),
+  id,
   object: z.literal('dispute'),
   amount: z.number().int().nonnegative(),
   currency: z.string(),
@@ -374,7 +388,7 @@ export function mapDispute(e: EventEnvelope, config: MappingConfig): MappedMoney
 // ----------------------------------------------------------------------------------------------
 
 const StripePayout = z.object({
-  id: z.string().startsWith('po_'),
+  id,
   object: z.literal('payout'),
   amount: z.number().int(),
   currency: z.string(),
@@ -449,7 +463,7 @@ export function mapPayout(
 // ----------------------------------------------------------------------------------------------
 
 const StripeCustomer = z.object({
-  id: z.string().startsWith('cus_'),
+  id,
   object: z.literal('customer'),
   name: z.string().nullable().optional(),
   email: z.string().nullable().optional(),
