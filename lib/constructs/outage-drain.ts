@@ -27,6 +27,7 @@ export class OutageDrain extends Construct {
     const { resources } = props;
     this.drain = new FinanceFunction(this, FUNCTIONS[OUTAGE_DRAIN.function].id, {
       functionKey: OUTAGE_DRAIN.function,
+      invocation: 'asynchronous',
       resources,
     });
     const dlq = resources.queues[OUTAGE_DRAIN.deadLetterQueue];

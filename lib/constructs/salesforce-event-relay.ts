@@ -34,6 +34,7 @@ export class SalesforceEventRelay extends Construct {
     const { resources, salesforce } = props;
     this.relay = new FinanceFunction(this, FUNCTIONS.relaySalesforceEvent.id, {
       functionKey: 'relaySalesforceEvent',
+      invocation: 'asynchronous',
       resources,
     });
     const dlq = resources.queues[PARTNER_RULES.salesforceEventRelay.deadLetterQueue];
