@@ -27,6 +27,7 @@ import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/rep
 import { replayCommand } from './replay/command';
 import type { ServeOptions } from './serve';
 import { explainError } from './cli-errors';
+import { journalFilterProblem, type JournalFilter } from './journal-filter';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 
 /** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
@@ -85,21 +86,44 @@ const urlOption = () =>
 
 program
   .command('trial-balance')
-  .description('Print the trial balance (debits and credits per account and currency)')
+  .description('Print the trial balance per subsidiary (debits and credits per account and currency)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
   .action(async (opts: { json?: boolean; url: string }) => {
     const tb = await new OpsClient(opts.url).trialBalance();
-    console.log(opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(tb.accounts));
+    if (opts.json) return console.log(JSON.stringify(tb, null, 2));
+    for (const { subsidiary, accounts } of tb.bySubsidiary)
+      console.log(`Trial balance — ${subsidiary}\n${trialBalanceTable(accounts)}`);
+    console.log(
+      tb.bySubsidiary.length === 0
+        ? 'The ledger is empty.'
+        : tb.unbalancedCurrencies.length === 0
+          ? 'Every currency balances: debits = credits.'
+          : `UNBALANCED: ${tb.unbalancedCurrencies.join(', ')}`,
+    );
   });
 
 program
   .command('journal')
-  .description('Print the journal entries with their source event and correlation ids')
+  .description(
+    'Print the journal entries with their source event and correlation ids (late postings marked LATE)',
+  )
+  .option('--period <YYYY-MM>', 'only entries booked in this period')
+  .option('--account <account>', 'only entries posting to this account (e.g. deferred_revenue)')
+  .option('--customer <cus_…>', "only entries of this Stripe customer's documents")
+  .option('--document <id>', 'only entries of this Stripe document or referring to it (in_…, ch_…, po_…)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const journal = await new OpsClient(opts.url).journal();
+  .action(async (opts: JournalFilter & { json?: boolean; url: string }) => {
+    const filter: JournalFilter = {
+      period: opts.period,
+      account: opts.account,
+      customer: opts.customer,
+      document: opts.document,
+    };
+    const problem = journalFilterProblem(filter);
+    if (problem) throw new Error(problem);
+    const journal = await new OpsClient(opts.url).journal(filter);
     console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
   });
 

@@ -6,7 +6,6 @@
  * retried, duplicated); then month-end close — reported in finance terms: deals, postings, trial
  * balance per subsidiary, revenue waterfall.
  */
-import { trialBalance } from '../lambdas/domain/accounting/trial-balance';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
 import { dealsTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
@@ -67,11 +66,9 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
       : `Close of ${DEMO_PERIOD} FAILED: ${close.error ?? ''} ${close.cause ?? ''}`,
   );
   print('');
-  for (const subsidiary of [...new Set(journal.entries.map((e) => e.subsidiary))].sort()) {
-    const ids = new Set(journal.entries.filter((e) => e.subsidiary === subsidiary).map((e) => e.entryId));
-    const rows = trialBalance(journal.entries.filter((e) => ids.has(e.entryId)));
+  for (const { subsidiary, accounts } of tb.bySubsidiary) {
     print(`Trial balance — ${subsidiary}`);
-    print(trialBalanceTable(rows));
+    print(trialBalanceTable(accounts));
   }
   print(
     tb.unbalancedCurrencies.length === 0

@@ -8,6 +8,7 @@ import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
 import type { DiscardedException } from './exception-archive';
+import type { JournalFilter } from './journal-filter';
 
 const parseJson = (text: string): unknown => {
   try {
@@ -63,10 +64,18 @@ export class OpsClient {
   }
 
   trialBalance() {
-    return this.get<{ accounts: TrialBalanceRow[]; unbalancedCurrencies: string[] }>('/ops/trial-balance');
+    return this.get<{
+      accounts: TrialBalanceRow[];
+      bySubsidiary: { subsidiary: string; accounts: TrialBalanceRow[] }[];
+      unbalancedCurrencies: string[];
+    }>('/ops/trial-balance');
   }
-  journal() {
-    return this.get<{ entries: RecordedEntry[] }>('/ops/journal');
+  /** The journal, or the entries a filter selects (local/journal-filter.ts). */
+  journal(filter: JournalFilter = {}) {
+    const query = new URLSearchParams(
+      Object.entries(filter).filter((kv): kv is [string, string] => typeof kv[1] === 'string'),
+    ).toString();
+    return this.get<{ entries: RecordedEntry[] }>(`/ops/journal${query ? `?${query}` : ''}`);
   }
   queues() {
     return this.get<{ queues: QueueView[] }>('/ops/queues');
