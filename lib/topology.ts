@@ -20,8 +20,41 @@ import {
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** The custom EventBridge bus every normalised vendor event lands on. */
-export const BUS_NAME = 'quote-to-cash';
+/**
+ * Stages: several deployments (staging, prod, …) side by side in one account. Every physical name
+ * derives from the stage; the default stage keeps the historical names, so the local runtime, the demo
+ * and an existing deployment read the same names as before (renaming a bus or queue replaces it).
+ */
+export const DEFAULT_STAGE = 'demo';
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+
+export interface StageNames {
+  stage: string;
+  /** CloudFormation stack name; every other generated name (alarms, queues) starts with it. */
+  stackName: string;
+  busName: string;
+  financeOpsDashboardName: string;
+  engineeringDashboardName: string;
+}
+
+export function stageNames(stage: string = DEFAULT_STAGE): StageNames {
+  if (!STAGE_PATTERN.test(stage))
+    throw new Error(
+      `stage "${stage}": use 1-16 lower-case letters, digits or dashes, starting with a letter (e.g. -c stage=staging)`,
+    );
+  const suffix = stage === DEFAULT_STAGE ? '' : `-${stage}`;
+  const stackName = `QuoteToCash${suffix}`;
+  return {
+    stage,
+    stackName,
+    busName: `quote-to-cash${suffix}`,
+    financeOpsDashboardName: `${stackName}-FinanceOps`,
+    engineeringDashboardName: `${stackName}-Engineering`,
+  };
+}
+
+/** The custom EventBridge bus every normalised vendor event lands on (default stage; locally). */
+export const BUS_NAME = stageNames().busName;
 
 /** EventBridge `source` values: one per vendor. Custom sources must not start with `aws.`. */
 export const SOURCES = { stripe: 'q2c.stripe', salesforce: 'q2c.salesforce' } as const;
@@ -422,6 +455,19 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 1024,
   },
+  verifyLedger: {
+    id: 'VerifyLedger',
+    entry: 'lambdas/handlers/verify-ledger.ts',
+    description:
+      'Reconciliation: audits the ledger invariants billing cannot see (balances, schedules, DUE index, releases, crosswalk).',
+    tables: [
+      { table: 'ledger', access: 'read' },
+      { table: 'crosswalk', access: 'read' },
+    ],
+    asArnSubstitution: 'VerifyLedgerFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
   loadDeal: {
     id: 'LoadDeal',
     entry: 'lambdas/handlers/load-deal.ts',
@@ -578,6 +624,7 @@ export const STATE_MACHINES = {
       'extractErpFacts',
       'reconcileShard',
       'publishReconciliationReport',
+      'verifyLedger',
     ],
     queues: ['exceptions'],
   },
@@ -749,8 +796,9 @@ export function definitionSubstitutions(
 /** config/deployment.json: where postings go (validated where it is read). */
 // A static import: esbuild bundles it into the functions, so they read the same settings CDK deployed with.
 export const DEPLOYMENT = deploymentSettings(deploymentJson);
+export type DeploymentSettings = ReturnType<typeof deploymentSettings>;
 
-function deploymentSettings(raw: {
+export function deploymentSettings(raw: {
   erp?: unknown;
   netsuite?: { accountId?: unknown; concurrencyLimit?: unknown; revenueRecognition?: unknown };
   salesforce?: unknown;
@@ -796,18 +844,32 @@ export function stripeSettings(raw: unknown): { mode: StripeMode } {
 export interface SalesforceSettings {
   /** 18-character organisation id; Flow callouts and Outbound Messages from any other org are refused. */
   orgId: string;
+  /**
+   * The org's corporate currency (ISO 4217), in which deals without a CurrencyIsoCode are read
+   * (single-currency orgs have no CurrencyIsoCode field). Default USD.
+   */
+  orgCurrency?: string;
   /** Set once the Event Relay's partner event source exists (Salesforce creates it, pending, in the account). */
   eventRelay?: { partnerEventSourceName: string };
 }
 
 export function salesforceSettings(raw: unknown): SalesforceSettings {
-  const sf = (raw ?? {}) as { orgId?: unknown; eventRelay?: { partnerEventSourceName?: unknown } };
+  const sf = (raw ?? {}) as {
+    orgId?: unknown;
+    orgCurrency?: unknown;
+    eventRelay?: { partnerEventSourceName?: unknown };
+  };
   const orgId = String(sf.orgId ?? '');
   if (!/^00D[a-zA-Z0-9]{15}$/.test(orgId))
     throw new Error(
       `config/deployment.json: salesforce.orgId must be an 18-character org id (00D…), got "${orgId}"`,
     );
-  if (sf.eventRelay === undefined || sf.eventRelay === null) return { orgId };
+  const currency = sf.orgCurrency === undefined ? {} : { orgCurrency: String(sf.orgCurrency) };
+  if (currency.orgCurrency !== undefined && !/^[A-Z]{3}$/.test(currency.orgCurrency))
+    throw new Error(
+      `config/deployment.json: salesforce.orgCurrency must be an ISO 4217 code such as USD or EUR, got "${currency.orgCurrency}"`,
+    );
+  if (sf.eventRelay === undefined || sf.eventRelay === null) return { orgId, ...currency };
   const name = String(sf.eventRelay.partnerEventSourceName ?? '');
   const channel = name.slice(`${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/`.length);
   if (
@@ -818,22 +880,38 @@ export function salesforceSettings(raw: unknown): SalesforceSettings {
       `config/deployment.json: salesforce.eventRelay.partnerEventSourceName must be ` +
         `${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/<relay channel id (0YL…)>, got "${name}"`,
     );
-  return { orgId, eventRelay: { partnerEventSourceName: name } };
+  return { orgId, ...currency, eventRelay: { partnerEventSourceName: name } };
 }
 
-export function commonEnvironment(): Record<string, string> {
+/** What a stage deploys with: its settings (config/deployment.json + config/stages/<stage>.json) and bus. */
+export interface StageEnvironment {
+  deployment: DeploymentSettings;
+  busName: string;
+}
+const DEFAULT_STAGE_ENVIRONMENT: StageEnvironment = { deployment: DEPLOYMENT, busName: BUS_NAME };
+
+/**
+ * Settings every function receives. The handlers read them from the environment (not the bundled
+ * config/deployment.json), so each stage's functions run with that stage's settings.
+ */
+export function commonEnvironment(
+  stage: StageEnvironment = DEFAULT_STAGE_ENVIRONMENT,
+): Record<string, string> {
+  const { deployment } = stage;
   return {
-    ERP_TARGET: DEPLOYMENT.erp,
-    ...(DEPLOYMENT.erp === 'netsuite'
+    ERP_TARGET: deployment.erp,
+    ...(deployment.erp === 'netsuite'
       ? {
-          NETSUITE_ACCOUNT_ID: DEPLOYMENT.netsuite.accountId,
-          NETSUITE_CONCURRENCY_LIMIT: String(DEPLOYMENT.netsuite.concurrencyLimit),
-          NETSUITE_REVENUE_RECOGNITION: DEPLOYMENT.netsuite.revenueRecognition,
+          NETSUITE_ACCOUNT_ID: deployment.netsuite.accountId,
+          NETSUITE_CONCURRENCY_LIMIT: String(deployment.netsuite.concurrencyLimit),
+          NETSUITE_REVENUE_RECOGNITION: deployment.netsuite.revenueRecognition,
         }
       : {}),
     POWERTOOLS_SERVICE_NAME: 'quote-to-cash',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    EVENT_BUS_NAME: BUS_NAME,
+    EVENT_BUS_NAME: stage.busName,
+    SALESFORCE_ORG_ID: deployment.salesforce.orgId,
+    SALESFORCE_ORG_CURRENCY: deployment.salesforce.orgCurrency ?? 'USD',
     STRIPE_API_VERSION,
     STRIPE_MODE: DEPLOYMENT.stripe.mode,
   };
@@ -852,9 +930,13 @@ export interface ResourceNames {
  * The complete environment of one function: common settings plus exactly the tables, queues
  * and secrets it declares. CDK and the local runtime both call this, so they cannot drift.
  */
-export function functionEnvironment(f: FunctionKey, names: ResourceNames): Record<string, string> {
+export function functionEnvironment(
+  f: FunctionKey,
+  names: ResourceNames,
+  stage: StageEnvironment = DEFAULT_STAGE_ENVIRONMENT,
+): Record<string, string> {
   const def: FunctionDef = FUNCTIONS[f];
-  const env = commonEnvironment();
+  const env = commonEnvironment(stage);
   for (const { table } of def.tables) env[TABLES[table].envVar] = names.tableName(table);
   for (const q of def.queues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const q of def.consumesQueues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);

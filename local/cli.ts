@@ -7,6 +7,7 @@
  *   q2c queues [--json]                                      print parked exceptions and dead letters
  *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
+ *   q2c verify [--period YYYY-MM] [--json] [--target aws --stack <name>]   audit the ledger's invariants
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 // A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
@@ -29,6 +30,7 @@ import type { ServeOptions } from './serve';
 import { explainError } from './cli-errors';
 import { journalFilterProblem, type JournalFilter } from './journal-filter';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
+import { verifyCommand } from './verify';
 
 /** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
 const periodOption = (flags: string, description: string, problem: (value: string) => string | undefined) =>
@@ -274,6 +276,7 @@ exceptions
   });
 
 program.addCommand(replayCommand(urlOption()));
+program.addCommand(verifyCommand(urlOption));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`q2c: ${explainError(err)}`);

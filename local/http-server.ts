@@ -11,6 +11,7 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 export type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type OpsHandler = (url: URL) => Promise<unknown>;
+
 /** An operator action (POST with a JSON body), e.g. month-end close. */
 export type ActionHandler = (body: unknown, url: URL) => Promise<{ status: number; body: unknown }>;
 

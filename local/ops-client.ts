@@ -7,6 +7,7 @@ import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalReconciliation } from './reconciliation';
+import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
 import type { DiscardedException } from './exception-archive';
 import type { JournalFilter } from './journal-filter';
 
@@ -98,6 +99,12 @@ export class OpsClient {
   /** Runs the reconciliation flow for a period and waits for its report. */
   reconcile(period: string): Promise<LocalReconciliation> {
     return this.post<LocalReconciliation>('/ops/reconcile', { period });
+  }
+  /** The ledger's audit of its own invariants (GET: a read, no ops token needed). */
+  verify(period?: string) {
+    return this.get<LedgerVerification>(
+      period ? `/ops/verify?period=${encodeURIComponent(period)}` : '/ops/verify',
+    );
   }
   /** Moves one parked exception to the audited archive (a 404 or 400 is thrown with the server's reason). */
   discardException(messageId: string, reason: string, by?: string) {

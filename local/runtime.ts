@@ -344,6 +344,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         stripe,
       }),
       ...replay.routes,
+      // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
+      '/ops/verify': async (url: URL) => {
+        const period = url.searchParams.get('period') ?? undefined;
+        const problem = period === undefined ? undefined : revenuePeriodProblem(period);
+        if (problem) throw new BadRequest('invalid_period', problem);
+        return functions.invoke('verifyLedger', { period });
+      },
       // Exceptions resolved without a replay, oldest first (q2c exceptions archive).
       '/ops/exceptions/archive': async () => ({ discarded: readDiscarded(dataDir) }),
       // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).

@@ -12,6 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, ACKNOWLEDGEMENTS } from '../nag';
+import { stageOf } from '../stage';
 import {
   FUNCTIONS,
   type FunctionDef,
@@ -115,12 +116,16 @@ export class FinanceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        ...functionEnvironment(functionKey, {
-          tableName: (t) => resources.tables[t].tableName,
-          queueUrl: (q) => resources.queues[q].queueUrl,
-          secretArn: (s) => required(resources.secrets[s], `secret ${s} for ${def.id}`).secretArn,
-          bucketName: (b) => required(resources.buckets?.[b], `bucket ${b} for ${def.id}`).bucketName,
-        }),
+        ...functionEnvironment(
+          functionKey,
+          {
+            tableName: (t) => resources.tables[t].tableName,
+            queueUrl: (q) => resources.queues[q].queueUrl,
+            secretArn: (s) => required(resources.secrets[s], `secret ${s} for ${def.id}`).secretArn,
+            bucketName: (b) => required(resources.buckets?.[b], `bucket ${b} for ${def.id}`).bucketName,
+          },
+          stageOf(this),
+        ),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -462,6 +462,14 @@ describe('FinanceOpsDashboard', () => {
       });
     }
     expect(resourcesOfType(json, 'AWS::SNS::Subscription')).toEqual({});
+    // The ledger's audit of its own invariants (ReconciliationFlow's VerifyLedger step) alarms on any violation.
+    const ledger = alarms.find((a) => a.Properties?.MetricName === 'LedgerInvariantViolations');
+    expect(ledger?.Properties).toMatchObject({
+      Namespace: 'QuoteToCash',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: topicId }],
+    });
   });
 
   test('context alarmEmail subscribes that address to the alarm topic', () => {

@@ -6,6 +6,7 @@
  *   DUE#<period>       / <shard>#<lineRef>  index of schedules with an amount due in a period,
  *                                      sharded so month-end can release in parallel without a scan
  *   PERIODS            / closed        the set of closed periods
+ *   PERIOD#<period>    / closed        when that period first closed (closedAt)
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -154,8 +155,12 @@ export class ScheduleStore {
     return new Set((Item?.periods as Set<string> | undefined) ?? []);
   }
 
-  /** ADD to a string set: concurrent closes of different periods cannot lose each other. */
-  async closePeriod(period: string): Promise<void> {
+  /**
+   * ADD to a string set: concurrent closes of different periods cannot lose each other. Then when the
+   * period first closed (`PERIOD#<period>`; a re-run keeps the first time), so `q2c verify` can tell a
+   * posting recorded into closed books from one recorded before the close.
+   */
+  async closePeriod(period: string, closedAt: Date = new Date()): Promise<void> {
     await retryable(() =>
       this.db.send(
         new UpdateCommand({
@@ -163,6 +168,16 @@ export class ScheduleStore {
           Key: { pk: 'PERIODS', sk: 'closed' },
           UpdateExpression: 'ADD periods :p',
           ExpressionAttributeValues: { ':p': new Set([period]) },
+        }),
+      ),
+    );
+    await retryable(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `PERIOD#${period}`, sk: 'closed' },
+          UpdateExpression: 'SET closedAt = if_not_exists(closedAt, :t)',
+          ExpressionAttributeValues: { ':t': closedAt.toISOString() },
         }),
       ),
     );
