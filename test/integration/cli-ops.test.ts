@@ -79,6 +79,31 @@ describe('periods are checked before anything starts', () => {
   });
 });
 
+describe('q2c replay reports outcomes', () => {
+  test('--dry-run lists the events by their source ids, as q2c queues does', async () => {
+    const queue = await exceptionQueue();
+    const run = await q2c(['replay', '--from', 'exceptions', '--dry-run', ...url]);
+    expect(run.code).toBe(0);
+    for (const m of queue.messages) expect(run.stdout).toContain(m.sourceEventId ?? m.correlationId ?? '?');
+    expect(run.stdout).toMatch(/sf:om:\S+\s+│ would replay/);
+    expect((await exceptionQueue()).depth).toBe(queue.depth);
+  });
+
+  test('a replay follows each event to its end: an unmapped deal is parked again, with the reason', async () => {
+    const before = await exceptionQueue();
+    const run = await q2c(['replay', '--from', 'exceptions', ...url]);
+    // Re-published is not resolved: the exit code says something is still parked.
+    expect(run.code).toBe(1);
+    for (const m of before.messages)
+      expect(run.stdout).toMatch(
+        new RegExp(`${m.sourceEventId}\\s+│ parked again\\s+│ business: unmapped_product`),
+      );
+    expect(run.stdout).toContain(`Outcomes: parked again ${before.depth}`);
+    expect(run.stderr).toMatch(/replay: following the replayed events/); // no silent wait
+    expect((await exceptionQueue()).depth).toBe(before.depth);
+  });
+});
+
 describe('exceptions are resolved without a replay, audited', () => {
   test('q2c exceptions list shows what is parked, with the ids discard takes', async () => {
     const queue = await exceptionQueue();
@@ -135,6 +160,51 @@ describe('exceptions are resolved without a replay, audited', () => {
     const run = await q2c(['exceptions', 'discard', '--id', 'no-such-message', '--reason', 'x', ...url]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/→ 404: no parked exception no-such-message on the exception queue/);
+  });
+});
+
+describe('journal and trial balance', () => {
+  test('q2c journal filters by period, account, customer and document', async () => {
+    const { entries } = await runtime.ops.journal();
+    const invoice = entries.find((e) => e.kind === 'invoice' && /to stripe:cus_/.test(e.memo));
+    expect(invoice).toBeDefined();
+    const customer = /stripe:(cus_\w+)/.exec(invoice?.memo ?? '')?.[1] ?? '';
+    const documentId = (invoice?.documentRef ?? '').replace('stripe:', '');
+    const json = async (args: string[]) => {
+      const run = await q2c(['journal', ...args, '--json', ...url]);
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { entries: typeof entries }).entries;
+    };
+    const byDocument = await json(['--document', documentId]);
+    expect(byDocument.map((e) => e.entryId)).toContain(invoice?.entryId);
+    expect(byDocument.every((e) => e.documentRef.includes(documentId) || e.memo.includes(documentId))).toBe(
+      true,
+    );
+    const byCustomer = await json(['--customer', customer]);
+    expect(byCustomer.map((e) => e.entryId)).toEqual(
+      expect.arrayContaining(byDocument.map((e) => e.entryId)),
+    );
+    expect(byCustomer.length).toBeLessThan(entries.length);
+    const deferred = await json(['--account', 'deferred_revenue', '--period', '2026-11']);
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(
+      deferred.every(
+        (e) =>
+          e.effectiveDate.startsWith('2026-11-') && e.lines.some((l) => l.account === 'deferred_revenue'),
+      ),
+    ).toBe(true);
+    const typo = await q2c(['journal', '--account', 'cash', ...url]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/--account must be one of accounts_receivable/);
+  });
+
+  test('q2c trial-balance groups by subsidiary, each balancing', async () => {
+    const run = await q2c(['trial-balance', ...url]);
+    expect(run.code).toBe(0);
+    const subsidiaries = [...new Set((await runtime.ops.journal()).entries.map((e) => e.subsidiary))].sort();
+    expect(subsidiaries.length).toBeGreaterThan(1);
+    for (const s of subsidiaries) expect(run.stdout).toContain(`Trial balance — ${s}`);
+    expect(run.stdout).toContain('Every currency balances: debits = credits.');
   });
 });
 
