@@ -16,6 +16,7 @@ import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting
 import { describeParked } from '../lambdas/domain/exceptions';
 import { exceptionCensus } from '../lambdas/domain/exception-census';
 import { pipelineHealth } from './health';
+import { assertPortFree } from './port-check';
 import { filterJournal, journalFilterProblem, stripeCustomerOf, type JournalFilter } from './journal-filter';
 import { takeMessage } from '../lambdas/adapters/replay/queue-take';
 import {
@@ -145,6 +146,7 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  await assertPortFree(options.port ?? DEFAULT_PORT, options.host ?? LOOPBACK);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
   const webhookSecret =

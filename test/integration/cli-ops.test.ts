@@ -3,7 +3,8 @@
  * in a child process — against a runtime that replayed the demo month.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/topology';
@@ -251,6 +252,42 @@ describe('errors a person can act on', () => {
     const run = await q2c(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(version);
+  });
+
+  test('an invalid mapping file names the file, the JSON path, what is wrong; no stack trace, no data dir', async () => {
+    const mapping = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'config', 'mapping.json'), 'utf8'));
+    mapping.subsidiaries[0].functionalCurrency = 'dollars';
+    const file = path.join(dataDir, '..', `${path.basename(dataDir)}-mapping.json`);
+    writeFileSync(file, JSON.stringify(mapping));
+    const fresh = `${dataDir}-never`;
+    const run = await q2c(['serve', '--no-demo', '--port', '0', '--data-dir', fresh], {
+      ...process.env,
+      Q2C_MAPPING_FILE: file,
+    });
+    rmSync(file, { force: true });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file} is not a valid mapping configuration:`);
+    expect(run.stderr).toMatch(
+      /subsidiaries\[0\]\.functionalCurrency: lowercase ISO 4217 code \(found "dollars"\)/,
+    );
+    expect(run.stderr).toMatch(/Fix it in .* and start again/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  test('a port in use says to pass --port and leaves no lock or half-seeded data dir', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const fresh = `${dataDir}-port`;
+    const run = await q2c(['serve', '--no-demo', '--port', String(port), '--data-dir', fresh]);
+    await new Promise((resolve) => taken.close(resolve));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `port ${port} on 127.0.0.1 is in use (another q2c serve?): pass --port <free port>`,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   test('replay --archive --since yesterday names the accepted formats', async () => {
