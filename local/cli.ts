@@ -8,11 +8,14 @@
  *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
  *   q2c verify [--period YYYY-MM] [--json] [--target aws --stack <name>]   audit the ledger's invariants
+ *   q2c smoke [--target local|aws] [--stack <name>]          follow one event hop by hop (exit 1: failed hop)
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 // A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
 import packageJson from '../package.json';
 import { OpsClient } from './ops-client';
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
+import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import {
   discardedTable,
   exceptionsTable,
@@ -31,6 +34,7 @@ import { explainError } from './cli-errors';
 import { journalFilterProblem, type JournalFilter } from './journal-filter';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { verifyCommand } from './verify';
+import { smokeCommand } from './smoke/command';
 
 /** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
 const periodOption = (flags: string, description: string, problem: (value: string) => string | undefined) =>
@@ -48,9 +52,14 @@ program
   .command('serve')
   .description('Run the embedded local runtime (webhooks, bus, state machines, ledger) and the demo')
   .option('-p, --port <port>', 'HTTP port (0 = any free port)', String(DEFAULT_PORT))
-  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .addOption(
+    new Option('--host <host>', 'loopback interface to listen on (never the network)')
+      .choices(['127.0.0.1', '::1'])
+      .default('127.0.0.1'),
+  )
   .option('-d, --data-dir <dir>', 'where DynamoDB, queues and the event log persist', DEFAULT_DATA_DIR)
   .option('--no-demo', 'do not replay the bundled demo scenario')
+  .option('--enable-fault-injection', 'serve the fault-injection routes (/ops/*/fault*) for test drills')
   .addOption(
     new Option('--erp <target>', 'where postings go').choices(['ledger', 'netsuite']).default('ledger'),
   )
@@ -82,20 +91,26 @@ program
   });
 
 const urlOption = () =>
-  new Option('--url <url>', 'base URL of the running local runtime').default(
-    `http://127.0.0.1:${DEFAULT_PORT}`,
-  );
+  new Option('--url <url>', 'base URL of the running local runtime')
+    .env('Q2C_URL')
+    .default(`http://127.0.0.1:${DEFAULT_PORT}`);
+/** Where the runtime keeps its ops token (<data-dir>/ops.token), which operator actions send. */
+const dataDirOption = () =>
+  new Option('-d, --data-dir <dir>', 'data dir of the running runtime (its ops.token authorises actions)')
+    .env('Q2C_DATA_DIR')
+    .default(DEFAULT_DATA_DIR);
 
 program
   .command('trial-balance')
   .description('Print the trial balance per subsidiary (debits and credits per account and currency)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const tb = await new OpsClient(opts.url).trialBalance();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const tb = await new OpsClient(opts.url, opts.dataDir).trialBalance();
     if (opts.json) return console.log(JSON.stringify(tb, null, 2));
     for (const { subsidiary, accounts } of tb.bySubsidiary)
-      console.log(`Trial balance — ${subsidiary}\n${trialBalanceTable(accounts)}`);
+      console.log(`Trial balance — ${subsidiary}\n${trialBalanceTable(trialBalanceFromJson(accounts))}`);
     console.log(
       tb.bySubsidiary.length === 0
         ? 'The ledger is empty.'
@@ -116,7 +131,8 @@ program
   .option('--document <id>', 'only entries of this Stripe document or referring to it (in_…, ch_…, po_…)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: JournalFilter & { json?: boolean; url: string }) => {
+  .addOption(dataDirOption())
+  .action(async (opts: JournalFilter & { json?: boolean; url: string; dataDir: string }) => {
     const filter: JournalFilter = {
       period: opts.period,
       account: opts.account,
@@ -125,7 +141,7 @@ program
     };
     const problem = journalFilterProblem(filter);
     if (problem) throw new Error(problem);
-    const journal = await new OpsClient(opts.url).journal(filter);
+    const journal = await new OpsClient(opts.url, opts.dataDir).journal(filter);
     console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
   });
 
@@ -134,8 +150,9 @@ program
   .description('Print the exception queue and dead-letter queue with classified reasons')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const q = await new OpsClient(opts.url).queues();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const q = await new OpsClient(opts.url, opts.dataDir).queues();
     console.log(opts.json ? JSON.stringify(q, null, 2) : queuesTable(q.queues));
   });
 
@@ -147,8 +164,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const ops = new OpsClient(opts.url);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const ops = new OpsClient(opts.url, opts.dataDir);
     const record = await ops.close(opts.period);
     if (opts.json) return console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED') {
@@ -161,7 +179,7 @@ program
       `Closed ${summary.period}: ${summary.releasesPosted} revenue releases posted over ${summary.scheduleLines} schedule lines.`,
     );
     const { waterfall } = await ops.revenue(summary.period);
-    console.log(waterfallTable(summary.period, waterfall));
+    console.log(waterfallTable(summary.period, waterfallFromJson(waterfall)));
   });
 
 program
@@ -171,8 +189,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const status = await new OpsClient(opts.url).status();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const status = await new OpsClient(opts.url, opts.dataDir).status();
     console.log(opts.json ? JSON.stringify(status, null, 2) : statusTable(status));
   });
 
@@ -193,8 +212,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const record = await new OpsClient(opts.url).reconcile(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const record = await new OpsClient(opts.url, opts.dataDir).reconcile(opts.period);
     const summary = record.output as ReconciliationSummary | undefined;
     if (opts.json) console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED' || !summary) {
@@ -215,9 +235,12 @@ program
   .addOption(periodOption('--period <YYYY-MM>', 'the period', revenuePeriodProblem))
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const r = await new OpsClient(opts.url).revenue(opts.period);
-    console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const r = await new OpsClient(opts.url, opts.dataDir).revenue(opts.period);
+    console.log(
+      opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, waterfallFromJson(r.waterfall)),
+    );
   });
 
 const exceptions = program
@@ -229,8 +252,9 @@ exceptions
   .description('List the exception queue with message ids, when each was parked and why')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const { queues } = await new OpsClient(opts.url).queues();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const { queues } = await new OpsClient(opts.url, opts.dataDir).queues();
     const queue = queues.find((q) => q.queue === 'exceptions') ?? {
       queue: 'exceptions',
       depth: 0,
@@ -250,33 +274,45 @@ exceptions
   .option('--by <name>', 'who discards it (default: $USER)', process.env.USER)
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { id: string; reason: string; by?: string; json?: boolean; url: string }) => {
-    if (!opts.reason.trim()) throw new Error('--reason must say why the exception needs no replay');
-    const { discarded, archive } = await new OpsClient(opts.url).discardException(
-      opts.id,
-      opts.reason,
-      opts.by,
-    );
-    if (opts.json) return console.log(JSON.stringify({ discarded, archive }, null, 2));
-    const p = discarded.parked;
-    console.log(
-      `Discarded ${discarded.messageId} (${p.eventType ?? '?'} ${p.sourceEventId ?? p.correlationId ?? ''}, ` +
-        `${p.classification}: ${p.reason.slice(0, 80)}) — archived in ${archive}`,
-    );
-  });
+  .addOption(dataDirOption())
+  .action(
+    async (opts: {
+      id: string;
+      reason: string;
+      by?: string;
+      json?: boolean;
+      url: string;
+      dataDir: string;
+    }) => {
+      if (!opts.reason.trim()) throw new Error('--reason must say why the exception needs no replay');
+      const { discarded, archive } = await new OpsClient(opts.url, opts.dataDir).discardException(
+        opts.id,
+        opts.reason,
+        opts.by,
+      );
+      if (opts.json) return console.log(JSON.stringify({ discarded, archive }, null, 2));
+      const p = discarded.parked;
+      console.log(
+        `Discarded ${discarded.messageId} (${p.eventType ?? '?'} ${p.sourceEventId ?? p.correlationId ?? ''}, ` +
+          `${p.classification}: ${p.reason.slice(0, 80)}) — archived in ${archive}`,
+      );
+    },
+  );
 
 exceptions
   .command('archive')
   .description('List the exceptions discarded so far (when, by whom, why)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const { discarded } = await new OpsClient(opts.url).discardedExceptions();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const { discarded } = await new OpsClient(opts.url, opts.dataDir).discardedExceptions();
     console.log(opts.json ? JSON.stringify(discarded, null, 2) : discardedTable(discarded));
   });
 
-program.addCommand(replayCommand(urlOption()));
+program.addCommand(replayCommand(urlOption(), dataDirOption()));
 program.addCommand(verifyCommand(urlOption));
+program.addCommand(smokeCommand(urlOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`q2c: ${explainError(err)}`);

@@ -6,6 +6,8 @@
  * retried, duplicated); then month-end close — reported in finance terms: deals, postings, trial
  * balance per subsidiary, revenue waterfall.
  */
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
+import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
 import { dealsTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
@@ -19,7 +21,7 @@ import { verificationTable } from './verify';
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
-  const ops = new OpsClient(runtime.url);
+  const ops = new OpsClient(runtime.url, runtime.dataDir);
   // A second start replays the same month: idempotent postings add nothing, and the summary says so.
   const before = new Set((await ops.journal()).entries.map((e) => e.entryId));
   print("Salesforce: the month's deals close won (Outbound Message, signed Flow callout, Event Relay)");
@@ -70,7 +72,7 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print('');
   for (const { subsidiary, accounts } of tb.bySubsidiary) {
     print(`Trial balance — ${subsidiary}`);
-    print(trialBalanceTable(accounts));
+    print(trialBalanceTable(trialBalanceFromJson(accounts)));
   }
   print(
     tb.unbalancedCurrencies.length === 0
@@ -81,8 +83,9 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print(verificationTable(verification));
   print('');
   print(`Revenue waterfall ${DEMO_PERIOD}`);
-  print(waterfallTable(DEMO_PERIOD, revenue.waterfall));
-  for (const r of revenue.waterfall) {
+  const waterfall = waterfallFromJson(revenue.waterfall);
+  print(waterfallTable(DEMO_PERIOD, waterfall));
+  for (const r of waterfall) {
     print(
       `  ${r.subsidiary}: recognised ${formatMoney(r.recognised, r.currency)} of ${formatMoney(r.billed, r.currency)} billed into deferred revenue`,
     );

@@ -1,12 +1,14 @@
 /** A tiny client for the local ops API, used by the CLI and the demo. */
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
-import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
+import type { TrialBalanceRowJson } from '../lambdas/domain/accounting/trial-balance';
 import type { ArchivedEvent } from './bus/local-event-bus';
 import type { QueueView, StatusView } from './report';
-import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
+import type { WaterfallRowJson } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
+import type { LocalEndpoints, LoggedExecution } from './replay/local-ops';
 import type { LocalReconciliation } from './reconciliation';
+import { readOpsToken } from './ops-token';
 import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
 import type { DiscardedException } from './exception-archive';
 import type { JournalFilter } from './journal-filter';
@@ -30,7 +32,36 @@ function reasonOf(request: string, res: Response, text: string): string {
 const failure = async (request: string, res: Response) => reasonOf(request, res, await res.text());
 
 export class OpsClient {
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * `dataDir`: the runtime's data dir, whose `ops.token` operator actions (POST /ops/*) send as a bearer
+   * token — read when the first action is sent, so read commands need no access to it.
+   */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly dataDir?: string,
+  ) {}
+
+  /** The headers of an operator action: JSON and the data dir's ops token. */
+  actionHeaders(): Record<string, string> {
+    if (this.dataDir === undefined)
+      throw new Error('operator actions need the runtime data dir (--data-dir)');
+    return { 'content-type': 'application/json', authorization: `Bearer ${readOpsToken(this.dataDir)}` };
+  }
+
+  /** Any operator action, its status and body as answered (tests and drills: faults, seeding). */
+  async action(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await this.send(path, {
+      method: 'POST',
+      headers: this.actionHeaders(),
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    try {
+      return { status: res.status, body: JSON.parse(text) as unknown };
+    } catch {
+      return { status: res.status, body: text };
+    }
+  }
 
   private async send(path: string, init?: RequestInit): Promise<Response> {
     try {
@@ -48,11 +79,11 @@ export class OpsClient {
     return (await res.json()) as T;
   }
 
-  /** A run the runtime carries out and reports (any status but 400, whose message is thrown). */
+  /** A run the runtime carries out and reports (any status but a 4xx, whose message is thrown). */
   private async post<T>(path: string, body: unknown): Promise<T> {
     const res = await this.send(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.actionHeaders(),
       body: JSON.stringify(body),
     });
     const text = await res.text();
@@ -66,8 +97,8 @@ export class OpsClient {
 
   trialBalance() {
     return this.get<{
-      accounts: TrialBalanceRow[];
-      bySubsidiary: { subsidiary: string; accounts: TrialBalanceRow[] }[];
+      accounts: TrialBalanceRowJson[];
+      bySubsidiary: { subsidiary: string; accounts: TrialBalanceRowJson[] }[];
       unbalancedCurrencies: string[];
     }>('/ops/trial-balance');
   }
@@ -85,7 +116,7 @@ export class OpsClient {
     return this.get<{ received: number; unhandled: number; events: ArchivedEvent[] }>('/ops/events');
   }
   revenue(period: string) {
-    return this.get<{ period: string; waterfall: WaterfallRow[] }>(
+    return this.get<{ period: string; waterfall: WaterfallRowJson[] }>(
       `/ops/revenue?period=${encodeURIComponent(period)}`,
     );
   }
@@ -119,5 +150,13 @@ export class OpsClient {
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
+  }
+  /** Where the local emulators listen (SQS, EventBridge, DynamoDB) and the state machines. */
+  endpoints() {
+    return this.get<LocalEndpoints>('/ops/endpoints');
+  }
+  /** Finished executions (the runtime logs each when it ends). */
+  executions() {
+    return this.get<{ executions: (LoggedExecution & { redriven: boolean })[] }>('/ops/executions');
   }
 }

@@ -1,5 +1,6 @@
 /** The `q2c replay` subcommand (options → request → target → summary). */
 import { Command, Option } from 'commander';
+import { DEFAULT_DATA_DIR } from '../defaults';
 import { instantMs } from '../../lambdas/domain/revenue/periods';
 import type { ReplayRequest } from './run';
 
@@ -16,6 +17,8 @@ interface ReplayOptions {
   stack?: string;
   region?: string;
   url: string;
+  /** The local runtime's data dir (its ops token); commander gives the default. */
+  dataDir?: string;
   json?: boolean;
 }
 
@@ -48,7 +51,7 @@ function archiveTime(flag: string, value: string): Date {
   }
 }
 
-export function replayCommand(urlOption: Option): Command {
+export function replayCommand(urlOption: Option, dataDirOption: Option): Command {
   return new Command('replay')
     .description(
       'Re-drive parked work: dead letters or exceptions (deleted only after a successful re-publish), ' +
@@ -80,6 +83,7 @@ export function replayCommand(urlOption: Option): Command {
     .option('--region <region>', 'AWS region (default: the SDK default chain)')
     .option('--json', 'print JSON')
     .addOption(urlOption)
+    .addOption(dataDirOption)
     .action(async (opts: ReplayOptions) => {
       const request = parseReplayRequest(opts);
       if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
@@ -91,7 +95,7 @@ export function replayCommand(urlOption: Option): Command {
       const target =
         opts.target === 'aws'
           ? await awsTarget(opts.stack as string, awsClients(opts.region))
-          : await localTarget(opts.url);
+          : await localTarget(opts.url, opts.dataDir ?? DEFAULT_DATA_DIR);
       try {
         const sinceMs = Date.now();
         const report = await runReplay(target, request, opts.json ? undefined : lineProgress());
@@ -100,7 +104,7 @@ export function replayCommand(urlOption: Option): Command {
         const followed =
           replayed && opts.target === 'local'
             ? await followLocally(
-                new OpsClient(opts.url),
+                new OpsClient(opts.url, opts.dataDir ?? DEFAULT_DATA_DIR),
                 report.messages,
                 sinceMs,
                 waitingProgress(opts.json),
