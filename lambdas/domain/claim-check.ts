@@ -5,7 +5,7 @@
  * bytes of Source, DetailType, Detail and each Resources entry, plus 14 bytes when Time is given. The
  * entry must be under 256 KB.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** EventBridge's PutEvents entry limit (256 KB). */
 export const EVENTBRIDGE_MAX_ENTRY_BYTES = 256 * 1024;
