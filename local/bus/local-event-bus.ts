@@ -19,7 +19,11 @@ import {
 } from '../../lib/topology';
 import { listenUrl, LOCAL_ACCOUNT, LOCAL_REGION, LOOPBACK } from '../services/local-aws';
 import { matchesPattern } from './event-pattern';
-import { EVENTBRIDGE_MAX_ENTRY_BYTES, putEventsEntrySize } from '../../lambdas/domain/claim-check';
+import {
+  claimCheckOf,
+  EVENTBRIDGE_MAX_ENTRY_BYTES,
+  putEventsEntrySize,
+} from '../../lambdas/domain/claim-check';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -88,6 +92,13 @@ export class LocalEventBus {
     this.logFile = path.join(dataDir, 'events.jsonl');
     this.partnerLogFile = path.join(dataDir, 'partner-events.jsonl');
   }
+
+  /**
+   * Awaited before a PutEvents request carrying a claim-check reference is accepted: the runtime makes the
+   * referenced payload durable in the data dir first (in AWS, S3 already is), so nothing the bus archived
+   * can point at a payload a crash lost.
+   */
+  beforeClaimCheckedEntries?: () => Promise<void>;
 
   /** Make the next PutEvents requests fail (times 0 clears): tests of "acknowledge only when on the bus". */
   injectFault(fault: BusFault): void {
@@ -273,11 +284,25 @@ export class LocalEventBus {
     if (fault === 'throttle') {
       return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded (local fault injection)' });
     }
+    if (
+      this.beforeClaimCheckedEntries &&
+      entries.some((e) => e.Detail?.includes('"claimCheck"') && claimCheckOf(parseDetail(e.Detail)))
+    ) {
+      await this.beforeClaimCheckedEntries();
+    }
     const results =
       fault === 'failed-entry'
         ? entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'local fault injection' }))
         : entries.map((e) => this.putEvent(e));
     reply(200, { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results });
+  }
+}
+
+function parseDetail(detail: string | undefined): unknown {
+  try {
+    return detail === undefined ? undefined : (JSON.parse(detail) as unknown);
+  } catch {
+    return undefined;
   }
 }
 

@@ -100,9 +100,10 @@ const releasesOf = async (lineRef: string) =>
         e.lines.find((l) => l.account === 'revenue')!.debit,
     ]);
 
+/** `npx q2c …` in a child process from the project root, exactly as the README tells a user to type it. */
 function q2c(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npx', ['--no-install', 'q2c', ...args], { cwd: PROJECT_ROOT }, (err, stdout, stderr) =>
+    execFile('npx', ['q2c', ...args], { cwd: PROJECT_ROOT, timeout: 120_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -145,7 +146,7 @@ describe('the ledger through the local runtime', () => {
     expect(run.stdout).toContain('CLEAN ✓');
     expect(run.code).toBe(0);
     const bad = await q2c('verify', '--url', rt.runtime.url, '--period', '2026-13');
-    expect(bad.stderr).toContain('--period must be YYYY-MM');
+    expect(bad.stderr).toContain('--period must be YYYY-MM (month 01–12, e.g. 2026-11), got "2026-13"');
     expect(bad.code).toBe(1);
   });
 
@@ -200,5 +201,21 @@ describe('the ledger through the local runtime', () => {
     ])
       expect(table.stdout).toContain(invariant);
     expect(table.stdout).toMatch(/\d+ VIOLATION\(S\) ✗/);
+  });
+
+  it("the ReconciliationFlow's VerifyLedger step (same ASL as AWS) reports them and emits LedgerInvariantViolations", async () => {
+    const record = await rt.ops.reconcile('2026-11');
+    expect(record.status).toBe('SUCCEEDED');
+    const ledger = (
+      record.output as { ledger: { clean: boolean; period: string; violations: { invariant: string }[] } }
+    ).ledger;
+    // The month's run audits November: the deleted November release is among what it names.
+    expect(ledger).toMatchObject({ clean: false, period: '2026-11' });
+    expect(ledger.violations.map((v) => v.invariant)).toContain('release_missing');
+    const metric = (await rt.ops.status()).metrics.find(
+      (m) =>
+        m.name === 'LedgerInvariantViolations' && Object.keys(m.dimensions).every((d) => d === 'service'),
+    );
+    expect(metric?.max).toBeGreaterThan(0);
   });
 });

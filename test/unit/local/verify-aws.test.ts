@@ -21,7 +21,7 @@ import { scheduleInputsForInvoice } from '../../../lambdas/domain/revenue/schedu
 import { TABLES } from '../../../lib/topology';
 import { localTableName, startDynamo, type LocalDynamo } from '../../../local/services/dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/services/local-aws';
-import { verifyAwsStack } from '../../../local/verify';
+import { verifyAwsStack } from '../../../local/verify-aws';
 
 const cfn = mockClient(CloudFormationClient);
 const STACK = 'QuoteToCash-prod';
