@@ -9,7 +9,6 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { verifyStripeSignature } from '../../lambdas/adapters/billing/stripe-webhook-signature';
-import { signatureWindow } from '../../lambdas/domain/stripe-signature';
 
 const SECRET = 'whsec_test_secret';
 const NOW = 1_764_547_200; // 2025-12-01T00:00:00Z
@@ -111,7 +110,7 @@ describe('Stripe webhook signature agrees with the stripe SDK', () => {
     );
   });
 
-  it('agrees with the SDK on tampered headers (extra, repeated, malformed items) and reads the same timestamp as the future-dated check', () => {
+  it('agrees with the SDK on tampered headers (extra, repeated, malformed items) reading the one timestamp the signature covers', () => {
     const extra = fc.constantFrom(
       '',
       `,t=${NOW}`,
@@ -139,10 +138,6 @@ describe('Stripe webhook signature agrees with the stripe SDK', () => {
           const header = prepend ? `${extras.join('').slice(1)},${signed}` : signed + extras.join('');
           const check = verify(body, header);
           expect(check.verified).toBe(sdkAccepts(body, header, 300, NOW));
-          if (check.verified) {
-            const window = signatureWindow(header, NOW);
-            expect(window.ok ? window.timestamp : check.timestamp).toBe(check.timestamp);
-          }
         },
       ),
       { numRuns: 500 },

@@ -34,8 +34,8 @@ export function verifyStripeSignature(input: StripeSignatureInput): StripeSignat
   // Stripe never signs an empty body; its libraries refuse one before looking at the signature.
   if (input.payload.length === 0) return { verified: false, reason: 'empty_payload' };
   // Parsed exactly as stripe-node parses it (split on ',' then '=', no trimming, the LAST `t=` through
-  // parseInt): domain/stripe-signature.ts reads the timestamp the same way for its future-dated check, so
-  // both judge the one timestamp this signature covers (`t=<signed>,t=<now>x` cannot split them).
+  // parseInt), so this accepts and refuses what stripe-node would; the timestamp returned is the one the
+  // HMAC covers, which the ingest's future-dated check (domain/stripe-signature.ts) is given.
   let timestamp = -1;
   const signatures: Buffer[] = [];
   for (const item of input.header.split(',')) {
