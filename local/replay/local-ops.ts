@@ -24,6 +24,7 @@ import {
   type StateMachineKey,
   type TableKey,
 } from '../../lib/topology';
+import { machineKeyOf } from './machines';
 import type { LocalEventBus } from '../bus/local-event-bus';
 import type { ActionHandler, OpsHandler } from '../http-server';
 import type { FaultSpec, NetSuiteSimulator } from '../sandboxes/netsuite';
@@ -70,13 +71,7 @@ export function readExecutions(dataDir: string): LoggedExecution[] {
 }
 
 /** Which state machine a name, ARN or topology key refers to (deployed names contain the topology id). */
-export function machineKeyOf(ref: string): StateMachineKey | undefined {
-  const keys = Object.keys(STATE_MACHINES) as StateMachineKey[];
-  return (
-    keys.find((k) => k === ref) ??
-    keys.find((k) => ref.split(/[:/]/).pop()?.includes(STATE_MACHINES[k].id) ?? false)
-  );
-}
+export { machineKeyOf };
 
 export function replayOps(deps: ReplayOpsDeps): {
   routes: Record<string, OpsHandler>;
