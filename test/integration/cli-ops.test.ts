@@ -43,6 +43,7 @@ let url: string[];
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'q2c-cli-ops-'));
   runtime = await startRuntimeProcess(dataDir, [], { demo: true });
+  // The runtime's data dir holds the ops token the operator actions send.
   url = ['--url', runtime.url, '--data-dir', dataDir];
 }, 300_000);
 
