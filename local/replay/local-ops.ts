@@ -22,10 +22,8 @@ import {
   STATE_MACHINES,
   type QueueKey,
   type StateMachineKey,
-  TABLES,
   type TableKey,
 } from '../../lib/topology';
-import { localTableName } from '../services/dynamodb';
 import type { LocalEventBus } from '../bus/local-event-bus';
 import type { ActionHandler, OpsHandler } from '../http-server';
 import type { FaultSpec, NetSuiteSimulator } from '../sandboxes/netsuite';
@@ -50,7 +48,8 @@ export interface ReplayOpsDeps {
   sqs: LocalSqs;
   bus: LocalEventBus;
   busEndpoint: string;
-  dynamoEndpoint?: string;
+  /** dynalite and the local table names (passed in: importing services/dynamodb would load dynalite into the CLI). */
+  dynamodb?: { endpoint: string; tables: Record<TableKey, string> };
   machines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   /** Starts an execution through the runtime's tracker (so it is counted and logged). */
   run: (key: StateMachineKey, input: unknown, redriveOf?: string) => Promise<ExecutionRecord>;
@@ -93,16 +92,7 @@ export function replayOps(deps: ReplayOpsDeps): {
         ) as Record<QueueKey, string>,
       },
       eventBridge: { endpoint: deps.busEndpoint, busName: BUS_NAME },
-      ...(deps.dynamoEndpoint
-        ? {
-            dynamodb: {
-              endpoint: deps.dynamoEndpoint,
-              tables: Object.fromEntries(
-                (Object.keys(TABLES) as TableKey[]).map((t) => [t, localTableName(t)]),
-              ) as Record<TableKey, string>,
-            },
-          }
-        : {}),
+      ...(deps.dynamodb ? { dynamodb: deps.dynamodb } : {}),
       stateMachines: [...deps.machines.entries()].map(([key, m]) => ({
         key,
         name: m.name,
