@@ -62,8 +62,9 @@ async function build() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // tsx stays a package: it is what loads the runtime's TypeScript when serving.
-    external: ['tsx'],
+    // tsx stays a package: it is what loads the runtime's TypeScript when serving. The AWS SDK stays
+    // one too: only replay and verify use it, loaded when they run, so no other command parses its 2 MB.
+    external: ['tsx', '@aws-sdk/*', '@smithy/*'],
     plugins: [serveThroughTsx],
     metafile: true,
     logLevel: 'error',
@@ -85,10 +86,47 @@ async function ensureBundle() {
   return isFresh() ? OUT : build();
 }
 
-module.exports = { ensureBundle, isFresh, build, OUT };
+/**
+ * node_modules/.bin/q2c, the command npx runs. package.json has no "bin": npx runs a root package's own
+ * bin by loading the whole installed tree and installing the package into its cache first (3–5 s a
+ * call), while a command it finds in node_modules/.bin it just runs. The command runs the bin/q2c.cjs
+ * of the project npx is run in (so a checkout whose node_modules is shared, e.g. a git worktree, runs
+ * its own sources), else the one beside this node_modules.
+ */
+const BIN_SHIM = `#!/usr/bin/env node
+// q2c: written by the prepare script of ${require('../package.json').name} (bin/cli-bundle.cjs).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const isProject = (dir) => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === ${JSON.stringify(require('../package.json').name)};
+  } catch {
+    return false;
+  }
+};
+let dir = process.cwd();
+while (!isProject(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+require(isProject(dir) ? path.join(dir, 'bin', 'q2c.cjs') : path.join(__dirname, '..', '..', 'bin', 'q2c.cjs'));
+`;
 
+/** Writes node_modules/.bin/q2c (when node_modules exists: `npm ci` has run). */
+function linkBin(root = ROOT) {
+  const binDir = path.join(root, 'node_modules', '.bin');
+  if (!fs.existsSync(path.dirname(binDir))) return undefined;
+  fs.mkdirSync(binDir, { recursive: true });
+  const shim = path.join(binDir, 'q2c');
+  fs.rmSync(shim, { force: true });
+  fs.writeFileSync(shim, BIN_SHIM, { mode: 0o755 });
+  return shim;
+}
+
+module.exports = { ensureBundle, isFresh, build, linkBin, OUT };
+
+// `npm ci` / `npm install` run this file as the root package's "prepare" script.
 if (require.main === module) {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  linkBin();
   build().then(
     (out) =>
       console.log(

@@ -31,6 +31,8 @@ import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/rep
 import { replayCommand } from './replay/command';
 import type { ServeOptions } from './serve';
 import { explainError } from './cli-errors';
+import { whileRunning } from './progress';
+import { journalFilterProblem, type JournalFilter } from './journal-filter';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { verifyCommand } from './verify';
 import { smokeCommand } from './smoke/command';
@@ -51,9 +53,14 @@ program
   .command('serve')
   .description('Run the embedded local runtime (webhooks, bus, state machines, ledger) and the demo')
   .option('-p, --port <port>', 'HTTP port (0 = any free port)', String(DEFAULT_PORT))
-  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .addOption(
+    new Option('--host <host>', 'loopback interface to listen on (never the network)')
+      .choices(['127.0.0.1', '::1'])
+      .default('127.0.0.1'),
+  )
   .option('-d, --data-dir <dir>', 'where DynamoDB, queues and the event log persist', DEFAULT_DATA_DIR)
   .option('--no-demo', 'do not replay the bundled demo scenario')
+  .option('--enable-fault-injection', 'serve the fault-injection routes (/ops/*/fault*) for test drills')
   .addOption(
     new Option('--erp <target>', 'where postings go').choices(['ledger', 'netsuite']).default('ledger'),
   )
@@ -85,29 +92,57 @@ program
   });
 
 const urlOption = () =>
-  new Option('--url <url>', 'base URL of the running local runtime').default(
-    `http://127.0.0.1:${DEFAULT_PORT}`,
-  );
+  new Option('--url <url>', 'base URL of the running local runtime')
+    .env('Q2C_URL')
+    .default(`http://127.0.0.1:${DEFAULT_PORT}`);
+/** Where the runtime keeps its ops token (<data-dir>/ops.token), which operator actions send. */
+const dataDirOption = () =>
+  new Option('-d, --data-dir <dir>', 'data dir of the running runtime (its ops.token authorises actions)')
+    .env('Q2C_DATA_DIR')
+    .default(DEFAULT_DATA_DIR);
 
 program
   .command('trial-balance')
-  .description('Print the trial balance (debits and credits per account and currency)')
+  .description('Print the trial balance per subsidiary (debits and credits per account and currency)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const tb = await new OpsClient(opts.url).trialBalance();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const tb = await new OpsClient(opts.url, opts.dataDir).trialBalance();
+    if (opts.json) return console.log(JSON.stringify(tb, null, 2));
+    for (const { subsidiary, accounts } of tb.bySubsidiary)
+      console.log(`Trial balance — ${subsidiary}\n${trialBalanceTable(trialBalanceFromJson(accounts))}`);
     console.log(
-      opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(trialBalanceFromJson(tb.accounts)),
+      tb.bySubsidiary.length === 0
+        ? 'The ledger is empty.'
+        : tb.unbalancedCurrencies.length === 0
+          ? 'Every currency balances: debits = credits.'
+          : `UNBALANCED: ${tb.unbalancedCurrencies.join(', ')}`,
     );
   });
 
 program
   .command('journal')
-  .description('Print the journal entries with their source event and correlation ids')
+  .description(
+    'Print the journal entries with their source event and correlation ids (late postings marked LATE)',
+  )
+  .option('--period <YYYY-MM>', 'only entries booked in this period')
+  .option('--account <account>', 'only entries posting to this account (e.g. deferred_revenue)')
+  .option('--customer <cus_…>', "only entries of this Stripe customer's documents")
+  .option('--document <id>', 'only entries of this Stripe document or referring to it (in_…, ch_…, po_…)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const journal = await new OpsClient(opts.url).journal();
+  .addOption(dataDirOption())
+  .action(async (opts: JournalFilter & { json?: boolean; url: string; dataDir: string }) => {
+    const filter: JournalFilter = {
+      period: opts.period,
+      account: opts.account,
+      customer: opts.customer,
+      document: opts.document,
+    };
+    const problem = journalFilterProblem(filter);
+    if (problem) throw new Error(problem);
+    const journal = await new OpsClient(opts.url, opts.dataDir).journal(filter);
     console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
   });
 
@@ -116,8 +151,9 @@ program
   .description('Print the exception queue and dead-letter queue with classified reasons')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const q = await new OpsClient(opts.url).queues();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const q = await new OpsClient(opts.url, opts.dataDir).queues();
     console.log(opts.json ? JSON.stringify(q, null, 2) : queuesTable(q.queues));
   });
 
@@ -129,9 +165,16 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const ops = new OpsClient(opts.url);
-    const record = await ops.close(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const ops = new OpsClient(opts.url, opts.dataDir);
+    const record = opts.json
+      ? await ops.close(opts.period)
+      : await whileRunning(
+          `close ${opts.period}`,
+          ops.close(opts.period),
+          async () => (await ops.health()).executions,
+        );
     if (opts.json) return console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED') {
       console.error(`Close of ${opts.period} failed: ${record.error ?? ''} ${record.cause ?? ''}`);
@@ -153,8 +196,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const status = await new OpsClient(opts.url).status();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const status = await new OpsClient(opts.url, opts.dataDir).status();
     console.log(opts.json ? JSON.stringify(status, null, 2) : statusTable(status));
   });
 
@@ -175,8 +219,16 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const record = await new OpsClient(opts.url).reconcile(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const ops = new OpsClient(opts.url, opts.dataDir);
+    const record = opts.json
+      ? await ops.reconcile(opts.period)
+      : await whileRunning(
+          `reconcile ${opts.period}`,
+          ops.reconcile(opts.period),
+          async () => (await ops.health()).executions,
+        );
     const summary = record.output as ReconciliationSummary | undefined;
     if (opts.json) console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED' || !summary) {
@@ -197,8 +249,9 @@ program
   .addOption(periodOption('--period <YYYY-MM>', 'the period', revenuePeriodProblem))
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const r = await new OpsClient(opts.url).revenue(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const r = await new OpsClient(opts.url, opts.dataDir).revenue(opts.period);
     console.log(
       opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, waterfallFromJson(r.waterfall)),
     );
@@ -213,8 +266,9 @@ exceptions
   .description('List the exception queue with message ids, when each was parked and why')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const { queues } = await new OpsClient(opts.url).queues();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const { queues } = await new OpsClient(opts.url, opts.dataDir).queues();
     const queue = queues.find((q) => q.queue === 'exceptions') ?? {
       queue: 'exceptions',
       depth: 0,
@@ -234,32 +288,43 @@ exceptions
   .option('--by <name>', 'who discards it (default: $USER)', process.env.USER)
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { id: string; reason: string; by?: string; json?: boolean; url: string }) => {
-    if (!opts.reason.trim()) throw new Error('--reason must say why the exception needs no replay');
-    const { discarded, archive } = await new OpsClient(opts.url).discardException(
-      opts.id,
-      opts.reason,
-      opts.by,
-    );
-    if (opts.json) return console.log(JSON.stringify({ discarded, archive }, null, 2));
-    const p = discarded.parked;
-    console.log(
-      `Discarded ${discarded.messageId} (${p.eventType ?? '?'} ${p.sourceEventId ?? p.correlationId ?? ''}, ` +
-        `${p.classification}: ${p.reason.slice(0, 80)}) — archived in ${archive}`,
-    );
-  });
+  .addOption(dataDirOption())
+  .action(
+    async (opts: {
+      id: string;
+      reason: string;
+      by?: string;
+      json?: boolean;
+      url: string;
+      dataDir: string;
+    }) => {
+      if (!opts.reason.trim()) throw new Error('--reason must say why the exception needs no replay');
+      const { discarded, archive } = await new OpsClient(opts.url, opts.dataDir).discardException(
+        opts.id,
+        opts.reason,
+        opts.by,
+      );
+      if (opts.json) return console.log(JSON.stringify({ discarded, archive }, null, 2));
+      const p = discarded.parked;
+      console.log(
+        `Discarded ${discarded.messageId} (${p.eventType ?? '?'} ${p.sourceEventId ?? p.correlationId ?? ''}, ` +
+          `${p.classification}: ${p.reason.slice(0, 80)}) — archived in ${archive}`,
+      );
+    },
+  );
 
 exceptions
   .command('archive')
   .description('List the exceptions discarded so far (when, by whom, why)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const { discarded } = await new OpsClient(opts.url).discardedExceptions();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const { discarded } = await new OpsClient(opts.url, opts.dataDir).discardedExceptions();
     console.log(opts.json ? JSON.stringify(discarded, null, 2) : discardedTable(discarded));
   });
 
-program.addCommand(replayCommand(urlOption()));
+program.addCommand(replayCommand(urlOption(), dataDirOption()));
 program.addCommand(verifyCommand(urlOption));
 program.addCommand(smokeCommand(urlOption()));
 

@@ -6,10 +6,11 @@
  * retried, duplicated); then month-end close — reported in finance terms: deals, postings, trial
  * balance per subsidiary, revenue waterfall.
  */
-import { trialBalance } from '../lambdas/domain/accounting/trial-balance';
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
 import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
+import { ticker, whileRunning } from './progress';
 import { dealsTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
 import type { LocalRuntime } from './runtime';
 import { RECORD_TYPES } from './sandboxes/netsuite/records';
@@ -21,7 +22,7 @@ import { verificationTable } from './verify';
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
-  const ops = new OpsClient(runtime.url);
+  const ops = new OpsClient(runtime.url, runtime.dataDir);
   // A second start replays the same month: idempotent postings add nothing, and the summary says so.
   const before = new Set((await ops.journal()).entries.map((e) => e.entryId));
   print("Salesforce: the month's deals close won (Outbound Message, signed Flow callout, Event Relay)");
@@ -39,10 +40,13 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   // return them (Stripe.Decimal fields become strings).
   runtime.stripe.store.putAll(JSON.parse(JSON.stringify([...scenario.sandboxObjects, ...scenario.events])));
   const deliveries: Delivery[] = [];
+  const delivering = ticker('demo: Stripe deliveries');
   for (const event of scenario.events) {
     deliveries.push(await deliverStripeEvent(`${runtime.url}/webhooks/stripe`, event, runtime.webhookSecret));
+    delivering.tick(deliveries.length, scenario.events.length, 'sent');
   }
-  await runtime.idle();
+  delivering.finish();
+  await whileRunning('demo: postings', runtime.idle(), async () => runtime.stats());
   const close = await runtime.close(DEMO_PERIOD);
 
   const [journal, tb, queues, revenue, verification] = await Promise.all([
@@ -70,11 +74,9 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
       : `Close of ${DEMO_PERIOD} FAILED: ${close.error ?? ''} ${close.cause ?? ''}`,
   );
   print('');
-  for (const subsidiary of [...new Set(journal.entries.map((e) => e.subsidiary))].sort()) {
-    const ids = new Set(journal.entries.filter((e) => e.subsidiary === subsidiary).map((e) => e.entryId));
-    const rows = trialBalance(journal.entries.filter((e) => ids.has(e.entryId)));
+  for (const { subsidiary, accounts } of tb.bySubsidiary) {
     print(`Trial balance — ${subsidiary}`);
-    print(trialBalanceTable(rows));
+    print(trialBalanceTable(trialBalanceFromJson(accounts)));
   }
   print(
     tb.unbalancedCurrencies.length === 0

@@ -8,8 +8,10 @@ import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
 import type { LocalEndpoints, LoggedExecution } from './replay/local-ops';
 import type { LocalReconciliation } from './reconciliation';
+import { readOpsToken } from './ops-token';
 import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
 import type { DiscardedException } from './exception-archive';
+import type { JournalFilter } from './journal-filter';
 
 const parseJson = (text: string): unknown => {
   try {
@@ -30,7 +32,36 @@ function reasonOf(request: string, res: Response, text: string): string {
 const failure = async (request: string, res: Response) => reasonOf(request, res, await res.text());
 
 export class OpsClient {
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * `dataDir`: the runtime's data dir, whose `ops.token` operator actions (POST /ops/*) send as a bearer
+   * token — read when the first action is sent, so read commands need no access to it.
+   */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly dataDir?: string,
+  ) {}
+
+  /** The headers of an operator action: JSON and the data dir's ops token. */
+  actionHeaders(): Record<string, string> {
+    if (this.dataDir === undefined)
+      throw new Error('operator actions need the runtime data dir (--data-dir)');
+    return { 'content-type': 'application/json', authorization: `Bearer ${readOpsToken(this.dataDir)}` };
+  }
+
+  /** Any operator action, its status and body as answered (tests and drills: faults, seeding). */
+  async action(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await this.send(path, {
+      method: 'POST',
+      headers: this.actionHeaders(),
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    try {
+      return { status: res.status, body: JSON.parse(text) as unknown };
+    } catch {
+      return { status: res.status, body: text };
+    }
+  }
 
   private async send(path: string, init?: RequestInit): Promise<Response> {
     try {
@@ -48,11 +79,11 @@ export class OpsClient {
     return (await res.json()) as T;
   }
 
-  /** A run the runtime carries out and reports (any status but 400, whose message is thrown). */
+  /** A run the runtime carries out and reports (any status but a 4xx, whose message is thrown). */
   private async post<T>(path: string, body: unknown): Promise<T> {
     const res = await this.send(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.actionHeaders(),
       body: JSON.stringify(body),
     });
     const text = await res.text();
@@ -65,12 +96,18 @@ export class OpsClient {
   }
 
   trialBalance() {
-    return this.get<{ accounts: TrialBalanceRowJson[]; unbalancedCurrencies: string[] }>(
-      '/ops/trial-balance',
-    );
+    return this.get<{
+      accounts: TrialBalanceRowJson[];
+      bySubsidiary: { subsidiary: string; accounts: TrialBalanceRowJson[] }[];
+      unbalancedCurrencies: string[];
+    }>('/ops/trial-balance');
   }
-  journal() {
-    return this.get<{ entries: RecordedEntry[] }>('/ops/journal');
+  /** The journal, or the entries a filter selects (local/journal-filter.ts). */
+  journal(filter: JournalFilter = {}) {
+    const query = new URLSearchParams(
+      Object.entries(filter).filter((kv): kv is [string, string] => typeof kv[1] === 'string'),
+    ).toString();
+    return this.get<{ entries: RecordedEntry[] }>(`/ops/journal${query ? `?${query}` : ''}`);
   }
   queues() {
     return this.get<{ queues: QueueView[] }>('/ops/queues');

@@ -16,6 +16,8 @@ import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting
 import { describeParked } from '../lambdas/domain/exceptions';
 import { exceptionCensus } from '../lambdas/domain/exception-census';
 import { pipelineHealth } from './health';
+import { assertPortFree } from './port-check';
+import { filterJournal, journalFilterProblem, stripeCustomerOf, type JournalFilter } from './journal-filter';
 import { takeMessage } from '../lambdas/adapters/replay/queue-take';
 import {
   appendDiscarded,
@@ -25,6 +27,7 @@ import {
   type DiscardedException,
 } from './exception-archive';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
+import { periodHasEnded } from '../lambdas/domain/revenue/periods';
 import {
   DEPLOYMENT,
   FUNCTIONS,
@@ -48,6 +51,7 @@ import {
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
 import { BadRequest, createHttpServer } from './http-server';
+import { ensureOpsToken } from './ops-token';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
@@ -75,7 +79,7 @@ import { startSalesforceSandbox, type SalesforceSandbox } from './sandboxes/sale
 import { buildDemoOrg } from './scenarios/salesforce-org';
 import { stripeCatalog } from './scenarios/stripe-catalog';
 import { mappingConfig } from '../lambdas/handlers/commons/config';
-import { setBillingClock } from '../lambdas/handlers/commons/clock';
+import { closeNowMs, setBillingClock } from '../lambdas/handlers/commons/clock';
 import {
   createLocalReconciliationBucket,
   LOCAL_RECONCILIATION_BUCKET,
@@ -103,6 +107,8 @@ export interface LocalRuntimeOptions {
    * deliveries Step Functions throttles — instead of queueing inside tasks until their timeouts fire.
    */
   maxConcurrentExecutions?: number;
+  /** Serve the fault-injection routes (/ops/bus/fault, /ops/dynamodb/fault(s), /ops/erp/faults): tests only. */
+  faultInjection?: boolean;
 }
 
 export interface ExecutionStats {
@@ -151,8 +157,10 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  await assertPortFree(options.port ?? DEFAULT_PORT, options.host ?? LOOPBACK);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
+  const opsToken = ensureOpsToken(dataDir);
   const webhookSecret =
     options.webhookSecret ?? process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_LOCAL_WEBHOOK_SECRET;
 
@@ -310,7 +318,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     busEndpoint,
-    dynamoEndpoint: db.endpoint,
+    dynamodb: {
+      endpoint: db.endpoint,
+      tables: Object.fromEntries(
+        (Object.keys(TABLES) as TableKey[]).map((t) => [t, localTableName(t)]),
+      ) as Record<TableKey, string>,
+    },
     machines,
     netsuite: netsuite?.simulator,
     invoke: (key, payload) => functions.invoke(key, payload),
@@ -336,123 +349,163 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     APIGatewayProxyEventV2,
     APIGatewayProxyStructuredResultV2
   >('ingestSalesforceOutboundMessage');
-  const server = createHttpServer({
-    webhooks: {
-      '/webhooks/stripe': (e) => ingest(e),
-      '/webhooks/salesforce/flow': (e) => ingestFlow(e),
-      '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
-    },
-    ops: {
-      ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
-      ...replay.routes,
-      // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
-      '/ops/verify': async (url: URL) => {
-        const period = url.searchParams.get('period') ?? undefined;
-        const problem = period === undefined ? undefined : revenuePeriodProblem(period);
-        if (problem) throw new BadRequest('invalid_period', problem);
-        return functions.invoke('verifyLedger', { period });
+  const server = createHttpServer(
+    {
+      webhooks: {
+        '/webhooks/stripe': (e) => ingest(e),
+        '/webhooks/salesforce/flow': (e) => ingestFlow(e),
+        '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
       },
-      // Exceptions resolved without a replay, oldest first (q2c exceptions archive).
-      '/ops/exceptions/archive': async () => ({ discarded: readDiscarded(dataDir) }),
-      // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
-      '/ops/dynamodb/faults': async () => db.faults.stats(),
-    },
-    actions: {
-      ...replay.actions,
-      // q2c exceptions discard: {"messageId":"…","reason":"why","by":"who"} moves one parked exception to
-      // the audited archive (<data-dir>/exceptions-archive.jsonl) instead of replaying it.
-      '/ops/exceptions/discard': async (body) => {
-        const { messageId, reason, by } = (body ?? {}) as {
-          messageId?: unknown;
-          reason?: unknown;
-          by?: unknown;
-        };
-        if (typeof messageId !== 'string' || !messageId)
-          return badRequest(
-            'missing_message_id',
-            'give {"messageId":"…"} (the Message id q2c exceptions list shows)',
-          );
-        if (typeof reason !== 'string' || !reason.trim())
-          return badRequest(
-            'missing_reason',
-            'give {"reason":"…"}: why it is resolved without a replay (kept in the audit archive)',
-          );
-        if (by !== undefined && typeof by !== 'string')
-          return badRequest('invalid_by', '"by" must be a string (who discards)');
-        let record: DiscardedException | undefined;
-        const taken = await takeMessage(sqs.client, sqs.queueUrl('exceptions'), messageId, async (m) => {
-          record = discardRecord(m, { reason: reason.trim(), by }, new Date());
-          appendDiscarded(dataDir, record);
-        });
-        await sqs.persist();
-        if (!taken || !record)
-          return {
-            status: 404,
-            body: {
-              error: {
-                code: 'no_such_exception',
-                message: `no parked exception ${messageId} on the exception queue`,
+      ops: {
+        ...opsRoutes({
+          ledger,
+          sqs,
+          bus,
+          executions,
+          netsuite: netsuite?.simulator,
+          metrics: localMetrics,
+          stripe,
+        }),
+        ...replay.routes,
+        // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
+        '/ops/verify': async (url: URL) => {
+          const period = url.searchParams.get('period') ?? undefined;
+          const problem = period === undefined ? undefined : revenuePeriodProblem(period);
+          if (problem) throw new BadRequest('invalid_period', problem);
+          return functions.invoke('verifyLedger', { period });
+        },
+        // Exceptions resolved without a replay, oldest first (q2c exceptions archive).
+        '/ops/exceptions/archive': async () => ({ discarded: readDiscarded(dataDir) }),
+        // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
+        '/ops/dynamodb/faults': async () => db.faults.stats(),
+      },
+      actions: {
+        ...replay.actions,
+        // q2c exceptions discard: {"messageId":"…","reason":"why","by":"who"} moves one parked exception to
+        // the audited archive (<data-dir>/exceptions-archive.jsonl) instead of replaying it.
+        '/ops/exceptions/discard': async (body) => {
+          const { messageId, reason, by } = (body ?? {}) as {
+            messageId?: unknown;
+            reason?: unknown;
+            by?: unknown;
+          };
+          if (typeof messageId !== 'string' || !messageId)
+            return badRequest(
+              'missing_message_id',
+              'give {"messageId":"…"} (the Message id q2c exceptions list shows)',
+            );
+          if (typeof reason !== 'string' || !reason.trim())
+            return badRequest(
+              'missing_reason',
+              'give {"reason":"…"}: why it is resolved without a replay (kept in the audit archive)',
+            );
+          if (by !== undefined && typeof by !== 'string')
+            return badRequest('invalid_by', '"by" must be a string (who discards)');
+          let record: DiscardedException | undefined;
+          const taken = await takeMessage(sqs.client, sqs.queueUrl('exceptions'), messageId, async (m) => {
+            record = discardRecord(m, { reason: reason.trim(), by }, new Date());
+            appendDiscarded(dataDir, record);
+          });
+          await sqs.persist();
+          if (!taken || !record)
+            return {
+              status: 404,
+              body: {
+                error: {
+                  code: 'no_such_exception',
+                  message: `no parked exception ${messageId} on the exception queue`,
+                },
               },
-            },
-          };
-        return { status: 200, body: { discarded: record, archive: exceptionArchiveFile(dataDir) } };
-      },
-      // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
-      '/ops/bus/fault': async (body) => {
-        const { mode, times } = body as { mode?: unknown; times?: unknown };
-        if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
-          return {
-            status: 400,
-            body: {
-              error: { code: 'invalid_fault', message: 'give {"mode":"throttle"|"failed-entry","times":n}' },
-            },
-          };
-        bus.injectFault({ mode, times });
-        return { status: 200, body: { mode, times } };
-      },
-      // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
-      // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
-      // {"clear":true} clears). Tables by topology key or local name.
-      '/ops/dynamodb/fault': async (body) => {
-        try {
-          const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
-          if (spec === 'clear') db.faults.clear();
-          else db.faults.throttle(spec);
-          return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
-        } catch (err) {
-          return { status: 400, body: { error: { code: 'invalid_fault', message: (err as Error).message } } };
-        }
-      },
-      // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
-      // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
-      '/ops/stripe/objects': async (body) => {
-        const objects = (body as { objects?: unknown }).objects;
-        if (!Array.isArray(objects))
-          return {
-            status: 400,
-            body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
-          };
-        stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
-        return { status: 200, body: { loaded: objects.length } };
-      },
-      '/ops/close': async (body) => {
-        const period = (body as { period?: unknown } | null)?.period;
-        const problem = closePeriodProblem(period);
-        if (problem || typeof period !== 'string')
-          return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
-        const record = await startExecution('monthEndClose', { period });
-        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
-      },
-      '/ops/reconcile': async (body) => {
-        const period = (body as { period?: unknown } | null)?.period;
-        const problem = reconcilePeriodProblem(period);
-        if (problem || typeof period !== 'string')
-          return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
-        const record = await reconcile(period);
-        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+            };
+          return { status: 200, body: { discarded: record, archive: exceptionArchiveFile(dataDir) } };
+        },
+        // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
+        '/ops/bus/fault': async (body) => {
+          const { mode, times } = body as { mode?: unknown; times?: unknown };
+          if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
+            return {
+              status: 400,
+              body: {
+                error: {
+                  code: 'invalid_fault',
+                  message: 'give {"mode":"throttle"|"failed-entry","times":n}',
+                },
+              },
+            };
+          bus.injectFault({ mode, times });
+          return { status: 200, body: { mode, times } };
+        },
+        // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
+        // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
+        // {"clear":true} clears). Tables by topology key or local name.
+        '/ops/dynamodb/fault': async (body) => {
+          try {
+            const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
+            if (spec === 'clear') db.faults.clear();
+            else db.faults.throttle(spec);
+            return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
+          } catch (err) {
+            return {
+              status: 400,
+              body: { error: { code: 'invalid_fault', message: (err as Error).message } },
+            };
+          }
+        },
+        // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
+        // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
+        '/ops/stripe/objects': async (body) => {
+          const objects = (body as { objects?: unknown }).objects;
+          if (!Array.isArray(objects))
+            return {
+              status: 400,
+              body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
+            };
+          const invalid = objects.findIndex(
+            (o: unknown) =>
+              typeof o !== 'object' ||
+              o === null ||
+              typeof (o as { id?: unknown }).id !== 'string' ||
+              typeof (o as { object?: unknown }).object !== 'string',
+          );
+          if (invalid >= 0)
+            return badRequest(
+              'invalid_object',
+              `objects[${invalid}] is not a Stripe object: each needs a string "id" and "object"`,
+            );
+          stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
+          return { status: 200, body: { loaded: objects.length } };
+        },
+        '/ops/close': async (body) => {
+          const period = (body as { period?: unknown } | null)?.period;
+          const problem = closePeriodProblem(period);
+          if (problem || typeof period !== 'string')
+            return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
+          // Refused before the flow starts (which refuses it too, as in AWS): nothing is parked.
+          if (period !== 'previous' && !periodHasEnded(period, closeNowMs()))
+            return {
+              status: 409,
+              body: {
+                error: {
+                  code: 'period_not_ended',
+                  message: `${period} has not ended yet: a period is closed once its last day is over`,
+                },
+              },
+            };
+          const record = await startExecution('monthEndClose', { period });
+          return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+        },
+        '/ops/reconcile': async (body) => {
+          const period = (body as { period?: unknown } | null)?.period;
+          const problem = reconcilePeriodProblem(period);
+          if (problem || typeof period !== 'string')
+            return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
+          const record = await reconcile(period);
+          return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+        },
       },
     },
-  });
+    { opsToken, faultInjection: options.faultInjection },
+  );
   const port = options.port ?? DEFAULT_PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -522,7 +575,7 @@ const badRequest = (code: string, message: string) => ({ status: 400, body: { er
 function serverUrl(server: Server, host: string): string {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : DEFAULT_PORT;
-  return `http://${host}:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Points the SDK clients at the local emulators and gives handlers their topology environment. */
@@ -619,6 +672,7 @@ function opsRoutes(deps: {
   executions: ExecutionTracker;
   netsuite?: NetSuiteSimulator;
   metrics: LocalMetrics;
+  stripe: StripeSandbox;
 }) {
   const queueDepths = () =>
     (Object.keys(QUEUES) as QueueKey[]).map((q) => ({ queue: q, depth: deps.sqs.inspect(q).length }));
@@ -655,10 +709,30 @@ function opsRoutes(deps: {
       queues: queueDepths(),
       parked: parkedCensus(),
     }),
-    '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
+    // ?period=YYYY-MM&account=…&customer=cus_…&document=in_… (local/journal-filter.ts); none = all.
+    '/ops/journal': async (url: URL) => {
+      const filter = Object.fromEntries(
+        (['period', 'account', 'customer', 'document'] as const).flatMap((k) => {
+          const v = url.searchParams.get(k);
+          return v === null ? [] : [[k, v]];
+        }),
+      ) as JournalFilter;
+      const problem = journalFilterProblem(filter);
+      if (problem) throw new BadRequest('invalid_filter', problem);
+      const customerOf = stripeCustomerOf(
+        (object, id) => deps.stripe.store.get(object, id) as Record<string, unknown> | undefined,
+      );
+      return { entries: filterJournal(await deps.ledger.listEntries(), filter, customerOf) };
+    },
     '/ops/trial-balance': async () => {
-      const accounts = trialBalance(await deps.ledger.listEntries());
-      return { accounts, unbalancedCurrencies: unbalancedCurrencies(accounts) };
+      const entries = await deps.ledger.listEntries();
+      const accounts = trialBalance(entries);
+      // Each legal entity's books, as the demo prints them (an entry belongs to one subsidiary).
+      const bySubsidiary = [...new Set(entries.map((e) => e.subsidiary))].sort().map((subsidiary) => ({
+        subsidiary,
+        accounts: trialBalance(entries.filter((e) => e.subsidiary === subsidiary)),
+      }));
+      return { accounts, bySubsidiary, unbalancedCurrencies: unbalancedCurrencies(accounts) };
     },
     '/ops/queues': async () => ({
       queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => {

@@ -5,6 +5,8 @@
  */
 import { releaseDataDir } from './data-dir-lock';
 import { runDemo } from './demo';
+import { DEFAULT_LOCAL_WEBHOOK_SECRET } from './defaults';
+import { OPS_TOKEN_FILE } from './ops-token';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 
 /** How long Ctrl-C lets in-flight executions finish before the runtime stops under them. */
@@ -18,6 +20,7 @@ export interface ServeOptions {
   host: string;
   dataDir: string;
   demo: boolean;
+  enableFaultInjection?: boolean;
   logLevel: string;
   erp: 'ledger' | 'netsuite';
   retryIntervalMs?: string;
@@ -68,14 +71,22 @@ export async function serve(opts: ServeOptions): Promise<void> {
     retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
     drainIntervalMs: Number(opts.drainIntervalMs),
     maxConcurrentExecutions: Number(opts.maxConcurrentExecutions),
+    faultInjection: opts.enableFaultInjection === true,
   });
   started.runtime = runtime;
   if (stopping) return void stop(runtime); // interrupted while starting
   const print = (line: string) => process.stdout.write(line + '\n');
   print(`Quote-to-cash local runtime listening on ${runtime.url}`);
-  print(`  POST ${runtime.url}/webhooks/stripe   Stripe webhooks (signing secret: ${runtime.webhookSecret})`);
+  // Only the built-in demo secret is printed (so users can sign test events); a real one never is.
+  const secret =
+    runtime.webhookSecret === DEFAULT_LOCAL_WEBHOOK_SECRET
+      ? `signing secret: ${runtime.webhookSecret}`
+      : 'signing secret from STRIPE_WEBHOOK_SECRET';
+  print(`  POST ${runtime.url}/webhooks/stripe   Stripe webhooks (${secret})`);
   print(`  GET  ${runtime.url}/ops/trial-balance | /ops/journal | /ops/queues | /ops/events | /ops/health`);
-  print(`  data dir: ${runtime.dataDir}`);
+  print(`  data dir: ${runtime.dataDir} (operator actions: Authorization: Bearer <${OPS_TOKEN_FILE} in it>)`);
+  if (opts.enableFaultInjection)
+    print('  fault injection enabled: /ops/bus/fault, /ops/dynamodb/fault, /ops/erp/faults');
   if (opts.demo) {
     print('');
     try {

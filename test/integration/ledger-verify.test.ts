@@ -100,13 +100,10 @@ const releasesOf = async (lineRef: string) =>
         e.lines.find((l) => l.account === 'revenue')!.debit,
     ]);
 
-/**
- * The q2c bin in a child process, as `npx q2c …` runs it (node_modules/.bin/q2c → bin/q2c.cjs); called
- * directly so the test does not depend on how the shared node_modules links the project's own bin.
- */
+/** `npx q2c …` in a child process from the project root, exactly as the README tells a user to type it. */
 function q2c(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/q2c.cjs', ...args], { cwd: PROJECT_ROOT }, (err, stdout, stderr) =>
+    execFile('npx', ['q2c', ...args], { cwd: PROJECT_ROOT, timeout: 120_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
