@@ -195,8 +195,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   setBillingClock(() => stripe.now());
 
   for (const key of Object.keys(STATE_MACHINES) as StateMachineKey[]) {
-    const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q));
+    const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q), localTableName);
     const resolver = {
+      dynamodb: dynamo().raw,
       lambda: (arn: string) => {
         const f = functions.byArn(arn);
         return f ? (input: Record<string, unknown>) => functions.invoke(f, input) : undefined;
@@ -290,6 +291,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     busEndpoint,
+    dynamoEndpoint: db.endpoint,
     machines,
     netsuite: netsuite?.simulator,
     invoke: (key, payload) => functions.invoke(key, payload),

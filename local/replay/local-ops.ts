@@ -27,6 +27,7 @@ import type { LocalEventBus } from '../bus/local-event-bus';
 import type { ActionHandler, OpsHandler } from '../http-server';
 import type { FaultSpec, NetSuiteSimulator } from '../sandboxes/netsuite';
 import type { LocalSqs } from '../services/sqs';
+import { localTableName } from '../services/dynamodb';
 import { LOCAL_REGION } from '../services/local-aws';
 import type { ExecutionRecord, LocalStateMachine } from '../stepfunctions';
 
@@ -37,6 +38,8 @@ export interface LocalEndpoints {
   region: string;
   sqs: { endpoint: string; queues: Record<QueueKey, string> };
   eventBridge: { endpoint: string; busName: string };
+  /** Where the parked markers are (released when a parked message is re-driven). */
+  dynamodb: { endpoint: string; parkedMarkersTable: string };
   stateMachines: { key: StateMachineKey; name: string; arn: string; type: 'EXPRESS' | 'STANDARD' }[];
 }
 
@@ -45,6 +48,7 @@ export interface ReplayOpsDeps {
   sqs: LocalSqs;
   bus: LocalEventBus;
   busEndpoint: string;
+  dynamoEndpoint: string;
   machines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   /** Starts an execution through the runtime's tracker (so it is counted and logged). */
   run: (key: StateMachineKey, input: unknown, redriveOf?: string) => Promise<ExecutionRecord>;
@@ -87,6 +91,7 @@ export function replayOps(deps: ReplayOpsDeps): {
         ) as Record<QueueKey, string>,
       },
       eventBridge: { endpoint: deps.busEndpoint, busName: BUS_NAME },
+      dynamodb: { endpoint: deps.dynamoEndpoint, parkedMarkersTable: localTableName('idempotency') },
       stateMachines: [...deps.machines.entries()].map(([key, m]) => ({
         key,
         name: m.name,

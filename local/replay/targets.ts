@@ -21,10 +21,12 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { lambdaInvoker } from '../../lambdas/adapters/replay/function-invoker';
+import { dynamoParkedMarkers, type ParkedMarkers } from '../../lambdas/adapters/replay/parked-markers';
 import { eventBridgePublisher } from '../../lambdas/adapters/replay/queue-redrive';
 import type { StoredEvent } from '../../lambdas/domain/replay';
 import {
@@ -34,6 +36,7 @@ import {
   STATE_MACHINES,
   type QueueKey,
   type StateMachineKey,
+  TABLES,
 } from '../../lib/topology';
 import { LOCAL_CREDENTIALS } from '../services/local-aws';
 import { machineKeyOf, type LocalEndpoints, type LoggedExecution } from './local-ops';
@@ -58,6 +61,8 @@ export interface ReplayTarget {
   readonly name: string;
   readonly sqs: SQSClient;
   queueUrl(q: QueueKey): string;
+  /** The exception queue's parked markers (released when a parked message is re-driven). */
+  readonly markers: ParkedMarkers;
   publish(event: StoredEvent): Promise<void>;
   /** Start a state machine (name as deployed, ARN or topology key) from a stored input. */
   start(stateMachine: string, input: unknown): Promise<void>;
@@ -93,6 +98,7 @@ export interface AwsClients {
   eventBridge: EventBridgeClient;
   sfn: SFNClient;
   lambda: LambdaClient;
+  dynamodb: DynamoDBClient;
 }
 
 /** The stack output naming a deployed function (lib/quote-to-cash-stack.ts addOutputs). */
@@ -111,6 +117,7 @@ export function awsClients(region?: string): AwsClients {
     eventBridge: new EventBridgeClient(config),
     sfn: new SFNClient(config),
     lambda: new LambdaClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 
@@ -143,6 +150,10 @@ export async function awsTarget(
     name: `aws stack ${stackName}`,
     sqs: clients.sqs,
     queueUrl: (q) => output(`${QUEUES[q].id}Url`),
+    markers: {
+      release: (key) =>
+        dynamoParkedMarkers(clients.dynamodb, output(`${TABLES.idempotency.id}Name`)).release(key),
+    },
     publish,
     start: async (stateMachine, input) => {
       await clients.sfn.send(
@@ -262,6 +273,10 @@ export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
     name: `local runtime ${baseUrl}`,
     sqs,
     queueUrl: (q) => endpoints.sqs.queues[q],
+    markers: dynamoParkedMarkers(
+      new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb.endpoint }),
+      endpoints.dynamodb.parkedMarkersTable,
+    ),
     publish: eventBridgePublisher(eventBridge, endpoints.eventBridge.busName),
     start: (stateMachine, input) => run(stateMachine, input),
     invoke: async (fn, payload) => {
