@@ -2,18 +2,17 @@
  * npm run bench — measured side by side in one run (numbers, not tests):
  *  1. events/s end to end through the local runtime (signed HTTP webhook → bus → ASL → ledger)
  *     vs direct calls of the posting handler on the same dynalite, and their ratio;
- *  2. each Lambda bundle's size (esbuild, the CDK bundling options) and cold-init time
- *     (require of the bundle in a fresh node process, minus an empty node process).
+ *  2. each deployed Lambda bundle's size and cold-init time on Node 20 and Node 24 (see bundles()).
  */
 import '../local/polyfills';
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type Stripe from 'stripe';
-import { FUNCTIONS, PROJECT_ROOT, type FunctionKey } from '../lib/topology';
+import { FUNCTIONS, PROJECT_ROOT } from '../lib/topology';
+import { ensureNode24, isolateBundle, resolveEnvironment, synthesizeBundles } from './bundles';
 import { mapStripeInvoiceEvent } from '../lambdas/domain/mapping/stripe-invoice';
 import { normaliseStripeEvent, StripeEventShape } from '../lambdas/domain/envelope';
 import { parseMappingConfig } from '../lambdas/domain/config';
@@ -153,41 +152,62 @@ async function throughput() {
   }
 }
 
+/**
+ * Each deployed bundle (synthesized with bundling, as `cdk deploy` uploads it): its size and its cold
+ * init — require of the bundle in a fresh process, minus an empty process of the same binary, median of
+ * 5 — on the Node running the tests and on Node 24 (Lambda's nodejs24.x), in a directory with no
+ * node_modules and with the environment the template gives the function.
+ */
 async function bundles() {
   const out = mkdtempSync(path.join(tmpdir(), 'q2c-bundles-'));
-  const node = (script: string) => {
-    const t0 = performance.now();
-    execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AWS_REGION: 'us-east-1' } });
-    return performance.now() - t0;
-  };
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const baseline = median([1, 2, 3, 4, 5].map(() => node('')));
-  const rows = [];
-  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
-    const outfile = path.join(out, `${key}.js`);
-    await build({
-      entryPoints: [path.join(PROJECT_ROOT, FUNCTIONS[key].entry)],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      outfile,
-      logLevel: 'silent',
-    });
-    const env =
-      'process.env.IDEMPOTENCY_TABLE_NAME="t";process.env.LEDGER_TABLE_NAME="t";process.env.CROSSWALK_TABLE_NAME="t";';
-    const init =
-      median([1, 2, 3, 4, 5].map(() => node(`${env}require(${JSON.stringify(outfile)})`))) - baseline;
-    rows.push({ fn: FUNCTIONS[key].id, kb: statSync(outfile).size / 1024, initMs: init });
+  const isolated = mkdtempSync(path.join(tmpdir(), 'q2c-bundles-run-'));
+  try {
+    const { functions, resources } = synthesizeBundles(out);
+    const nodes = { node20: process.execPath, node24: ensureNode24() };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const time = (node: string, args: string[], env: Record<string, string>) => {
+      const t0 = performance.now();
+      execFileSync(node, args, { env: { PATH: '/usr/bin:/bin', ...env }, stdio: 'pipe' });
+      return performance.now() - t0;
+    };
+    const baseline = Object.fromEntries(
+      Object.entries(nodes).map(([k, node]) => [
+        k,
+        median([1, 2, 3, 4, 5].map(() => time(node, ['-e', ''], {}))),
+      ]),
+    ) as Record<keyof typeof nodes, number>;
+    const rows = [];
+    for (const fn of functions) {
+      const dir = isolateBundle(fn, isolated);
+      // Placeholders: loading reads names and URLs, it does not call them.
+      const env = {
+        ...resolveEnvironment(fn, resources, (tag) =>
+          tag.startsWith('SECRETS.') ? undefined : `bench-${tag}`,
+        ),
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+      };
+      const script = `require(${JSON.stringify(path.join(dir, fn.file))})`;
+      const init = (k: keyof typeof nodes) =>
+        median([1, 2, 3, 4, 5].map(() => time(nodes[k], ['-e', script], env))) - baseline[k];
+      rows.push({ fn: fn.id, kb: fn.bytes / 1024, node20Ms: init('node20'), node24Ms: init('node24') });
+    }
+    return {
+      rows,
+      versions: Object.values(nodes).map((n) => execFileSync(n, ['--version']).toString().trim()),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(isolated, { recursive: true, force: true });
   }
-  rmSync(out, { recursive: true, force: true });
-  return rows;
 }
 
 const CLOSE_LINES = Number(process.env.BENCH_CLOSE_LINES ?? 5_000);
 
 async function main() {
+  // BENCH_ONLY=bundles: only the bundle sizes and init times (a synth, no runtime; ~1 min).
+  if (process.env.BENCH_ONLY === 'bundles') return printBundles();
   console.log(
     `Quote-to-cash benchmark — ${N} invoice.finalized events, concurrency ${CONCURRENCY}, node ${process.version}`,
   );
@@ -260,12 +280,21 @@ async function main() {
   );
   console.log(`  ratio to direct PostInvoice            : ${(ns.rate / t.directRate).toFixed(2)}`);
   console.log('');
+  await printBundles();
+}
+
+async function printBundles() {
+  const b = await bundles();
   console.log(
-    'Lambda bundles (esbuild, minified, node22, cjs) and cold init (require in a fresh node, minus empty node)',
+    `Lambda bundles as deployed (cdk synth with bundling: esbuild, minified, node24, cjs) and cold init ` +
+      `(require in a fresh process without node_modules, minus an empty one; median of 5) on ${b.versions.join(' and ')}`,
   );
-  for (const r of await bundles()) {
+  console.log(
+    `  ${'function'.padEnd(26)} ${'size'.padStart(8)}   ${'init node 20'.padStart(12)} ${'init node 24'.padStart(12)}`,
+  );
+  for (const r of b.rows) {
     console.log(
-      `  ${r.fn.padEnd(22)} ${r.kb.toFixed(0).padStart(6)} KiB   init ${r.initMs.toFixed(0).padStart(4)} ms`,
+      `  ${r.fn.padEnd(26)} ${r.kb.toFixed(0).padStart(4)} KiB   ${r.node20Ms.toFixed(0).padStart(9)} ms ${r.node24Ms.toFixed(0).padStart(9)} ms`,
     );
   }
 }

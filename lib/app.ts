@@ -2,12 +2,14 @@ import { App } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseMappingConfig } from '../lambdas/domain/config';
-import { PROJECT_ROOT, type SalesforceSettings } from './topology';
+import { DEFAULT_STAGE, PROJECT_ROOT, type SalesforceSettings, stageNames } from './topology';
 import { applyNagChecks } from './nag';
 import { QuoteToCashStack } from './quote-to-cash-stack';
-import type { WafSettings } from './constructs/webhook-firewall';
+import { wafSettings, type WafSettings } from './constructs/webhook-firewall';
+import { assertNoDemoPlaceholders, loadStage } from './stage';
 
-export const STACK_NAME = 'QuoteToCash';
+/** The default stage's stack name; a stage `s` deploys `QuoteToCash-s` (lib/topology.ts stageNames). */
+export const STACK_NAME = stageNames(DEFAULT_STAGE).stackName;
 export const MAPPING_CONFIG_FILE = 'config/mapping.json';
 
 export interface BuildAppProps {
@@ -31,6 +33,10 @@ export interface BuildAppProps {
   salesforce?: SalesforceSettings;
   /** WAF settings (default: config/deployment.json); tests synthesize the enabled variant. */
   waf?: WafSettings;
+  /** The stage to deploy (default: context `stage`, else the demo stage). */
+  stage?: string;
+  /** Replaces config/stages/<stage>.json (tests). */
+  stageConfig?: Record<string, unknown>;
 }
 
 export interface BuiltApp {
@@ -40,10 +46,6 @@ export interface BuiltApp {
 
 /** The App, the QuoteToCash stack and cdk-nag, shared by `bin/quote-to-cash.ts` and the infra tests. */
 export function buildApp(props: BuildAppProps = {}): BuiltApp {
-  // The functions bundle config/mapping.json: refuse to synthesize a deployment of an invalid one.
-  parseMappingConfig(
-    props.mappingConfig ?? JSON.parse(readFileSync(path.join(PROJECT_ROOT, MAPPING_CONFIG_FILE), 'utf8')),
-  );
   const context: Record<string, unknown> = { ...props.context };
   if (props.bundling === false) context['aws:cdk:bundling-stacks'] = [];
 
@@ -53,12 +55,30 @@ export function buildApp(props: BuildAppProps = {}): BuiltApp {
     builtinCloudFormationValidation: props.cloudFormationValidation ?? true,
   });
   if (props.nag ?? true) applyNagChecks(app);
+  return { app, stack: addStageStack(app, props) };
+}
 
-  const alarmEmail = props.alarmEmail ?? (app.node.tryGetContext('alarmEmail') as string | undefined);
-  const stack = new QuoteToCashStack(app, STACK_NAME, {
+/**
+ * One stage's stack in `app` (several stages may share an app: their names never collide). Refuses a
+ * stage that is not a demo but still carries the demo placeholders, with the fix in the message.
+ */
+export function addStageStack(app: App, props: BuildAppProps = {}): QuoteToCashStack {
+  const stage = loadStage(
+    props.stage ?? (app.node.tryGetContext('stage') as string | undefined) ?? DEFAULT_STAGE,
+    props.stageConfig,
+  );
+  // The functions bundle config/mapping.json: refuse to synthesize a deployment of an invalid one.
+  const mappingConfig =
+    props.mappingConfig ?? JSON.parse(readFileSync(path.join(PROJECT_ROOT, MAPPING_CONFIG_FILE), 'utf8'));
+  parseMappingConfig(mappingConfig);
+  assertNoDemoPlaceholders(stage, mappingConfig);
+
+  const alarmEmail =
+    props.alarmEmail ?? (app.node.tryGetContext('alarmEmail') as string | undefined) ?? stage.alarmEmail;
+  return new QuoteToCashStack(app, stage.names.stackName, {
+    stage,
     alarmEmail,
     salesforce: props.salesforce,
-    waf: props.waf,
+    waf: props.waf ?? wafSettings(stage.waf),
   });
-  return { app, stack };
 }

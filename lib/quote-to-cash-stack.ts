@@ -1,5 +1,7 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Aspects, CfnOutput, type IAspect, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct, type IConstruct } from 'constructs';
+import { loadStage, setStage, type StageSettings } from './stage';
 import { BillingApiCredentials } from './constructs/billing-api-credentials';
 import { DataProtectionKey } from './constructs/data-protection-key';
 import { FlowSchedules } from './constructs/flow-schedules';
@@ -14,12 +16,13 @@ import { PostingFlow } from './constructs/posting-flow';
 import { QuoteToCashBus } from './constructs/quote-to-cash-bus';
 import { SalesforceEventRelay } from './constructs/salesforce-event-relay';
 import { ReconciliationReports } from './constructs/reconciliation-reports';
+import { ClaimCheckBucket } from './constructs/claim-check-bucket';
 import { keysOf } from './constructs/topology-metadata';
 import { WebhookIngest } from './constructs/webhook-ingest';
 import { DEPLOYMENT_WAF, type WafSettings, WebhookFirewall } from './constructs/webhook-firewall';
 import {
-  DEPLOYMENT,
   FUNCTIONS,
+  PARTNER_RULES,
   QUEUES,
   RULES,
   type SalesforceSettings,
@@ -29,6 +32,8 @@ import {
 } from './topology';
 
 export interface QuoteToCashStackProps extends StackProps {
+  /** The stage deployed (lib/stage.ts); default: the demo stage. Every physical name derives from it. */
+  stage?: StageSettings;
   /** Subscribed to the finance-ops alarm topic when set (context `alarmEmail`). */
   alarmEmail?: string;
   /** Salesforce settings (default: config/deployment.json); `eventRelay` adds the partner bus and rule. */
@@ -55,34 +60,58 @@ export class QuoteToCashStack extends Stack {
   readonly schedules: FlowSchedules;
   readonly financeOps: FinanceOpsDashboard;
   readonly reconciliation: ReconciliationReports;
+  readonly claimChecks: ClaimCheckBucket;
   readonly engineering: EngineeringDashboard;
   readonly outageDrain: OutageDrain;
+  readonly stage: StageSettings;
 
   constructor(scope: Construct, id: string, props: QuoteToCashStackProps = {}) {
+    const stage = props.stage ?? loadStage();
     super(scope, id, {
-      description:
-        'Quote-to-cash: Stripe webhooks posted to a double-entry ledger via EventBridge and Step Functions.',
+      description: `Quote-to-cash (stage ${stage.names.stage}): Stripe webhooks posted to a double-entry ledger via EventBridge and Step Functions.`,
       ...props,
     });
+    this.stage = stage;
+    setStage(this, stage);
     Tags.of(this).add('application', 'quote-to-cash');
+    Tags.of(this).add('stage', stage.names.stage);
+    // Alarm names start with the stack name (so with the stage): readable in the e-mail, never shared
+    // between two stages of one account.
+    Aspects.of(this).add(new NameAlarmsAfterStack(this.stackName));
 
     this.dataProtection = new DataProtectionKey(this, 'DataProtection');
     const key = this.dataProtection.key;
     this.storage = new LedgerStorage(this, 'LedgerStorage', { key });
-    this.eventBus = new QuoteToCashBus(this, 'EventBus', { key });
-    this.exceptionQueues = new ExceptionQueues(this, 'ExceptionQueues', { key });
+    this.eventBus = new QuoteToCashBus(this, 'EventBus', { key, busName: stage.names.busName });
+    this.exceptionQueues = new ExceptionQueues(this, 'ExceptionQueues', { key, namePrefix: this.stackName });
+
+    this.reconciliation = new ReconciliationReports(this, 'Reconciliation', { key });
+    this.claimChecks = new ClaimCheckBucket(this, 'ClaimChecks', {
+      key,
+      archiveRetention: this.eventBus.archiveRetention,
+      accessLogs: this.reconciliation.accessLogs,
+    });
 
     const resources = {
       key,
       bus: this.eventBus.bus,
       tables: this.storage.tables,
       queues: this.exceptionQueues.queues,
+      buckets: { claimChecks: this.claimChecks.bucket },
     };
     this.webhookIngest = new WebhookIngest(this, 'WebhookIngest', { resources });
     this.salesforceEventRelay = new SalesforceEventRelay(this, 'SalesforceEventRelay', {
       resources: { ...resources, secrets: {} },
-      salesforce: props.salesforce ?? DEPLOYMENT.salesforce,
+      salesforce: props.salesforce ?? stage.deployment.salesforce,
     });
+    // EventBridge dead-letters into these queues with its own identity: the posting rules' DLQ and, with
+    // the Event Relay, the partner rule's.
+    const eventBridgeDlqs = new Set<keyof typeof QUEUES>(keysOf(RULES).map((r) => RULES[r].deadLetterQueue));
+    if (this.salesforceEventRelay.partnerBus)
+      for (const r of keysOf(PARTNER_RULES)) eventBridgeDlqs.add(PARTNER_RULES[r].deadLetterQueue);
+    this.dataProtection.allowEventBridgeDeadLetters(
+      [...eventBridgeDlqs].map((q) => this.exceptionQueues.queueNames[q]),
+    );
     const waf = props.waf ?? DEPLOYMENT_WAF;
     if (waf?.enabled) {
       this.webhookFirewall = new WebhookFirewall(this, 'WebhookFirewall', {
@@ -96,12 +125,11 @@ export class QuoteToCashStack extends Stack {
       });
     }
     this.billingApi = new BillingApiCredentials(this, 'BillingApi', { key });
-    this.reconciliation = new ReconciliationReports(this, 'Reconciliation', { key });
     this.postingFlow = new PostingFlow(this, 'PostingFlow', {
       resources: {
         ...resources,
         secrets: { stripeWebhook: this.webhookIngest.signingSecret, ...this.billingApi.secrets },
-        buckets: { reconciliation: this.reconciliation.bucket },
+        buckets: { ...resources.buckets, reconciliation: this.reconciliation.bucket },
       },
     });
 
@@ -120,6 +148,7 @@ export class QuoteToCashStack extends Stack {
       deadLetterQueues: deadLetterQueueKeys.map((q) => queues[q]),
       stateMachines: Object.values(this.postingFlow.stateMachines),
       alarmEmail: props.alarmEmail,
+      dashboardName: stage.names.financeOpsDashboardName,
     });
     this.reconciliation.alarmOn(this.financeOps.alarmTopic);
     // Age alarms on every queue; depth alarms on those the finance-ops dashboard does not cover.
@@ -137,6 +166,7 @@ export class QuoteToCashStack extends Stack {
       stateMachines: Object.values(this.postingFlow.stateMachines),
       deadLetterQueues: deadLetterQueueKeys.map((q) => queues[q]),
       api: this.webhookIngest.api,
+      dashboardName: stage.names.engineeringDashboardName,
     });
 
     this.addOutputs();
@@ -244,5 +274,21 @@ export class QuoteToCashStack extends Stack {
       'Reconciliation reports: reports/<period>/<run>.json and .csv (q2c reconcile, daily schedule).',
     );
     out('AlarmTopicArn', this.financeOps.alarmTopic.topicArn, 'SNS topic of the parked-work alarms.');
+  }
+}
+
+/** Names every alarm without an explicit name `<stack name>-<construct path>`. */
+class NameAlarmsAfterStack implements IAspect {
+  constructor(private readonly stackName: string) {}
+
+  visit(node: IConstruct): void {
+    // An unnamed L2 alarm's name is a token that resolves to nothing (a name only for cross-environment use).
+    if (!(node instanceof cloudwatch.CfnAlarm) || Stack.of(node).resolve(node.alarmName) !== undefined)
+      return;
+    const path = node.node.scopes
+      .slice(1)
+      .map((c) => c.node.id)
+      .filter((id) => id !== 'Resource');
+    node.alarmName = [this.stackName, ...path].join('-');
   }
 }

@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import deploymentJson from '../config/deployment.json';
 import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
+import type { StripeMode } from '../lambdas/domain/mapping/stripe-mode';
 import { CRM_OPPORTUNITY_EVENT_TYPES } from '../lambdas/domain/crm/events';
 import {
   EVENT_RELAY_SOURCE_PREFIX,
@@ -19,8 +20,41 @@ import {
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** The custom EventBridge bus every normalised vendor event lands on. */
-export const BUS_NAME = 'quote-to-cash';
+/**
+ * Stages: several deployments (staging, prod, …) side by side in one account. Every physical name
+ * derives from the stage; the default stage keeps the historical names, so the local runtime, the demo
+ * and an existing deployment read the same names as before (renaming a bus or queue replaces it).
+ */
+export const DEFAULT_STAGE = 'demo';
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+
+export interface StageNames {
+  stage: string;
+  /** CloudFormation stack name; every other generated name (alarms, queues) starts with it. */
+  stackName: string;
+  busName: string;
+  financeOpsDashboardName: string;
+  engineeringDashboardName: string;
+}
+
+export function stageNames(stage: string = DEFAULT_STAGE): StageNames {
+  if (!STAGE_PATTERN.test(stage))
+    throw new Error(
+      `stage "${stage}": use 1-16 lower-case letters, digits or dashes, starting with a letter (e.g. -c stage=staging)`,
+    );
+  const suffix = stage === DEFAULT_STAGE ? '' : `-${stage}`;
+  const stackName = `QuoteToCash${suffix}`;
+  return {
+    stage,
+    stackName,
+    busName: `quote-to-cash${suffix}`,
+    financeOpsDashboardName: `${stackName}-FinanceOps`,
+    engineeringDashboardName: `${stackName}-Engineering`,
+  };
+}
+
+/** The custom EventBridge bus every normalised vendor event lands on (default stage; locally). */
+export const BUS_NAME = stageNames().busName;
 
 /** EventBridge `source` values: one per vendor. Custom sources must not start with `aws.`. */
 export const SOURCES = { stripe: 'q2c.stripe', salesforce: 'q2c.salesforce' } as const;
@@ -145,6 +179,12 @@ export const BUCKETS = {
     description:
       'Reconciliation reports (reports/<period>/<run>.json|csv) and the staging parts of each run (staging/, expire after 7 days).',
   },
+  claimChecks: {
+    id: 'ClaimCheckBucket',
+    envVar: 'CLAIM_CHECK_BUCKET_NAME',
+    description:
+      'Claim-checked bus payloads (payloads/<sha256>.json): events too large for the bus, stored whole; the bus carries the reference. Kept as long as the archive can replay them.',
+  },
 } as const satisfies Record<string, BucketDef>;
 export type BucketKey = keyof typeof BUCKETS;
 
@@ -166,6 +206,12 @@ export interface FunctionDef {
   /** Buckets it reads and writes objects in (s3:GetObject, s3:PutObject, s3:ListBucket). */
   buckets?: BucketKey[];
   putsEvents?: boolean;
+  /**
+   * The claim-check bucket (BUCKETS.claimChecks): `write` for the functions that publish vendor events
+   * (s3:PutObject, to store a payload too large for the bus), `read` for the flows' first step that
+   * resolves the reference (s3:GetObject). Never both, never delete.
+   */
+  claimChecks?: 'write' | 'read';
   /** Secrets Manager secrets it reads (by key of SECRETS). */
   secrets?: SecretKey[];
   /** Definition-substitution key under which state machines reference this function's ARN. */
@@ -239,6 +285,7 @@ export const FUNCTIONS = {
     description: 'Verifies Stripe webhook signatures and publishes normalised envelopes to the bus.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     secrets: ['stripeWebhook'],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -249,6 +296,7 @@ export const FUNCTIONS = {
     description: 'Verifies signed Salesforce Flow/Apex callouts and publishes canonical CRM events.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     secrets: ['salesforceFlowSigning'],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -260,6 +308,7 @@ export const FUNCTIONS = {
       'Parses Salesforce Outbound Messages (SOAP), publishes every notification, then acknowledges.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     timeoutSeconds: 20,
     memoryMb: 512,
   },
@@ -272,6 +321,7 @@ export const FUNCTIONS = {
     // Its asynchronous-invocation failure destination (events the function could not relay after retries).
     queues: ['salesforceRelayDlq'],
     putsEvents: true,
+    claimChecks: 'write',
     timeoutSeconds: 20,
     memoryMb: 256,
   },
@@ -280,6 +330,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/map-stripe-invoice.ts',
     description: 'Pure mapping: Stripe invoice event → canonical invoice (and payment).',
     tables: [],
+    claimChecks: 'read',
     asArnSubstitution: 'MapStripeInvoiceFunctionArn',
     timeoutSeconds: 10,
     memoryMb: 256,
@@ -310,6 +361,7 @@ export const FUNCTIONS = {
     // The Stripe reads go through the stripe circuit breaker.
     tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['stripeApiKey'],
+    claimChecks: 'read',
     asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -425,6 +477,19 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 1024,
   },
+  verifyLedger: {
+    id: 'VerifyLedger',
+    entry: 'lambdas/handlers/verify-ledger.ts',
+    description:
+      'Reconciliation: audits the ledger invariants billing cannot see (balances, schedules, DUE index, releases, crosswalk).',
+    tables: [
+      { table: 'ledger', access: 'read' },
+      { table: 'crosswalk', access: 'read' },
+    ],
+    asArnSubstitution: 'VerifyLedgerFunctionArn',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
   loadDeal: {
     id: 'LoadDeal',
     entry: 'lambdas/handlers/load-deal.ts',
@@ -433,6 +498,7 @@ export const FUNCTIONS = {
     // The Salesforce calls go through the salesforce circuit breaker.
     tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['salesforceApi'],
+    claimChecks: 'read',
     asArnSubstitution: 'LoadDealFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -588,6 +654,7 @@ export const STATE_MACHINES = {
       'extractErpFacts',
       'reconcileShard',
       'publishReconciliationReport',
+      'verifyLedger',
     ],
     queues: ['exceptions'],
   },
@@ -733,7 +800,10 @@ export type PartnerRuleKey = keyof typeof PARTNER_RULES;
 /** Stripe API version whose webhook payload shapes this release maps (pinned by the stripe SDK). */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 
-/** Largest webhook body accepted; leaves room for the envelope inside EventBridge's 256 KB entry limit. */
+/**
+ * Largest webhook body accepted (413 beyond). Whatever its size below this, the event reaches the bus:
+ * an entry above CLAIM_CHECK_ABOVE_BYTES (lambdas/domain/claim-check.ts) is claim-checked to S3.
+ */
 export const MAX_WEBHOOK_BODY_BYTES = 200 * 1024;
 
 /**
@@ -762,11 +832,13 @@ export function definitionSubstitutions(
 /** config/deployment.json: where postings go (validated where it is read). */
 // A static import: esbuild bundles it into the functions, so they read the same settings CDK deployed with.
 export const DEPLOYMENT = deploymentSettings(deploymentJson);
+export type DeploymentSettings = ReturnType<typeof deploymentSettings>;
 
-function deploymentSettings(raw: {
+export function deploymentSettings(raw: {
   erp?: unknown;
   netsuite?: { accountId?: unknown; concurrencyLimit?: unknown; revenueRecognition?: unknown };
   salesforce?: unknown;
+  stripe?: unknown;
 }) {
   const erp = raw.erp ?? 'ledger';
   if (erp !== 'ledger' && erp !== 'netsuite')
@@ -789,25 +861,51 @@ function deploymentSettings(raw: {
       revenueRecognition: revenueRecognition as 'integration' | 'arm',
     },
     salesforce: salesforceSettings(raw.salesforce),
+    stripe: stripeSettings(raw.stripe),
   };
+}
+
+/**
+ * config/deployment.json `stripe.mode`: which Stripe mode this deployment books. A test-mode stack must
+ * never post a live event (nor a live stack a test one), whoever's endpoint secret signed it.
+ */
+export function stripeSettings(raw: unknown): { mode: StripeMode } {
+  const mode = (raw as { mode?: unknown } | undefined)?.mode ?? 'test';
+  if (mode !== 'test' && mode !== 'live')
+    throw new Error(`config/deployment.json: stripe.mode must be test or live, got ${String(mode)}`);
+  return { mode };
 }
 
 /** config/deployment.json `salesforce`: the one org events are accepted from, and the optional Event Relay. */
 export interface SalesforceSettings {
   /** 18-character organisation id; Flow callouts and Outbound Messages from any other org are refused. */
   orgId: string;
+  /**
+   * The org's corporate currency (ISO 4217), in which deals without a CurrencyIsoCode are read
+   * (single-currency orgs have no CurrencyIsoCode field). Default USD.
+   */
+  orgCurrency?: string;
   /** Set once the Event Relay's partner event source exists (Salesforce creates it, pending, in the account). */
   eventRelay?: { partnerEventSourceName: string };
 }
 
 export function salesforceSettings(raw: unknown): SalesforceSettings {
-  const sf = (raw ?? {}) as { orgId?: unknown; eventRelay?: { partnerEventSourceName?: unknown } };
+  const sf = (raw ?? {}) as {
+    orgId?: unknown;
+    orgCurrency?: unknown;
+    eventRelay?: { partnerEventSourceName?: unknown };
+  };
   const orgId = String(sf.orgId ?? '');
   if (!/^00D[a-zA-Z0-9]{15}$/.test(orgId))
     throw new Error(
       `config/deployment.json: salesforce.orgId must be an 18-character org id (00D…), got "${orgId}"`,
     );
-  if (sf.eventRelay === undefined || sf.eventRelay === null) return { orgId };
+  const currency = sf.orgCurrency === undefined ? {} : { orgCurrency: String(sf.orgCurrency) };
+  if (currency.orgCurrency !== undefined && !/^[A-Z]{3}$/.test(currency.orgCurrency))
+    throw new Error(
+      `config/deployment.json: salesforce.orgCurrency must be an ISO 4217 code such as USD or EUR, got "${currency.orgCurrency}"`,
+    );
+  if (sf.eventRelay === undefined || sf.eventRelay === null) return { orgId, ...currency };
   const name = String(sf.eventRelay.partnerEventSourceName ?? '');
   const channel = name.slice(`${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/`.length);
   if (
@@ -818,23 +916,40 @@ export function salesforceSettings(raw: unknown): SalesforceSettings {
       `config/deployment.json: salesforce.eventRelay.partnerEventSourceName must be ` +
         `${SALESFORCE_PARTNER_SOURCE_PREFIX}/${orgId}/<relay channel id (0YL…)>, got "${name}"`,
     );
-  return { orgId, eventRelay: { partnerEventSourceName: name } };
+  return { orgId, ...currency, eventRelay: { partnerEventSourceName: name } };
 }
 
-export function commonEnvironment(): Record<string, string> {
+/** What a stage deploys with: its settings (config/deployment.json + config/stages/<stage>.json) and bus. */
+export interface StageEnvironment {
+  deployment: DeploymentSettings;
+  busName: string;
+}
+const DEFAULT_STAGE_ENVIRONMENT: StageEnvironment = { deployment: DEPLOYMENT, busName: BUS_NAME };
+
+/**
+ * Settings every function receives. The handlers read them from the environment (not the bundled
+ * config/deployment.json), so each stage's functions run with that stage's settings.
+ */
+export function commonEnvironment(
+  stage: StageEnvironment = DEFAULT_STAGE_ENVIRONMENT,
+): Record<string, string> {
+  const { deployment } = stage;
   return {
-    ERP_TARGET: DEPLOYMENT.erp,
-    ...(DEPLOYMENT.erp === 'netsuite'
+    ERP_TARGET: deployment.erp,
+    ...(deployment.erp === 'netsuite'
       ? {
-          NETSUITE_ACCOUNT_ID: DEPLOYMENT.netsuite.accountId,
-          NETSUITE_CONCURRENCY_LIMIT: String(DEPLOYMENT.netsuite.concurrencyLimit),
-          NETSUITE_REVENUE_RECOGNITION: DEPLOYMENT.netsuite.revenueRecognition,
+          NETSUITE_ACCOUNT_ID: deployment.netsuite.accountId,
+          NETSUITE_CONCURRENCY_LIMIT: String(deployment.netsuite.concurrencyLimit),
+          NETSUITE_REVENUE_RECOGNITION: deployment.netsuite.revenueRecognition,
         }
       : {}),
     POWERTOOLS_SERVICE_NAME: 'quote-to-cash',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    EVENT_BUS_NAME: BUS_NAME,
+    EVENT_BUS_NAME: stage.busName,
+    SALESFORCE_ORG_ID: deployment.salesforce.orgId,
+    SALESFORCE_ORG_CURRENCY: deployment.salesforce.orgCurrency ?? 'USD',
     STRIPE_API_VERSION,
+    STRIPE_MODE: DEPLOYMENT.stripe.mode,
   };
 }
 
@@ -851,14 +966,19 @@ export interface ResourceNames {
  * The complete environment of one function: common settings plus exactly the tables, queues
  * and secrets it declares. CDK and the local runtime both call this, so they cannot drift.
  */
-export function functionEnvironment(f: FunctionKey, names: ResourceNames): Record<string, string> {
+export function functionEnvironment(
+  f: FunctionKey,
+  names: ResourceNames,
+  stage: StageEnvironment = DEFAULT_STAGE_ENVIRONMENT,
+): Record<string, string> {
   const def: FunctionDef = FUNCTIONS[f];
-  const env = commonEnvironment();
+  const env = commonEnvironment(stage);
   for (const { table } of def.tables) env[TABLES[table].envVar] = names.tableName(table);
   for (const q of def.queues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const q of def.consumesQueues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const s of def.secrets ?? []) env[SECRETS[s].envVar] = names.secretArn(s);
-  for (const b of def.buckets ?? []) {
+  const buckets: BucketKey[] = [...(def.buckets ?? []), ...(def.claimChecks ? ['claimChecks' as const] : [])];
+  for (const b of buckets) {
     if (!names.bucketName) throw new Error(`${def.id} needs bucket ${b}: give ResourceNames.bucketName`);
     env[BUCKETS[b].envVar] = names.bucketName(b);
   }

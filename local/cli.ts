@@ -7,28 +7,58 @@
  *   q2c queues [--json]                                      print parked exceptions and dead letters
  *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
+ *   q2c verify [--period YYYY-MM] [--json] [--target aws --stack <name>]   audit the ledger's invariants
+ *   q2c smoke [--target local|aws] [--stack <name>]          follow one event hop by hop (exit 1: failed hop)
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+// A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
+import packageJson from '../package.json';
 import { OpsClient } from './ops-client';
 import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
 import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
-import { journalTable, queuesTable, statusTable, trialBalanceTable, waterfallTable } from './report';
+import {
+  discardedTable,
+  exceptionsTable,
+  journalTable,
+  queuesTable,
+  statusTable,
+  trialBalanceTable,
+  waterfallTable,
+} from './report';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_CONCURRENT_EXECUTIONS, DEFAULT_PORT } from './defaults';
-import { runDemo } from './demo';
 import { reconciliationTable } from './reconciliation-report';
 import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/report';
 import { replayCommand } from './replay/command';
-import { startLocalRuntime } from './runtime';
+import type { ServeOptions } from './serve';
+import { explainError } from './cli-errors';
+import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
+import { verifyCommand } from './verify';
+import { smokeCommand } from './smoke/command';
 
-const program = new Command('q2c').description('Quote-to-cash integration: local runtime and operations');
+/** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
+const periodOption = (flags: string, description: string, problem: (value: string) => string | undefined) =>
+  new Option(flags, description).makeOptionMandatory().argParser((value: string) => {
+    const reason = problem(value);
+    if (reason) throw new InvalidArgumentError(reason);
+    return value;
+  });
+
+const program = new Command('q2c')
+  .description('Quote-to-cash integration: local runtime and operations')
+  .version(packageJson.version, '-V, --version', 'print the q2c version');
 
 program
   .command('serve')
   .description('Run the embedded local runtime (webhooks, bus, state machines, ledger) and the demo')
   .option('-p, --port <port>', 'HTTP port (0 = any free port)', String(DEFAULT_PORT))
-  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .addOption(
+    new Option('--host <host>', 'loopback interface to listen on (never the network)')
+      .choices(['127.0.0.1', '::1'])
+      .default('127.0.0.1'),
+  )
   .option('-d, --data-dir <dir>', 'where DynamoDB, queues and the event log persist', DEFAULT_DATA_DIR)
   .option('--no-demo', 'do not replay the bundled demo scenario')
+  .option('--enable-fault-injection', 'serve the fault-injection routes (/ops/*/fault*) for test drills')
   .addOption(
     new Option('--erp <target>', 'where postings go').choices(['ledger', 'netsuite']).default('ledger'),
   )
@@ -53,68 +83,30 @@ program
     'rule-started executions run at once; the rest wait their turn',
     String(DEFAULT_MAX_CONCURRENT_EXECUTIONS),
   )
-  .action(
-    async (opts: {
-      port: string;
-      host: string;
-      dataDir: string;
-      demo: boolean;
-      logLevel: string;
-      erp: 'ledger' | 'netsuite';
-      retryIntervalMs?: string;
-      drainIntervalMs: string;
-      breakerOpenMs?: string;
-      maxConcurrentExecutions: string;
-    }) => {
-      // Read by the handlers when they load (local runs and tests only).
-      if (opts.breakerOpenMs) process.env.Q2C_BREAKER_OPEN_MS = opts.breakerOpenMs;
-      const runtime = await startLocalRuntime({
-        port: Number(opts.port),
-        host: opts.host,
-        dataDir: opts.dataDir,
-        logLevel: opts.logLevel,
-        erp: opts.erp,
-        retryIntervalMs: opts.retryIntervalMs === undefined ? undefined : Number(opts.retryIntervalMs),
-        drainIntervalMs: Number(opts.drainIntervalMs),
-        maxConcurrentExecutions: Number(opts.maxConcurrentExecutions),
-      });
-      const print = (line: string) => process.stdout.write(line + '\n');
-      print(`Quote-to-cash local runtime listening on ${runtime.url}`);
-      print(
-        `  POST ${runtime.url}/webhooks/stripe   Stripe webhooks (signing secret: ${runtime.webhookSecret})`,
-      );
-      print(
-        `  GET  ${runtime.url}/ops/trial-balance | /ops/journal | /ops/queues | /ops/events | /ops/health`,
-      );
-      print(`  data dir: ${runtime.dataDir}`);
-      if (opts.demo) {
-        print('');
-        await runDemo(runtime, print);
-      }
-      print('');
-      print(
-        `Ready. Send more events (e.g. stripe listen --forward-to ${runtime.url}/webhooks/stripe); Ctrl-C to stop.`,
-      );
-      const shutdown = () => {
-        void runtime.stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    },
-  );
+  .action(async (opts: ServeOptions) => {
+    // Loaded only to serve: the read commands never load the runtime (see bin/cli-bundle.cjs).
+    const { serve } = await import('./serve');
+    await serve(opts);
+  });
 
 const urlOption = () =>
-  new Option('--url <url>', 'base URL of the running local runtime').default(
-    `http://127.0.0.1:${DEFAULT_PORT}`,
-  );
+  new Option('--url <url>', 'base URL of the running local runtime')
+    .env('Q2C_URL')
+    .default(`http://127.0.0.1:${DEFAULT_PORT}`);
+/** Where the runtime keeps its ops token (<data-dir>/ops.token), which operator actions send. */
+const dataDirOption = () =>
+  new Option('-d, --data-dir <dir>', 'data dir of the running runtime (its ops.token authorises actions)')
+    .env('Q2C_DATA_DIR')
+    .default(DEFAULT_DATA_DIR);
 
 program
   .command('trial-balance')
   .description('Print the trial balance (debits and credits per account and currency)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const tb = await new OpsClient(opts.url).trialBalance();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const tb = await new OpsClient(opts.url, opts.dataDir).trialBalance();
     console.log(
       opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(trialBalanceFromJson(tb.accounts)),
     );
@@ -125,8 +117,9 @@ program
   .description('Print the journal entries with their source event and correlation ids')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const journal = await new OpsClient(opts.url).journal();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const journal = await new OpsClient(opts.url, opts.dataDir).journal();
     console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
   });
 
@@ -135,19 +128,23 @@ program
   .description('Print the exception queue and dead-letter queue with classified reasons')
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const q = await new OpsClient(opts.url).queues();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const q = await new OpsClient(opts.url, opts.dataDir).queues();
     console.log(opts.json ? JSON.stringify(q, null, 2) : queuesTable(q.queues));
   });
 
 program
   .command('close')
   .description('Run month-end close for a period: release deferred revenue, then close the period')
-  .requiredOption('--period <YYYY-MM>', 'the period to close ("previous" = last month)')
+  .addOption(
+    periodOption('--period <YYYY-MM>', 'the period to close ("previous" = last month)', closePeriodProblem),
+  )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const ops = new OpsClient(opts.url);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const ops = new OpsClient(opts.url, opts.dataDir);
     const record = await ops.close(opts.period);
     if (opts.json) return console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED') {
@@ -170,8 +167,9 @@ program
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { json?: boolean; url: string }) => {
-    const status = await new OpsClient(opts.url).status();
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const status = await new OpsClient(opts.url, opts.dataDir).status();
     console.log(opts.json ? JSON.stringify(status, null, 2) : statusTable(status));
   });
 
@@ -183,14 +181,18 @@ program
       "A day (YYYY-MM-DD, 'yesterday') reconciles that day's billing activity only. " +
       'Exit code 2 when anything is unexplained.',
   )
-  .requiredOption(
-    '--period <YYYY-MM|YYYY-MM-DD>',
-    'the month or day ("current", "previous" or "yesterday" also work)',
+  .addOption(
+    periodOption(
+      '--period <YYYY-MM|YYYY-MM-DD>',
+      'the month or day ("current", "previous" or "yesterday" also work)',
+      reconcilePeriodProblem,
+    ),
   )
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const record = await new OpsClient(opts.url).reconcile(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const record = await new OpsClient(opts.url, opts.dataDir).reconcile(opts.period);
     const summary = record.output as ReconciliationSummary | undefined;
     if (opts.json) console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED' || !summary) {
@@ -208,19 +210,89 @@ program
   .description(
     'Print the revenue waterfall of a period (deferred at start, billed, adjustments, recognised, deferred at end)',
   )
-  .requiredOption('--period <YYYY-MM>', 'the period')
+  .addOption(periodOption('--period <YYYY-MM>', 'the period', revenuePeriodProblem))
   .option('--json', 'print JSON')
   .addOption(urlOption())
-  .action(async (opts: { period: string; json?: boolean; url: string }) => {
-    const r = await new OpsClient(opts.url).revenue(opts.period);
+  .addOption(dataDirOption())
+  .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
+    const r = await new OpsClient(opts.url, opts.dataDir).revenue(opts.period);
     console.log(
       opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, waterfallFromJson(r.waterfall)),
     );
   });
 
-program.addCommand(replayCommand(urlOption()));
+const exceptions = program
+  .command('exceptions')
+  .description('Parked exceptions: list them, or resolve one without a replay (discard, audited)');
+
+exceptions
+  .command('list')
+  .description('List the exception queue with message ids, when each was parked and why')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const { queues } = await new OpsClient(opts.url, opts.dataDir).queues();
+    const queue = queues.find((q) => q.queue === 'exceptions') ?? {
+      queue: 'exceptions',
+      depth: 0,
+      messages: [],
+    };
+    console.log(opts.json ? JSON.stringify(queue, null, 2) : exceptionsTable(queue));
+  });
+
+exceptions
+  .command('discard')
+  .description(
+    'Remove one parked exception without replaying it; it moves to the audited archive ' +
+      '(<data-dir>/exceptions-archive.jsonl: when, why, who, the original event)',
+  )
+  .requiredOption('--id <messageId>', 'the message id (q2c exceptions list)')
+  .requiredOption('--reason <text>', 'why it needs no replay (kept in the archive)')
+  .option('--by <name>', 'who discards it (default: $USER)', process.env.USER)
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .addOption(dataDirOption())
+  .action(
+    async (opts: {
+      id: string;
+      reason: string;
+      by?: string;
+      json?: boolean;
+      url: string;
+      dataDir: string;
+    }) => {
+      if (!opts.reason.trim()) throw new Error('--reason must say why the exception needs no replay');
+      const { discarded, archive } = await new OpsClient(opts.url, opts.dataDir).discardException(
+        opts.id,
+        opts.reason,
+        opts.by,
+      );
+      if (opts.json) return console.log(JSON.stringify({ discarded, archive }, null, 2));
+      const p = discarded.parked;
+      console.log(
+        `Discarded ${discarded.messageId} (${p.eventType ?? '?'} ${p.sourceEventId ?? p.correlationId ?? ''}, ` +
+          `${p.classification}: ${p.reason.slice(0, 80)}) — archived in ${archive}`,
+      );
+    },
+  );
+
+exceptions
+  .command('archive')
+  .description('List the exceptions discarded so far (when, by whom, why)')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .addOption(dataDirOption())
+  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
+    const { discarded } = await new OpsClient(opts.url, opts.dataDir).discardedExceptions();
+    console.log(opts.json ? JSON.stringify(discarded, null, 2) : discardedTable(discarded));
+  });
+
+program.addCommand(replayCommand(urlOption(), dataDirOption()));
+program.addCommand(verifyCommand(urlOption));
+program.addCommand(smokeCommand(urlOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`q2c: ${(err as Error).message}`);
+  console.error(`q2c: ${explainError(err)}`);
   process.exit(1);
 });

@@ -16,10 +16,14 @@ import { RECORD_TYPES } from './sandboxes/netsuite/records';
 import { buildMonthScenario, MONTH_START } from './scenarios/month';
 import { deliverStripeEvent, type Delivery } from './webhook-client';
 import { createDemoCoupons, runDealDemo } from './deal-demo';
+import { verificationTable } from './verify';
 
 export const DEMO_PERIOD = MONTH_START.slice(0, 7);
 
 export async function runDemo(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
+  const ops = new OpsClient(runtime.url, runtime.dataDir);
+  // A second start replays the same month: idempotent postings add nothing, and the summary says so.
+  const before = new Set((await ops.journal()).entries.map((e) => e.entryId));
   print("Salesforce: the month's deals close won (Outbound Message, signed Flow callout, Event Relay)");
   await createDemoCoupons(runtime);
   const deals = await runDealDemo(runtime);
@@ -41,12 +45,12 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   await runtime.idle();
   const close = await runtime.close(DEMO_PERIOD);
 
-  const ops = new OpsClient(runtime.url);
-  const [journal, tb, queues, revenue] = await Promise.all([
+  const [journal, tb, queues, revenue, verification] = await Promise.all([
     ops.journal(),
     ops.trialBalance(),
     ops.queues(),
     ops.revenue(DEMO_PERIOD),
+    ops.verify(),
   ]);
   const distinct = new Set(deliveries.map((d) => d.eventId)).size;
 
@@ -54,9 +58,12 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print(
     `Received: ${deliveries.length} deliveries (${distinct} distinct events) → HTTP ${fmtCounts(countBy(deliveries.map((d) => String(d.status))))}`,
   );
-  print(`Posted:   ${journal.entries.length} journal entries`);
-  for (const [kind, n] of countBy(journal.entries.map((e) => e.kind)))
-    print(`          ${kind.padEnd(16)} ×${n}`);
+  const posted = journal.entries.filter((e) => !before.has(e.entryId));
+  print(
+    `Posted:   ${posted.length} new posting${posted.length === 1 ? '' : 's'}` +
+      (before.size ? ` — ${before.size} already in the ledger` : ''),
+  );
+  for (const [kind, n] of countBy(posted.map((e) => e.kind))) print(`          ${kind.padEnd(16)} ×${n}`);
   print(
     close.status === 'SUCCEEDED'
       ? `Closed:   ${DEMO_PERIOD} — ${(close.output as { releasesPosted: number }).releasesPosted} revenue releases posted`
@@ -74,6 +81,8 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
       ? 'Every currency balances: debits = credits.'
       : `UNBALANCED: ${tb.unbalancedCurrencies.join(', ')}`,
   );
+  // Beside the trial balance: the ledger's audit of its own invariants (what q2c verify prints).
+  print(verificationTable(verification));
   print('');
   print(`Revenue waterfall ${DEMO_PERIOD}`);
   const waterfall = waterfallFromJson(revenue.waterfall);

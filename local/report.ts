@@ -2,6 +2,7 @@
 import Table, { type TableConstructorOptions } from 'cli-table3';
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
+import type { ExceptionCensus } from '../lambdas/domain/exception-census';
 import type { ParkedException } from '../lambdas/domain/exceptions';
 import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
 import { amountFromJson, formatMoney } from '../lambdas/domain/money';
@@ -81,7 +82,49 @@ export function journalTable(entries: readonly RecordedEntry[]): string {
 export interface QueueView {
   queue: string;
   depth: number;
-  messages: (ParkedException & { messageId: string })[];
+  messages: (ParkedException & { messageId: string; parkedAt?: string })[];
+}
+
+/** `q2c exceptions list`: what is parked, with the ids `q2c exceptions discard --id` takes. */
+export function exceptionsTable(queue: QueueView): string {
+  const table = newTable(['Message id', 'Parked at', 'Class', 'Event', 'Reason'], {
+    colWidths: [38, 22, 12, 30, 60],
+    wordWrap: true,
+  });
+  for (const m of queue.messages)
+    table.push([
+      m.messageId,
+      m.parkedAt ?? '',
+      m.classification,
+      `${m.eventType ?? '?'} ${m.sourceEventId ?? m.correlationId ?? ''}`,
+      m.reason,
+    ]);
+  return queue.messages.length ? table.toString() : 'No parked exceptions.';
+}
+
+/** `q2c exceptions archive`: what was discarded, when, by whom and why. */
+export function discardedTable(
+  rows: readonly {
+    discardedAt: string;
+    by: string | null;
+    reason: string;
+    messageId: string;
+    parked: ParkedException;
+  }[],
+): string {
+  const table = newTable(['Discarded at', 'By', 'Why', 'Event', 'Parked for'], {
+    colWidths: [26, 14, 40, 30, 50],
+    wordWrap: true,
+  });
+  for (const r of rows)
+    table.push([
+      r.discardedAt,
+      r.by ?? '—',
+      r.reason,
+      `${r.parked.eventType ?? '?'} ${r.parked.sourceEventId ?? r.parked.correlationId ?? ''}`,
+      `${r.parked.classification}: ${r.parked.reason}`,
+    ]);
+  return rows.length ? table.toString() : 'Nothing discarded.';
 }
 
 export function queuesTable(queues: readonly QueueView[]): string {
@@ -129,28 +172,65 @@ export interface StatusView {
   metrics: import('./metrics').MetricSeriesJson[];
   executions: { inFlight: number; started: number; succeeded: number; failed: number };
   queues: { queue: string; depth: number }[];
+  /** The exception queue now, per classification (count and oldest age in seconds). */
+  parked: ExceptionCensus;
 }
 
-/** `q2c status`: the Finance Ops dashboard as a table — counts, amounts by currency, latencies, backlog. */
+/**
+ * The drain's census metrics are gauges sampled each scan: summing them means nothing, and the last
+ * sample is up to a drain interval old. `q2c status` shows the queue's census as it is now instead.
+ */
+const CENSUS_GAUGES = new Set(['ParkedExceptions', 'OldestParkedExceptionAge']);
+const ISO_CURRENCY = /^[a-z]{3}$/i;
+
+/**
+ * `q2c status`: the Finance Ops dashboard as a table. Counters are totals since the runtime started,
+ * gauges are values now, timings give their sample count and percentiles; every figure has its unit.
+ */
 export function statusTable(view: StatusView): string {
-  const table = newTable(['Metric', 'Dimensions', 'Count / sum', 'p50', 'p95'], {
-    colAligns: ['left', 'left', 'right', 'right', 'right'],
+  const table = newTable(['Metric', 'Dimensions', 'Kind', 'Value', 'Unit', 'p50', 'p95'], {
+    colAligns: ['left', 'left', 'left', 'right', 'left', 'right', 'right'],
   });
   for (const m of view.metrics) {
+    if (CENSUS_GAUGES.has(m.name)) continue;
     const dims = Object.entries(m.dimensions)
       .filter(([k]) => k !== 'service')
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    const money = m.name.endsWith('MinorUnits') && m.dimensions.currency;
-    const total = money ? formatMoney(amountFromJson(m.sum), m.dimensions.currency) : String(m.sum);
-    const timing = m.unit === 'Milliseconds';
-    table.push([m.name, dims, total, timing ? `${m.p50} ms` : '', timing ? `${m.p95} ms` : '']);
+    if (m.name.endsWith('MinorUnits')) {
+      const currency = m.dimensions.currency ?? '';
+      // A document that moves no money has no currency: nothing to show.
+      if (!ISO_CURRENCY.test(currency)) continue;
+      table.push([
+        m.name,
+        dims,
+        'counter',
+        formatMoney(amountFromJson(m.sum), currency),
+        currency.toUpperCase(),
+        '',
+        '',
+      ]);
+    } else if (m.unit === 'Milliseconds')
+      table.push([m.name, dims, 'timing', String(m.samples), 'samples', `${m.p50} ms`, `${m.p95} ms`]);
+    else if (m.unit === 'Seconds')
+      table.push([m.name, dims, 'timing', String(m.samples), 'samples', `${m.p50} s`, `${m.p95} s`]);
+    else table.push([m.name, dims, 'counter', String(m.sum), unitOf(m.unit), '', '']);
   }
-  for (const q of view.queues) table.push([`Queue depth: ${q.queue}`, '', String(q.depth), '', '']);
+  for (const [classification, c] of Object.entries(view.parked)) {
+    const dims = `classification=${classification}`;
+    table.push(['Parked exceptions', dims, 'gauge', String(c.parked), 'messages', '', '']);
+    table.push(['Oldest parked exception', dims, 'gauge', String(c.oldestSeconds), 's', '', '']);
+  }
+  for (const q of view.queues)
+    table.push(['Queue depth', `queue=${q.queue}`, 'gauge', String(q.depth), 'messages', '', '']);
   const e = view.executions;
-  table.push(['Executions', '', `${e.succeeded} ok · ${e.failed} failed · ${e.inFlight} running`, '', '']);
+  table.push(['Executions succeeded', '', 'counter', String(e.succeeded), 'executions', '', '']);
+  table.push(['Executions failed', '', 'counter', String(e.failed), 'executions', '', '']);
+  table.push(['Executions running', '', 'gauge', String(e.inFlight), 'executions', '', '']);
   return table.toString();
 }
+
+const unitOf = (unit: string) => (unit === 'Count' || unit === 'None' ? 'count' : unit.toLowerCase());
 
 /** The demo's deals as Salesforce now shows them (the fields the deal flow wrote back). */
 export function dealsTable(

@@ -14,7 +14,18 @@ import { LedgerAdapter } from '../lambdas/adapters/erp/ledger/ledger-adapter';
 import { dynamo } from '../lambdas/adapters/store/dynamodb';
 import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting/trial-balance';
 import { describeParked } from '../lambdas/domain/exceptions';
+import { exceptionCensus } from '../lambdas/domain/exception-census';
+import { pipelineHealth } from './health';
+import { takeMessage } from '../lambdas/adapters/replay/queue-take';
+import {
+  appendDiscarded,
+  discardRecord,
+  exceptionArchiveFile,
+  readDiscarded,
+  type DiscardedException,
+} from './exception-archive';
 import { revenueWaterfall } from '../lambdas/domain/revenue/waterfall';
+import { periodHasEnded } from '../lambdas/domain/revenue/periods';
 import {
   DEPLOYMENT,
   FUNCTIONS,
@@ -33,15 +44,19 @@ import {
   type RuleKey,
   type StateMachineKey,
   type TableKey,
+  type BucketKey,
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
-import { createHttpServer } from './http-server';
+import { BadRequest, createHttpServer } from './http-server';
+import { ensureOpsToken } from './ops-token';
+import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { LocalFunctions, localFunctionArn } from './lambda';
 import { localTableName, startDynamo, type LocalDynamo } from './services/dynamodb';
 import { throttleSpecFrom } from './services/dynamodb-faults';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './services/local-aws';
 import { startSqs, type LocalSqs } from './services/sqs';
+import { LOCAL_CLAIM_CHECK_BUCKET, startLocalClaimChecks } from './services/claim-checks';
 import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepfunctions';
 
 import {
@@ -62,7 +77,7 @@ import { startSalesforceSandbox, type SalesforceSandbox } from './sandboxes/sale
 import { buildDemoOrg } from './scenarios/salesforce-org';
 import { stripeCatalog } from './scenarios/stripe-catalog';
 import { mappingConfig } from '../lambdas/handlers/commons/config';
-import { setBillingClock } from '../lambdas/handlers/commons/clock';
+import { closeNowMs, setBillingClock } from '../lambdas/handlers/commons/clock';
 import {
   createLocalReconciliationBucket,
   LOCAL_RECONCILIATION_BUCKET,
@@ -90,6 +105,8 @@ export interface LocalRuntimeOptions {
    * deliveries Step Functions throttles — instead of queueing inside tasks until their timeouts fire.
    */
   maxConcurrentExecutions?: number;
+  /** Serve the fault-injection routes (/ops/bus/fault, /ops/dynamodb/fault(s), /ops/erp/faults): tests only. */
+  faultInjection?: boolean;
 }
 
 export interface ExecutionStats {
@@ -128,13 +145,19 @@ export interface LocalRuntime {
   /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
   stateMachines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   dynamoEndpoint: string;
-  stop(): Promise<void>;
+  /**
+   * Stops everything and releases the data dir. `graceMs`: how long in-flight executions may finish
+   * (default: until they do); past it they are abandoned like a crashed Lambda, and the next start's
+   * re-deliveries complete them (every write is completing-idempotent).
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
+  const opsToken = ensureOpsToken(dataDir);
   const webhookSecret =
     options.webhookSecret ?? process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_LOCAL_WEBHOOK_SECRET;
 
@@ -180,6 +203,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     clientSecret: salesforce.clientSecret,
   });
   const s3 = await createLocalReconciliationBucket(sqs.endpoint);
+  const claimChecks = await startLocalClaimChecks(sqs.endpoint, dataDir);
+  bus.beforeClaimCheckedEntries = () => claimChecks.persist();
   if (netsuite) {
     for (const [k, v] of Object.entries(netsuite.env)) {
       if (v === '') delete process.env[k];
@@ -317,88 +342,155 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     APIGatewayProxyEventV2,
     APIGatewayProxyStructuredResultV2
   >('ingestSalesforceOutboundMessage');
-  const server = createHttpServer({
-    webhooks: {
-      '/webhooks/stripe': (e) => ingest(e),
-      '/webhooks/salesforce/flow': (e) => ingestFlow(e),
-      '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
-    },
-    ops: {
-      ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
-      ...replay.routes,
-      // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
-      '/ops/dynamodb/faults': async () => db.faults.stats(),
-    },
-    actions: {
-      ...replay.actions,
-      // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
-      '/ops/bus/fault': async (body) => {
-        const { mode, times } = body as { mode?: unknown; times?: unknown };
-        if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
-          return {
-            status: 400,
-            body: {
-              error: { code: 'invalid_fault', message: 'give {"mode":"throttle"|"failed-entry","times":n}' },
-            },
+  const server = createHttpServer(
+    {
+      webhooks: {
+        '/webhooks/stripe': (e) => ingest(e),
+        '/webhooks/salesforce/flow': (e) => ingestFlow(e),
+        '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
+      },
+      ops: {
+        ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
+        ...replay.routes,
+        // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
+        '/ops/verify': async (url: URL) => {
+          const period = url.searchParams.get('period') ?? undefined;
+          const problem = period === undefined ? undefined : revenuePeriodProblem(period);
+          if (problem) throw new BadRequest('invalid_period', problem);
+          return functions.invoke('verifyLedger', { period });
+        },
+        // Exceptions resolved without a replay, oldest first (q2c exceptions archive).
+        '/ops/exceptions/archive': async () => ({ discarded: readDiscarded(dataDir) }),
+        // Local only: DynamoDB throttles answered so far (and requests seen while a throttle was armed).
+        '/ops/dynamodb/faults': async () => db.faults.stats(),
+      },
+      actions: {
+        ...replay.actions,
+        // q2c exceptions discard: {"messageId":"…","reason":"why","by":"who"} moves one parked exception to
+        // the audited archive (<data-dir>/exceptions-archive.jsonl) instead of replaying it.
+        '/ops/exceptions/discard': async (body) => {
+          const { messageId, reason, by } = (body ?? {}) as {
+            messageId?: unknown;
+            reason?: unknown;
+            by?: unknown;
           };
-        bus.injectFault({ mode, times });
-        return { status: 200, body: { mode, times } };
-      },
-      // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
-      // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
-      // {"clear":true} clears). Tables by topology key or local name.
-      '/ops/dynamodb/fault': async (body) => {
-        try {
-          const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
-          if (spec === 'clear') db.faults.clear();
-          else db.faults.throttle(spec);
-          return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
-        } catch (err) {
-          return { status: 400, body: { error: { code: 'invalid_fault', message: (err as Error).message } } };
-        }
-      },
-      // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
-      // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
-      '/ops/stripe/objects': async (body) => {
-        const objects = (body as { objects?: unknown }).objects;
-        if (!Array.isArray(objects))
-          return {
-            status: 400,
-            body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
-          };
-        stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
-        return { status: 200, body: { loaded: objects.length } };
-      },
-      '/ops/close': async (body) => {
-        const period = (body as { period?: unknown }).period;
-        if (typeof period !== 'string')
-          return {
-            status: 400,
-            body: { error: { code: 'missing_period', message: 'give {"period":"YYYY-MM"} or "previous"' } },
-          };
-        const record = await startExecution('monthEndClose', { period });
-        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
-      },
-      '/ops/reconcile': async (body) => {
-        const period = (body as { period?: unknown }).period;
-        if (
-          typeof period !== 'string' ||
-          !/^(\d{4}-(0[1-9]|1[0-2])(-\d{2})?|current|previous|yesterday)$/.test(period)
-        )
-          return {
-            status: 400,
-            body: {
-              error: {
-                code: 'invalid_period',
-                message: 'give {"period":"YYYY-MM"} or "YYYY-MM-DD", "current", "previous" or "yesterday"',
+          if (typeof messageId !== 'string' || !messageId)
+            return badRequest(
+              'missing_message_id',
+              'give {"messageId":"…"} (the Message id q2c exceptions list shows)',
+            );
+          if (typeof reason !== 'string' || !reason.trim())
+            return badRequest(
+              'missing_reason',
+              'give {"reason":"…"}: why it is resolved without a replay (kept in the audit archive)',
+            );
+          if (by !== undefined && typeof by !== 'string')
+            return badRequest('invalid_by', '"by" must be a string (who discards)');
+          let record: DiscardedException | undefined;
+          const taken = await takeMessage(sqs.client, sqs.queueUrl('exceptions'), messageId, async (m) => {
+            record = discardRecord(m, { reason: reason.trim(), by }, new Date());
+            appendDiscarded(dataDir, record);
+          });
+          await sqs.persist();
+          if (!taken || !record)
+            return {
+              status: 404,
+              body: {
+                error: {
+                  code: 'no_such_exception',
+                  message: `no parked exception ${messageId} on the exception queue`,
+                },
               },
-            },
-          };
-        const record = await reconcile(period);
-        return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+            };
+          return { status: 200, body: { discarded: record, archive: exceptionArchiveFile(dataDir) } };
+        },
+        // Local only: make the next PutEvents requests fail ({"mode":"throttle"|"failed-entry","times":n}; 0 clears).
+        '/ops/bus/fault': async (body) => {
+          const { mode, times } = body as { mode?: unknown; times?: unknown };
+          if ((mode !== 'throttle' && mode !== 'failed-entry') || typeof times !== 'number' || times < 0)
+            return {
+              status: 400,
+              body: {
+                error: {
+                  code: 'invalid_fault',
+                  message: 'give {"mode":"throttle"|"failed-entry","times":n}',
+                },
+              },
+            };
+          bus.injectFault({ mode, times });
+          return { status: 200, body: { mode, times } };
+        },
+        // Local only: throttle DynamoDB requests on the wire, as DynamoDB does ({"exception":"ThrottlingException"|
+        // "ProvisionedThroughputExceededException","rate":0–1,"times":n,"operations":["PutItem"…],"tables":["ledger"…]};
+        // {"clear":true} clears). Tables by topology key or local name.
+        '/ops/dynamodb/fault': async (body) => {
+          try {
+            const spec = throttleSpecFrom(body, (t) => (t in TABLES ? localTableName(t as TableKey) : t));
+            if (spec === 'clear') db.faults.clear();
+            else db.faults.throttle(spec);
+            return { status: 200, body: { armed: spec, stats: db.faults.stats() } };
+          } catch (err) {
+            return {
+              status: 400,
+              body: { error: { code: 'invalid_fault', message: (err as Error).message } },
+            };
+          }
+        },
+        // Local only: load Stripe objects (invoices, charges, balance transactions, payouts…) into the
+        // sandbox the billing adapter reads, e.g. before replaying webhooks that refer to them.
+        '/ops/stripe/objects': async (body) => {
+          const objects = (body as { objects?: unknown }).objects;
+          if (!Array.isArray(objects))
+            return {
+              status: 400,
+              body: { error: { code: 'missing_objects', message: 'give {"objects":[…]}' } },
+            };
+          const invalid = objects.findIndex(
+            (o: unknown) =>
+              typeof o !== 'object' ||
+              o === null ||
+              typeof (o as { id?: unknown }).id !== 'string' ||
+              typeof (o as { object?: unknown }).object !== 'string',
+          );
+          if (invalid >= 0)
+            return badRequest(
+              'invalid_object',
+              `objects[${invalid}] is not a Stripe object: each needs a string "id" and "object"`,
+            );
+          stripe.store.putAll(objects as Parameters<typeof stripe.store.putAll>[0]);
+          return { status: 200, body: { loaded: objects.length } };
+        },
+        '/ops/close': async (body) => {
+          const period = (body as { period?: unknown } | null)?.period;
+          const problem = closePeriodProblem(period);
+          if (problem || typeof period !== 'string')
+            return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
+          // Refused before the flow starts (which refuses it too, as in AWS): nothing is parked.
+          if (period !== 'previous' && !periodHasEnded(period, closeNowMs()))
+            return {
+              status: 409,
+              body: {
+                error: {
+                  code: 'period_not_ended',
+                  message: `${period} has not ended yet: a period is closed once its last day is over`,
+                },
+              },
+            };
+          const record = await startExecution('monthEndClose', { period });
+          return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+        },
+        '/ops/reconcile': async (body) => {
+          const period = (body as { period?: unknown } | null)?.period;
+          const problem = reconcilePeriodProblem(period);
+          if (problem || typeof period !== 'string')
+            return { status: 400, body: { error: { code: 'invalid_period', message: problem } } };
+          const record = await reconcile(period);
+          return { status: record.status === 'SUCCEEDED' ? 200 : 500, body: record };
+        },
       },
     },
-  });
+    { opsToken, faultInjection: options.faultInjection },
+  );
   const port = options.port ?? DEFAULT_PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -435,12 +527,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stripe,
     salesforce,
     dynamoEndpoint: db.endpoint,
-    stop: async () => {
+    stop: async ({ graceMs }: { graceMs?: number } = {}) => {
       await stopDrain();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await executions.idle();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets (the demo's own deliveries) would hold close() open until they time out.
+      server.closeAllConnections();
+      await closed;
+      if (graceMs === undefined) await executions.idle();
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          executions.idle(),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+        ]);
+        clearTimeout(timer);
+      }
       await Promise.allSettled([...relays]);
       await bus.stop();
+      await claimChecks.stop();
       await sqs.stop();
       await stripe.stop();
       await salesforce.stop();
@@ -451,13 +555,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 }
 
+const badRequest = (code: string, message: string) => ({ status: 400, body: { error: { code, message } } });
+
 function serverUrl(server: Server, host: string): string {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : DEFAULT_PORT;
-  return `http://${host}:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Points the SDK clients at the local emulators and gives handlers their topology environment. */
+/** The local S3 buckets (in fauxqs), by topology key. */
+const LOCAL_BUCKETS: Record<BucketKey, string> = {
+  reconciliation: LOCAL_RECONCILIATION_BUCKET,
+  claimChecks: LOCAL_CLAIM_CHECK_BUCKET,
+};
+
 function configureEnvironment(opts: {
   db: LocalDynamo;
   sqs: LocalSqs;
@@ -494,7 +606,7 @@ function configureEnvironment(opts: {
         tableName: localTableName,
         queueUrl: (q: QueueKey) => opts.sqs.queueUrl(q),
         secretArn: () => '', // no Secrets Manager locally: the value comes from localEnvVar
-        bucketName: () => LOCAL_RECONCILIATION_BUCKET,
+        bucketName: (b) => LOCAL_BUCKETS[b],
       }),
     );
   }
@@ -546,20 +658,40 @@ function opsRoutes(deps: {
   netsuite?: NetSuiteSimulator;
   metrics: LocalMetrics;
 }) {
+  const queueDepths = () =>
+    (Object.keys(QUEUES) as QueueKey[]).map((q) => ({ queue: q, depth: deps.sqs.inspect(q).length }));
+  const parkedCensus = () =>
+    exceptionCensus(
+      deps.sqs.inspect('exceptions').map((m) => ({
+        classification: describeParked(m.body, m.attributes).classification,
+        sentAtMs: m.sentAtMs,
+      })),
+      Date.now(),
+    );
   return {
-    '/ops/health': async () => ({ status: 'ok', executions: deps.executions.stats() }),
+    '/ops/health': async () => {
+      const executions = deps.executions.stats();
+      const queues = queueDepths();
+      return {
+        ...pipelineHealth({
+          parked: parkedCensus(),
+          deadLetters: queues.filter((q) => q.queue !== 'exceptions'),
+          executionsFailed: executions.failed,
+        }),
+        executions,
+      };
+    },
     // Where the local Salesforce Event Relay delivers: PutEvents endpoint and the partner event bus name.
     '/ops/salesforce/relay': async () => ({
       eventBridge: deps.bus.endpoint(),
       partnerEventBus: deps.bus.partnerBusName() ?? null,
     }),
+    // `parked` is the census of the exception queue as it is now (the drain's metrics are its last scan).
     '/ops/metrics': async () => ({
       metrics: deps.metrics.snapshot(),
       executions: deps.executions.stats(),
-      queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => ({
-        queue: q,
-        depth: deps.sqs.inspect(q).length,
-      })),
+      queues: queueDepths(),
+      parked: parkedCensus(),
     }),
     '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
     '/ops/trial-balance': async () => {
@@ -576,6 +708,7 @@ function opsRoutes(deps: {
           depth: messages.length,
           messages: messages.map((m) => ({
             messageId: m.messageId,
+            parkedAt: new Date(m.sentAtMs).toISOString(),
             ...describeParked(m.body, m.attributes),
           })),
         };
@@ -583,6 +716,8 @@ function opsRoutes(deps: {
     }),
     '/ops/revenue': async (url: URL) => {
       const period = url.searchParams.get('period') ?? new Date().toISOString().slice(0, 7);
+      const problem = revenuePeriodProblem(period);
+      if (problem) throw new BadRequest('invalid_period', problem);
       return { period, waterfall: revenueWaterfall(await deps.ledger.listEntries(), period) };
     },
     '/ops/erp': async () => ({

@@ -1,5 +1,5 @@
 /** The published JSON Schemas (schemas/v1/*.schema.json), generated from the zod definitions. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventEnvelope } from '../lambdas/domain/envelope';
 import {
   CreditMemo,

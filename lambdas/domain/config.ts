@@ -4,7 +4,7 @@
  * dimensions and a fixed FX rate table. Validated once so a bad file fails loudly at start and
  * at `cdk synth`; lookups that miss are BusinessErrors (parked, replayable after the fix).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessError } from './errors';
 import { AccountKey, Recognition } from './model';
 import { ZERO_DECIMAL_CURRENCIES } from './money';

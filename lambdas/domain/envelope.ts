@@ -3,7 +3,7 @@
  * detail-type = the vendor event type; the raw vendor object is kept whole so later flows
  * (and replays after a mapping fix) never need to go back to the vendor for it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const EventEnvelope = z.object({
   schemaVersion: z.literal('v1'),

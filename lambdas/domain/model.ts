@@ -3,7 +3,7 @@
  * Defined with zod so the same definition validates at runtime and generates the JSON Schemas
  * published in schemas/v1 (npm run schemas; a test keeps them in sync).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const minorUnits = z.number().int().describe('Integer amount in minor units of the currency');
 const currency = z
@@ -300,6 +300,12 @@ export type JournalEntry = z.infer<typeof JournalEntry>;
 export type JournalKind = JournalEntry['kind'];
 export type CreditMemo = z.infer<typeof CreditMemo>;
 export type CreditMemoLine = z.infer<typeof CreditMemoLine>;
+/** The document of a credit_memo_void posting: the credit note it voids, whose lines the schedules restore. */
+export interface CreditMemoVoid {
+  creditMemoRef: string;
+  voidedAt: string;
+  creditMemo: CreditMemo;
+}
 export type Refund = z.infer<typeof Refund>;
 export type Dispute = z.infer<typeof Dispute>;
 export type Payout = z.infer<typeof Payout>;

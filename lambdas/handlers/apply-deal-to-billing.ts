@@ -3,7 +3,7 @@
  * the crosswalk with the applied version (stale and duplicate versions are skipped before any call).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TABLES } from '../../lib/topology';
 import { stripeSubscriptionBilling } from '../adapters/billing/stripe-subscriptions';
 import { DynamoDealCrosswalk } from '../adapters/crosswalk/deal-crosswalk';

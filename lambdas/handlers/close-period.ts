@@ -1,5 +1,5 @@
 /** ClosePeriod task: marks the period closed and returns the close summary. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ScheduleStore } from '../adapters/revenue/schedule-store';
 import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -3,7 +3,7 @@
  * a month's run, or the Stripe events of [from, to) (each object's latest snapshot) for a day's run —
  * keeps the facts dated in the run's period, and writes them as key-sorted parts, one per shard.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { billingEvents, billingObjects } from '../adapters/reconciliation/sources';
 import { ReconciliationBucket, stagingKeys } from '../adapters/reconciliation/staging';
 import { requiredEnv } from '../adapters/store/dynamodb';

@@ -4,7 +4,7 @@
  * segment; NetSuite (ERP_TARGET=netsuite) through SuiteQL, which has no segments, so segment 0 reads
  * every page and the others have nothing to do.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { netsuiteAdapterFromEnv } from '../adapters/erp/netsuite';
 import { erpFactOfNetSuite, netsuitePostings } from '../adapters/reconciliation/netsuite-facts';
 import { ledgerEntries } from '../adapters/reconciliation/sources';

@@ -45,7 +45,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
   let envelope;
   try {
     const callout = parseFlowCallout(body.toString('utf8'));
-    if (!sameOrg(callout.orgId, DEPLOYMENT.salesforce.orgId)) {
+    if (!sameOrg(callout.orgId, process.env.SALESFORCE_ORG_ID ?? DEPLOYMENT.salesforce.orgId)) {
       return reject(403, 'wrong_org', 'orgId is not the Salesforce org this deployment accepts events from');
     }
     envelope = normaliseFlowCallout(callout, new Date());

@@ -46,7 +46,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
   let envelopes;
   try {
     const message = parseOutboundMessage(body.toString('utf8'));
-    if (!sameOrg(message.organizationId, DEPLOYMENT.salesforce.orgId)) {
+    if (!sameOrg(message.organizationId, process.env.SALESFORCE_ORG_ID ?? DEPLOYMENT.salesforce.orgId)) {
       return reject(
         403,
         'wrong_org',

@@ -5,8 +5,9 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import Stripe from 'stripe';
+import { signatureWindow, STRIPE_SIGNATURE_TOLERANCE_SECONDS } from '../domain/stripe-signature';
 import { jsonDepth, MAX_EVENT_DEPTH, normaliseStripeEvent, StripeEventShape } from '../domain/envelope';
+import { verifyStripeSignature } from '../adapters/billing/stripe-webhook-signature';
 import { publish } from '../adapters/store/event-bus';
 import { secretValue } from '../adapters/store/secrets';
 import { header, json, rawBody } from './commons/http';
@@ -14,8 +15,6 @@ import { logger, metrics } from './commons/powertools';
 import { recordRejection, webhookHandler } from './commons/webhook';
 import { BUS_NAME, handledDetailTypes, MAX_WEBHOOK_BODY_BYTES, SECRETS, SOURCES } from '../../lib/topology';
 
-/** Stripe's documented default tolerance for the signature timestamp (replay window). */
-const SIGNATURE_TOLERANCE_SECONDS = 300;
 const HANDLED = handledDetailTypes(SOURCES.stripe);
 
 export const handler = webhookHandler(ingest);
@@ -33,16 +32,28 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
   if (!signature) return reject(401, 'missing_signature', 'Stripe-Signature header is required');
 
   const secret = await secretValue(SECRETS.stripeWebhook.envVar, SECRETS.stripeWebhook.localEnvVar);
-  let parsed: unknown;
-  try {
-    parsed = Stripe.webhooks.constructEvent(body, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
-  } catch (err) {
-    if (err instanceof SyntaxError) return reject(400, 'malformed_json', 'body is not valid JSON');
+  const check = verifyStripeSignature({
+    payload: body,
+    header: signature,
+    secret,
+    toleranceSeconds: STRIPE_SIGNATURE_TOLERANCE_SECONDS,
+    nowSeconds: Math.floor(Date.now() / 1000),
+  });
+  if (!check.verified) {
     return reject(
       401,
       'invalid_signature',
       'signature verification failed (wrong secret, tampered or expired)',
     );
+  }
+  // Stripe's scheme bounds only the age; a verified signature dated ahead of the tolerance is refused too.
+  const window = signatureWindow(check.timestamp, Math.floor(Date.now() / 1000));
+  if (!window.ok) return reject(400, window.code, window.message);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return reject(400, 'malformed_json', 'body is not valid JSON');
   }
   if (jsonDepth(parsed, MAX_EVENT_DEPTH) > MAX_EVENT_DEPTH) {
     return reject(400, 'too_deeply_nested', `the event nests deeper than ${MAX_EVENT_DEPTH} levels`);

@@ -14,8 +14,10 @@ import {
   type MoneyEventReads,
 } from '../domain/mapping/stripe-money';
 import { assertApiVersion } from '../domain/mapping/stripe-invoice';
-import { mappingConfig } from './commons/config';
+import { assertStripeMode } from '../domain/mapping/stripe-mode';
+import { mappingConfig, stripeMode } from './commons/config';
 import { stampReceived } from './commons/latency';
+import { eventDetail } from './commons/bus-event';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
@@ -34,11 +36,12 @@ async function readFromStripe(envelope: EventEnvelope): Promise<MoneyEventReads>
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<MappedMoneyEvent> => {
   metrics.addMetric('MoneyEventsReceived', MetricUnit.Count, 1);
   try {
-    const parsed = EventEnvelope.safeParse(event.detail);
+    const parsed = EventEnvelope.safeParse(await eventDetail(event));
     if (!parsed.success)
       throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
     const envelope = parsed.data;
     logger.appendKeys({ correlationId: envelope.correlationId, eventId: envelope.eventId });
+    assertStripeMode(envelope, stripeMode);
     assertApiVersion(envelope, apiVersion); // before asking Stripe anything about it
     const mapped = mapMoneyEvent(envelope, mappingConfig, apiVersion, await readFromStripe(envelope));
     return { postings: mapped.postings.map((p) => stampReceived(p, envelope.receivedAt)) };

@@ -3,7 +3,7 @@
  * its billing slices, ERP segments and shards) or a day ('yesterday' from the daily schedule, or
  * YYYY-MM-DD: that day's Stripe events, and on the built-in ledger the postings looked up by id).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessError } from '../domain/errors';
 import {
   isDay,

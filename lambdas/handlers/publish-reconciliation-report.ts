@@ -3,7 +3,7 @@
  * emits ReconciliationMismatches by kind (and ReconciliationUnexplained, which alarms), returns the summary.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReconciliationBucket, stagingKeys } from '../adapters/reconciliation/staging';
 import { requiredEnv } from '../adapters/store/dynamodb';
 import { FINDING_KINDS, type Finding } from '../domain/reconciliation/compare';

@@ -4,7 +4,7 @@
  * (a day on the built-in ledger) there are no ERP parts: the postings of each batch of billing
  * documents are read from the ledger by their ids.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReconciliationBucket, stagingKeys } from '../adapters/reconciliation/staging';
 import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { LedgerAdapter } from '../adapters/erp/ledger/ledger-adapter';

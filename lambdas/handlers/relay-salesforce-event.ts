@@ -23,7 +23,11 @@ export interface RelayResult {
 export const handler = async (event: RelayedEvent, context: Context): Promise<RelayResult> => {
   logger.addContext(context);
   try {
-    const envelopes = normaliseRelayedEvent(event, DEPLOYMENT.salesforce.orgId, new Date());
+    const envelopes = normaliseRelayedEvent(
+      event,
+      process.env.SALESFORCE_ORG_ID ?? DEPLOYMENT.salesforce.orgId,
+      new Date(),
+    );
     await publishAll(
       process.env.EVENT_BUS_NAME ?? BUS_NAME,
       envelopes.map((e) => ({

@@ -4,7 +4,7 @@
  * written with the ledger's conditional put, so a retried or redriven close posts nothing twice.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { revenueReleaseEntry } from '../domain/revenue/release';
 import { postEntry, schedules } from './commons/posting';
 import { logger, publishMetrics } from './commons/powertools';

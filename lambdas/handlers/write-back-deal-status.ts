@@ -4,7 +4,7 @@
  * A written-back outcome is noted in the crosswalk (`writtenBackVersion`): a replay of a deal whose
  * write-back was parked finds it missing and writes the stored outcome back; once noted, it skips.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TABLES } from '../../lib/topology';
 import { DynamoDealCrosswalk } from '../adapters/crosswalk/deal-crosswalk';
 import { withSalesforce } from '../adapters/crm/salesforce/connection';

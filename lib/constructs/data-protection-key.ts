@@ -42,21 +42,39 @@ export class DataProtectionKey extends Construct {
       }),
     );
 
-    // EventBridge writes undeliverable events to the KMS-encrypted posting DLQ with its own
-    // service identity, and CloudWatch alarms publish to the KMS-encrypted alarm topic likewise.
-    for (const [sid, service] of [
-      ['AllowEventBridgeToWriteEncryptedDeadLetters', 'events.amazonaws.com'],
-      ['AllowCloudWatchAlarmsToPublishEncryptedNotifications', 'cloudwatch.amazonaws.com'],
-    ] as const) {
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid,
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-        }),
-      );
-    }
+    // CloudWatch alarms publish to the KMS-encrypted alarm topic with their own service identity.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishEncryptedNotifications',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+  }
+
+  /**
+   * EventBridge writes undeliverable events to KMS-encrypted dead-letter queues with its own service
+   * identity. Its KMS calls carry no aws:SourceAccount (AWS documents the condition as unsupported there),
+   * so the statement is pinned to the queues by the encryption context SQS passes (aws:sqs:arn). The
+   * ARNs are built from the queues' physical names: referencing the queues would be a key ↔ queue cycle.
+   */
+  allowEventBridgeDeadLetters(queueNames: string[]): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToWriteEncryptedDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:sqs:arn': queueNames.map(
+              (name) => `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:${name}`,
+            ),
+          },
+        },
+      }),
+    );
   }
 }

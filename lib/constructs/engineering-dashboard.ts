@@ -5,11 +5,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { commonEnvironment, METRICS_NAMESPACE } from '../topology';
+import { commonEnvironment, METRICS_NAMESPACE, stageNames } from '../topology';
 
-export const ENGINEERING_DASHBOARD_NAME = 'QuoteToCash-Engineering';
+/** The default stage's dashboard name. */
+export const ENGINEERING_DASHBOARD_NAME = stageNames().engineeringDashboardName;
 
 export interface EngineeringDashboardProps {
+  /** The stage's dashboard name (default: the default stage's). */
+  dashboardName?: string;
   functions: lambda.IFunction[];
   stateMachines: sfn.IStateMachine[];
   deadLetterQueues: sqs.IQueue[];
@@ -31,7 +34,7 @@ export class EngineeringDashboard extends Construct {
     const perFunction = (metric: (fn: lambda.IFunction) => cloudwatch.IMetric) => props.functions.map(metric);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: ENGINEERING_DASHBOARD_NAME,
+      dashboardName: props.dashboardName ?? ENGINEERING_DASHBOARD_NAME,
       defaultInterval: Duration.hours(6),
     });
     this.dashboard.addWidgets(

@@ -8,6 +8,8 @@ import { keysOf, markTopology } from './topology-metadata';
 
 export interface ExceptionQueuesProps {
   key: kms.IKey;
+  /** Queue names are `<prefix>-<queue id>` (the stack name, so per stage). */
+  namePrefix: string;
 }
 
 /**
@@ -21,12 +23,16 @@ export interface ExceptionQueuesProps {
  */
 export class ExceptionQueues extends Construct {
   readonly queues: Record<QueueKey, sqs.Queue>;
+  /** Physical names, known at synth: key policies build queue ARNs from them without a reference cycle. */
+  readonly queueNames = {} as Record<QueueKey, string>;
 
   constructor(scope: Construct, id: string, props: ExceptionQueuesProps) {
     super(scope, id);
     const queues = {} as Record<QueueKey, sqs.Queue>;
     for (const key of keysOf(QUEUES)) {
+      this.queueNames[key] = `${props.namePrefix}-${QUEUES[key].id}`;
       const queue = new sqs.Queue(this, QUEUES[key].id, {
+        queueName: this.queueNames[key],
         encryption: sqs.QueueEncryption.KMS,
         encryptionMasterKey: props.key,
         // Cache data keys for 5 minutes: fewer KMS calls (cost, throttling) at the same protection level.

@@ -12,6 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, ACKNOWLEDGEMENTS } from '../nag';
+import { stageOf } from '../stage';
 import {
   FUNCTIONS,
   type FunctionDef,
@@ -31,6 +32,7 @@ import {
   grantSendMessage,
   grantTable,
 } from './least-privilege';
+import { grantClaimChecks } from './claim-check-bucket';
 import { markTopology } from './topology-metadata';
 
 /**
@@ -39,6 +41,8 @@ import { markTopology } from './topology-metadata';
  */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const ESBUILD_TARGET = 'node24';
+/** esbuild's package entry-point preference for every bundle (ES modules first: see the bundling options). */
+export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 
 /** Finance audit: keep function logs for a year. */
 export const FINANCE_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
@@ -113,12 +117,16 @@ export class FinanceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        ...functionEnvironment(functionKey, {
-          tableName: (t) => resources.tables[t].tableName,
-          queueUrl: (q) => resources.queues[q].queueUrl,
-          secretArn: (s) => required(resources.secrets[s], `secret ${s} for ${def.id}`).secretArn,
-          bucketName: (b) => required(resources.buckets?.[b], `bucket ${b} for ${def.id}`).bucketName,
-        }),
+        ...functionEnvironment(
+          functionKey,
+          {
+            tableName: (t) => resources.tables[t].tableName,
+            queueUrl: (q) => resources.queues[q].queueUrl,
+            secretArn: (s) => required(resources.secrets[s], `secret ${s} for ${def.id}`).secretArn,
+            bucketName: (b) => required(resources.buckets?.[b], `bucket ${b} for ${def.id}`).bucketName,
+          },
+          stageOf(this),
+        ),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -126,6 +134,9 @@ export class FinanceFunction extends Construct {
         sourceMap: true,
         target: ESBUILD_TARGET,
         format: OutputFormat.CJS,
+        // The packages' ES module builds, which esbuild can tree-shake (the AWS SDK v3, Smithy and zod ship
+        // both; their CommonJS builds are bundled whole): the ingest bundle drops from ~650 to ~480 KB.
+        mainFields: BUNDLE_MAIN_FIELDS,
         bundleAwsSDK: true,
       },
     });
@@ -144,6 +155,11 @@ export class FinanceFunction extends Construct {
       grantBucketObjects(this.role, required(resources.buckets?.[b], `bucket ${b}`), resources.key);
       acknowledge(this.role, ACKNOWLEDGEMENTS.reconciliationStagingObjects);
       acknowledge(this.role, ACKNOWLEDGEMENTS.reconciliationReportObjects);
+    }
+    if (def.claimChecks) {
+      const bucket = required(resources.buckets?.claimChecks, `the claim-check bucket for ${def.id}`);
+      grantClaimChecks(this.role, bucket, def.claimChecks, resources.key);
+      acknowledge(this.role, ACKNOWLEDGEMENTS.claimCheckPayloadObjects);
     }
 
     acknowledge(this.role, ACKNOWLEDGEMENTS.lambdaXrayTracing);

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,11 +9,14 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ERROR_CLASSIFICATIONS } from '../../lambdas/domain/errors';
-import { commonEnvironment, METRICS_NAMESPACE } from '../topology';
+import { commonEnvironment, METRICS_NAMESPACE, stageNames } from '../topology';
 
-export const FINANCE_OPS_DASHBOARD_NAME = 'QuoteToCash-FinanceOps';
+/** The default stage's dashboard name. */
+export const FINANCE_OPS_DASHBOARD_NAME = stageNames().financeOpsDashboardName;
 
 export interface FinanceOpsDashboardProps {
+  /** The stage's dashboard name (default: the default stage's). */
+  dashboardName?: string;
   key: kms.IKey;
   exceptionQueue: sqs.IQueue;
   /** Dead-letter queues of the posting rules. */
@@ -41,6 +45,39 @@ export class FinanceOpsDashboard extends Construct {
       masterKey: props.key,
       enforceSSL: true,
     });
+    // The topic policy replaces SNS's default one (enforceSSL writes it), so CloudWatch alarms may publish
+    // only if it says so: exactly this stack's alarms that notify this topic (resolved at synth, so alarms
+    // other constructs add later are included), from this account.
+    const topicArn = this.alarmTopic.topicArn;
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEquals: {
+            'aws:SourceArn': Lazy.list({
+              produce: () => {
+                const stack = Stack.of(this);
+                const topic = JSON.stringify(stack.resolve(topicArn));
+                return stack.node
+                  .findAll()
+                  .filter(
+                    (c): c is cloudwatch.CfnAlarm =>
+                      c instanceof cloudwatch.CfnAlarm &&
+                      ((stack.resolve(c.alarmActions) ?? []) as unknown[]).some(
+                        (a) => JSON.stringify(a) === topic,
+                      ),
+                  )
+                  .map((alarm) => alarm.attrArn);
+              },
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail)
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
@@ -83,7 +120,7 @@ export class FinanceOpsDashboard extends Construct {
       });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: FINANCE_OPS_DASHBOARD_NAME,
+      dashboardName: props.dashboardName ?? FINANCE_OPS_DASHBOARD_NAME,
       defaultInterval: Duration.days(1),
     });
     this.dashboard.addWidgets(
@@ -243,6 +280,12 @@ export class FinanceOpsDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Reconciliation mismatches (unexplained, by kind)',
         left: [search('ReconciliationMismatches', ['kind'], 'Sum')],
+        width: 6,
+      }),
+      // What comparing with billing cannot see: the ledger's audit of its own invariants (VerifyLedger).
+      new cloudwatch.GraphWidget({
+        title: 'Ledger invariant violations (q2c verify, by invariant)',
+        left: [search('LedgerInvariantViolations', ['invariant'], 'Maximum')],
         width: 6,
       }),
     );

@@ -1,10 +1,13 @@
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SCHEDULES, type StateMachineKey } from '../topology';
+import { grantSendMessage } from './least-privilege';
 import { keysOf, markTopology } from './topology-metadata';
 
 /**
@@ -27,11 +30,21 @@ export class FlowSchedules extends Construct {
     super(scope, id);
     for (const key of keysOf(SCHEDULES)) {
       const def = SCHEDULES[key];
+      // Its own role: the stock target role may sqs:SendMessage to the KMS-encrypted dead-letter queue but
+      // lacks kms:GenerateDataKey, so a start Scheduler gave up on would be lost instead of dead-lettered.
+      const role = new iam.Role(this, `${def.id}Role`, {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+        description: `EventBridge Scheduler: starts ${def.target}; dead letters to the schedule DLQ.`,
+      });
+      if (props.deadLetterQueue) grantSendMessage(role, props.deadLetterQueue, props.key);
       const schedule = new scheduler.Schedule(this, def.id, {
         description: def.description,
         schedule: scheduler.ScheduleExpression.expression(def.expression),
         target: new targets.StepFunctionsStartExecution(props.stateMachines[def.target], {
           input: scheduler.ScheduleTargetInput.fromObject(def.input),
+          role,
           retryAttempts: 3,
           deadLetterQueue: props.deadLetterQueue,
         }),

@@ -2,7 +2,6 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { BUS_NAME } from '../topology';
 import { markTopology } from './topology-metadata';
 
 export interface QuoteToCashBusProps {
@@ -10,6 +9,8 @@ export interface QuoteToCashBusProps {
   key: kms.IKey;
   /** How long archived events stay replayable. */
   archiveRetention?: Duration;
+  /** The stage's bus name (lib/topology.ts stageNames). */
+  busName: string;
 }
 
 /**
@@ -19,18 +20,21 @@ export interface QuoteToCashBusProps {
 export class QuoteToCashBus extends Construct {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
+  /** How long archived events stay replayable (claim-checked payloads are kept at least as long). */
+  readonly archiveRetention: Duration;
 
   constructor(scope: Construct, id: string, props: QuoteToCashBusProps) {
     super(scope, id);
-    this.bus = new events.EventBus(this, 'Bus', { eventBusName: BUS_NAME });
-    markTopology(this.bus, 'BUS', BUS_NAME);
+    this.archiveRetention = props.archiveRetention ?? Duration.days(365);
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName });
+    markTopology(this.bus, 'BUS', props.busName);
 
     this.archive = new events.Archive(this, 'Archive', {
       sourceEventBus: this.bus,
-      description: `Every event published to ${BUS_NAME}, replayable by time window.`,
+      description: `Every event published to ${props.busName}, replayable by time window.`,
       // Archives require a pattern; every event on the bus carries this account id, so this matches all.
       eventPattern: { account: [Stack.of(this).account] },
-      retention: props.archiveRetention ?? Duration.days(365),
+      retention: this.archiveRetention,
       kmsKey: props.key,
     });
   }

@@ -12,13 +12,15 @@ import { markTopology } from './topology-metadata';
 /**
  * Where reconciliation writes: reports (reports/<period>/<run>.json|csv, kept: they are audit evidence)
  * and each run's staging parts (staging/<run>/…, expired after 7 days). KMS CMK, TLS only, no public
- * access, versioned, with server access logs to a second bucket. `alarmOn` adds the alarm that fires
- * when a run leaves anything unexplained.
+ * access, versioned, with server access logs to a second bucket. `alarmOn` adds the alarms that fire
+ * when a run leaves anything unexplained and when the ledger violates one of its invariants.
  */
 export class ReconciliationReports extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogs: s3.Bucket;
   alarm?: cloudwatch.Alarm;
+  /** Fires when the ledger's audit of its own invariants (the flow's VerifyLedger step) finds any violation. */
+  ledgerInvariantsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: { key: kms.IKey }) {
     super(scope, id);
@@ -85,6 +87,24 @@ export class ReconciliationReports extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.alarm.addAlarmAction(new cwActions.SnsAction(topic));
+
+    this.ledgerInvariantsAlarm = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'LedgerInvariantViolations',
+      dimensionsMap: { service: commonEnvironment().POWERTOOLS_SERVICE_NAME },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.hours(1),
+    }).createAlarm(this, 'LedgerInvariantsAlarm', {
+      alarmDescription:
+        'The ledger broke one of its own invariants (unbalanced entry, missing schedule, DUE item or release, ' +
+        'deferred balance off, posting into a closed period, crosswalk gap): run `q2c verify --target aws ' +
+        '--stack <name>` to list each violation with its objects, fix, then verify again.',
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.ledgerInvariantsAlarm.addAlarmAction(new cwActions.SnsAction(topic));
     return this.alarm;
   }
 }

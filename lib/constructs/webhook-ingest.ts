@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -81,6 +81,8 @@ export class WebhookIngest extends Construct {
     );
 
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      // Per stage (the stack name), so two stages' APIs are told apart in the console and in metrics.
+      apiName: `${Stack.of(this).stackName}-Webhooks`,
       description: 'Quote-to-cash vendor webhooks (Stripe, Salesforce).',
       createDefaultStage: false,
     });

@@ -1,7 +1,8 @@
 /** The `q2c replay` subcommand (options → request → target → summary). */
 import { Command, Option } from 'commander';
-import { awsClients, awsTarget, localTarget } from './targets';
-import { lineProgress, type ReplayRequest, runReplay, summaryTable } from './run';
+import { DEFAULT_DATA_DIR } from '../defaults';
+import { instantMs } from '../../lambdas/domain/revenue/periods';
+import type { ReplayRequest } from './run';
 
 interface ReplayOptions {
   from?: 'dlq' | 'exceptions';
@@ -16,6 +17,8 @@ interface ReplayOptions {
   stack?: string;
   region?: string;
   url: string;
+  /** The local runtime's data dir (its ops token); commander gives the default. */
+  dataDir?: string;
   json?: boolean;
 }
 
@@ -29,15 +32,26 @@ export function parseReplayRequest(opts: ReplayOptions): ReplayRequest {
   const dryRun = opts.dryRun === true;
   if (opts.from) return { kind: 'queue', from: opts.from, filter, dryRun };
   if (opts.executions) return { kind: 'executions', filter, dryRun };
-  const since = new Date(opts.since ?? '');
-  const until = opts.until ? new Date(opts.until) : new Date();
-  if (!Number.isFinite(since.getTime())) throw new Error('--archive needs --since <ISO time>');
-  if (!Number.isFinite(until.getTime()) || until <= since)
-    throw new Error('--until must be an ISO time after --since');
+  if (opts.since === undefined) throw new Error(`--archive needs --since <time>: ${TIME_FORMATS}`);
+  const since = archiveTime('--since', opts.since);
+  const until = opts.until === undefined ? new Date() : archiveTime('--until', opts.until);
+  if (until <= since) throw new Error('--until must be after --since');
   return { kind: 'archive', since, until, dryRun };
 }
 
-export function replayCommand(urlOption: Option): Command {
+const TIME_FORMATS =
+  'give an ISO 8601 date (2026-11-30, midnight UTC) or a time with its zone (2026-11-30T08:00:00Z, 2026-11-30T09:00:00+01:00)';
+
+/** A window bound: a zone-less time would be read in this machine's zone, so it is refused too. */
+function archiveTime(flag: string, value: string): Date {
+  try {
+    return new Date(instantMs(value));
+  } catch {
+    throw new Error(`${flag} "${value}" is not a time: ${TIME_FORMATS}`);
+  }
+}
+
+export function replayCommand(urlOption: Option, dataDirOption: Option): Command {
   return new Command('replay')
     .description(
       'Re-drive parked work: dead letters or exceptions (deleted only after a successful re-publish), ' +
@@ -47,8 +61,11 @@ export function replayCommand(urlOption: Option): Command {
       new Option('--from <queue>', 're-publish the messages of a queue').choices(['dlq', 'exceptions']),
     )
     .option('--archive', 're-deliver the bus archive of a time window (--since, --until)')
-    .option('--since <time>', 'archive window start (ISO 8601)')
-    .option('--until <time>', 'archive window end, exclusive (ISO 8601; default now)')
+    .option(
+      '--since <time>',
+      'archive window start (ISO 8601 date or time with zone, e.g. 2026-11-30T08:00:00Z)',
+    )
+    .option('--until <time>', 'archive window end, exclusive (same formats; default now)')
     .addOption(
       new Option(
         '--executions <status>',
@@ -66,13 +83,17 @@ export function replayCommand(urlOption: Option): Command {
     .option('--region <region>', 'AWS region (default: the SDK default chain)')
     .option('--json', 'print JSON')
     .addOption(urlOption)
+    .addOption(dataDirOption)
     .action(async (opts: ReplayOptions) => {
       const request = parseReplayRequest(opts);
       if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
+      // Loaded when replaying only: the AWS SDK clients would slow every other q2c command.
+      const { awsClients, awsTarget, localTarget } = await import('./targets');
+      const { lineProgress, runReplay, summaryTable } = await import('./run');
       const target =
         opts.target === 'aws'
           ? await awsTarget(opts.stack as string, awsClients(opts.region))
-          : await localTarget(opts.url);
+          : await localTarget(opts.url, opts.dataDir ?? DEFAULT_DATA_DIR);
       try {
         const report = await runReplay(target, request, opts.json ? undefined : lineProgress());
         if (opts.json) console.log(JSON.stringify({ ...report, tally: report.tally.toJSON() }, null, 2));

@@ -38,6 +38,7 @@ import {
   type StateMachineKey,
   TABLES,
 } from '../../lib/topology';
+import { OpsClient } from '../ops-client';
 import { LOCAL_CREDENTIALS } from '../services/local-aws';
 import { machineKeyOf, type LocalEndpoints, type LoggedExecution } from './local-ops';
 
@@ -233,12 +234,12 @@ export async function awsTarget(
 // Local runtime
 // ---------------------------------------------------------------------------------------------
 
-async function call<T>(baseUrl: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(ops: OpsClient, baseUrl: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(path, baseUrl), {
       method: body === undefined ? 'GET' : 'POST',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? {} : ops.actionHeaders(),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -249,8 +250,28 @@ async function call<T>(baseUrl: string, path: string, body?: unknown): Promise<T
   return parsed;
 }
 
-export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
-  const endpoints = await call<LocalEndpoints>(baseUrl, '/ops/endpoints');
+/** `dataDir`: the runtime's, whose ops token authorises the re-runs and re-invocations. */
+/** The runtime's parked markers; a runtime that does not say where its tables are cannot be replayed safely. */
+function localParkedMarkers(
+  endpoints: LocalEndpoints,
+  clientConfig: { region: string; credentials: typeof LOCAL_CREDENTIALS },
+): ParkedMarkers {
+  const db = endpoints.dynamodb;
+  if (!db) {
+    return {
+      release: () =>
+        Promise.reject(new Error('the local runtime does not expose its DynamoDB endpoint (upgrade it)')),
+    };
+  }
+  return dynamoParkedMarkers(
+    new DynamoDBClient({ ...clientConfig, endpoint: db.endpoint }),
+    db.tables.idempotency,
+  );
+}
+
+export async function localTarget(baseUrl: string, dataDir: string): Promise<ReplayTarget> {
+  const ops = new OpsClient(baseUrl, dataDir);
+  const endpoints = await call<LocalEndpoints>(ops, baseUrl, '/ops/endpoints');
   const clientConfig = { region: endpoints.region, credentials: LOCAL_CREDENTIALS };
   // fauxqs queue URLs name a host that does not resolve: send to the endpoint instead.
   const sqs = new SQSClient({
@@ -260,7 +281,7 @@ export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
   });
   const eventBridge = new EventBridgeClient({ ...clientConfig, endpoint: endpoints.eventBridge.endpoint });
   const run = async (stateMachine: string, input: unknown, redriveOf?: string) => {
-    const record = await call<LoggedExecution>(baseUrl, '/ops/executions/start', {
+    const record = await call<LoggedExecution>(ops, baseUrl, '/ops/executions/start', {
       stateMachine,
       input,
       redriveOf,
@@ -273,17 +294,15 @@ export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
     name: `local runtime ${baseUrl}`,
     sqs,
     queueUrl: (q) => endpoints.sqs.queues[q],
-    markers: dynamoParkedMarkers(
-      new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb.endpoint }),
-      endpoints.dynamodb.parkedMarkersTable,
-    ),
+    markers: localParkedMarkers(endpoints, clientConfig),
     publish: eventBridgePublisher(eventBridge, endpoints.eventBridge.busName),
     start: (stateMachine, input) => run(stateMachine, input),
     invoke: async (fn, payload) => {
-      await call(baseUrl, '/ops/functions/invoke', { function: functionKey(fn), payload });
+      await call(ops, baseUrl, '/ops/functions/invoke', { function: functionKey(fn), payload });
     },
     failedStandardExecutions: async () => {
       const { executions } = await call<{ executions: LoggedExecution[] }>(
+        ops,
         baseUrl,
         '/ops/executions?status=FAILED&redriven=false',
       );
@@ -302,6 +321,7 @@ export async function localTarget(baseUrl: string): Promise<ReplayTarget> {
       run(execution.stateMachine, inputs.get(execution.executionArn), execution.executionArn),
     replayArchive: async (since, until, onProgress) => {
       const r = await call<{ replayName: string; replayed: number; unmatched: number; notStored: number }>(
+        ops,
         baseUrl,
         '/ops/archive/replay',
         { since: since.toISOString(), until: until.toISOString() },

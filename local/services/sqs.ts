@@ -6,6 +6,7 @@
  */
 import { SQSClient, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { QUEUES, type QueueKey } from '../../lib/topology';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './local-aws';
@@ -23,6 +24,8 @@ export interface QueueMessageView {
   body: string;
   attributes: Record<string, string>;
   state: 'ready' | 'delayed' | 'inflight';
+  /** When the message was sent (SQS SentTimestamp), epoch ms. */
+  sentAtMs: number;
 }
 
 export interface LocalSqs {
@@ -39,7 +42,9 @@ export interface LocalSqs {
 export async function startSqs(dataDir: string): Promise<LocalSqs> {
   // fauxqs is ESM-only: load it with import(), which tsx keeps native (jest maps it, see jest.config.js).
   const { startFauxqs } = await import('fauxqs');
-  const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
+  // fauxqs 1.9.2 listens on 0.0.0.0 whatever `host` says (that only names its queue URLs): unauthenticated
+  // queues and buckets open to the network. Its listen call is pointed at loopback instead.
+  const server = await onLoopback(() => startFauxqs({ port: 0, host: 'localhost', logger: false }));
   const endpoint = `http://${LOOPBACK}:${server.port}`;
   const urls = new Map<QueueKey, string>();
   for (const q of Object.keys(QUEUES) as QueueKey[]) {
@@ -70,6 +75,7 @@ export async function startSqs(dataDir: string): Promise<LocalSqs> {
         Object.entries(m.messageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue ?? '')]),
       ),
       state,
+      sentAtMs: m.sentTimestamp,
     });
     return [
       ...view.messages.ready.map((m) => toView(m, 'ready')),
@@ -129,6 +135,28 @@ export async function startSqs(dataDir: string): Promise<LocalSqs> {
       await server.stop();
     },
   };
+}
+
+/**
+ * Runs `start` with every wildcard-address listen (0.0.0.0, ::, none given) made in the meantime bound to
+ * loopback instead. fauxqs offers no option for it; it listens through Node's net.Server like any server.
+ */
+export async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
+  const listen = net.Server.prototype.listen;
+  const wildcard = (host: unknown) => host === undefined || host === '0.0.0.0' || host === '::';
+  net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+    const [first] = args;
+    if (typeof first === 'object' && first !== null && !('fd' in first) && !('path' in first)) {
+      const options = first as net.ListenOptions;
+      if (wildcard(options.host)) args[0] = { ...options, host: LOOPBACK };
+    }
+    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
+  try {
+    return await start();
+  } finally {
+    net.Server.prototype.listen = listen;
+  }
 }
 
 async function restore(file: string, client: SQSClient, urls: Map<QueueKey, string>): Promise<void> {

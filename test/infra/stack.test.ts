@@ -408,13 +408,15 @@ describe('least privilege', () => {
           `${getAtt(`BUCKETS.${b}`, 'Arn')}/staging/*`,
           `${getAtt(`BUCKETS.${b}`, 'Arn')}/reports/*`,
         ]),
+        ...(def.claimChecks ? [`${getAtt('BUCKETS.claimChecks', 'Arn')}/payloads/*`] : []),
       ]);
       // Encrypted resources (tables, queues, secrets) also need the CMK, through that service only.
       if (
         def.tables.length +
           (def.queues?.length ?? 0) +
           (def.secrets?.length ?? 0) +
-          (def.buckets?.length ?? 0) >
+          (def.buckets?.length ?? 0) +
+          (def.claimChecks ? 1 : 0) >
         0
       )
         expected.add(keyRef);
@@ -433,6 +435,11 @@ describe('least privilege', () => {
       }
       if (def.putsEvents)
         expect([...grants.get(getAtt(`BUS.${BUS_NAME}`, 'Arn'))!]).toEqual(['events:PutEvents']);
+      // Claim-checks: publishers only put, resolvers only get.
+      if (def.claimChecks)
+        expect([...grants.get(`${getAtt('BUCKETS.claimChecks', 'Arn')}/payloads/*`)!]).toEqual([
+          def.claimChecks === 'write' ? 's3:PutObject' : 's3:GetObject',
+        ]);
     }
   });
 });
@@ -482,6 +489,14 @@ describe('FinanceOpsDashboard', () => {
       });
     }
     expect(resourcesOfType(json, 'AWS::SNS::Subscription')).toEqual({});
+    // The ledger's audit of its own invariants (ReconciliationFlow's VerifyLedger step) alarms on any violation.
+    const ledger = alarms.find((a) => a.Properties?.MetricName === 'LedgerInvariantViolations');
+    expect(ledger?.Properties).toMatchObject({
+      Namespace: 'QuoteToCash',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: topicId }],
+    });
   });
 
   test('context alarmEmail subscribes that address to the alarm topic', () => {

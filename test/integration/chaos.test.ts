@@ -145,6 +145,7 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × Dynam
       erp: 'netsuite',
       retryIntervalMs: 100,
       drainIntervalMs: 500,
+      faultInjection: true,
     });
     ns = runtime.netsuite as NetSuiteSimulator;
   });
@@ -195,22 +196,13 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × Dynam
     const timer = setInterval(topUp, 20);
 
     // EventBridge throttling at ingest: the webhook answers non-2xx and the sender re-delivers.
-    const busFault = (times: number) =>
-      fetch(`${runtime.url}/ops/bus/fault`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ mode: 'throttle', times }),
-      });
+    const ops = new OpsClient(runtime.url, runtime.dataDir);
+    const busFault = (times: number) => ops.action('/ops/bus/fault', { mode: 'throttle', times });
     let busThrottles = 0;
     let senderRetries = 0;
 
     // DynamoDB throttling on the wire: ~15% of writes to the idempotency, ledger and crosswalk tables.
-    const dynamoFault = (spec: object) =>
-      fetch(`${runtime.url}/ops/dynamodb/fault`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(spec),
-      });
+    const dynamoFault = (spec: object) => ops.action('/ops/dynamodb/fault', spec);
     const throttled = {
       tables: ['idempotency', 'ledger', 'crosswalk'],
       operations: DYNAMODB_WRITE_OPERATIONS,
@@ -266,7 +258,6 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × Dynam
     }
 
     // Replay what was parked (as an operator would: `q2c replay --from exceptions`, then `--from dlq`).
-    const ops = new OpsClient(runtime.url);
     const parked = async () =>
       (await ops.queues()).queues.flatMap((q) => q.messages.map((m) => ({ queue: q.queue, ...m })));
     const parkedBefore = await parked();
@@ -284,7 +275,7 @@ describe('chaos: mixed month × duplicates × shuffle × 20% ERP faults × Dynam
     );
     const replays: Record<string, number> = {};
     for (let round = 0; round < 5 && (await parked()).length > 0; round++) {
-      const target = await localTarget(runtime.url);
+      const target = await localTarget(runtime.url, runtime.dataDir);
       try {
         for (const from of ['exceptions', 'dlq'] as const) {
           const report = await runReplay(target, { kind: 'queue', from, filter: {}, dryRun: false });
@@ -378,12 +369,8 @@ async function waitSettled(ops: OpsClient, timeoutMs = 300_000): Promise<void> {
   throw new Error('executions did not settle');
 }
 
-async function seed(url: string, objects: readonly object[]) {
-  const res = await fetch(`${url}/ops/stripe/objects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ objects }),
-  });
+async function seed(url: string, dataDir: string, objects: readonly object[]) {
+  const res = await new OpsClient(url, dataDir).action('/ops/stripe/objects', { objects });
   expect(res.status).toBe(200);
 }
 
@@ -409,8 +396,8 @@ describe('chaos: SIGKILL mid-stream, restart on the same data dir', () => {
 
     const first = await serveProcess(dir);
     live = first.child;
-    await seed(first.url, objects);
-    const ops = new OpsClient(first.url);
+    await seed(first.url, dir, objects);
+    const ops = new OpsClient(first.url, dir);
     const acknowledged = new Set<number>();
     let killedWithInFlight = -1;
     let killed = false;
@@ -454,8 +441,8 @@ describe('chaos: SIGKILL mid-stream, restart on the same data dir', () => {
     // would: first what was never acknowledged, then — an operator's belt and braces — everything again.
     const second = await serveProcess(dir);
     live = second.child;
-    await seed(second.url, objects);
-    const ops2 = new OpsClient(second.url);
+    await seed(second.url, dir, objects);
+    const ops2 = new OpsClient(second.url, dir);
     const unacknowledged = stream.filter((_, i) => !acknowledged.has(i));
     for (const batch of [unacknowledged, month.events]) {
       await pool(batch, 6, async (event) => {
@@ -473,7 +460,7 @@ describe('chaos: SIGKILL mid-stream, restart on the same data dir', () => {
     const deadline = Date.now() + 120_000;
     while ((await parkedNow()).length > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5_000));
-      const target = await localTarget(second.url);
+      const target = await localTarget(second.url, dir);
       try {
         for (const from of ['exceptions', 'dlq'] as const) {
           const report = await runReplay(target, { kind: 'queue', from, filter: {}, dryRun: false });

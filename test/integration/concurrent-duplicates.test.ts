@@ -16,24 +16,19 @@ let runtime: RunningRuntime;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'q2c-concurrent-'));
-  runtime = await startRuntimeProcess(dataDir);
+  runtime = await startRuntimeProcess(dataDir, [], { faultInjection: true });
 });
 afterAll(async () => {
   await runtime?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const armDynamo = (spec: object) =>
-  fetch(`${runtime.url}/ops/dynamodb/fault`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec),
-  });
+const armDynamo = (spec: object) => runtime.ops.action('/ops/dynamodb/fault', spec);
 
 it('refuses a malformed DynamoDB fault with a clear 400', async () => {
   const res = await armDynamo({ exception: 'SlowDown', rate: 2 });
   expect(res.status).toBe(400);
-  expect(await res.json()).toMatchObject({ error: { code: 'invalid_fault', message: /unknown exception/ } });
+  expect(res.body).toMatchObject({ error: { code: 'invalid_fault', message: /unknown exception/ } });
 });
 
 it('two concurrent deliveries of one invoice: one posting, the second waits (no park), nothing in the exception queue', async () => {

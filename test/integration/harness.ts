@@ -12,6 +12,8 @@ export const TEST_SECRET = 'whsec_integration_test_secret';
 
 export interface RunningRuntime {
   url: string;
+  /** Its data dir, whose ops.token `ops` sends with operator actions. */
+  dataDir: string;
   ops: OpsClient;
   output: () => string;
   stop(): Promise<void>;
@@ -22,6 +24,8 @@ export interface StartOptions {
   demo?: boolean;
   /** Extra environment of the runtime process (e.g. Q2C_MAPPING_FILE). */
   env?: Record<string, string>;
+  /** Serve the fault-injection routes (`--enable-fault-injection`). */
+  faultInjection?: boolean;
 }
 
 export async function startRuntimeProcess(
@@ -41,6 +45,7 @@ export async function startRuntimeProcess(
     ...(options.demo ? [] : ['--no-demo']),
     '--retry-interval-ms',
     '200',
+    ...(options.faultInjection ? ['--enable-fault-injection'] : []),
     ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
@@ -72,7 +77,7 @@ export async function startRuntimeProcess(
     child.stdout?.on('data', check);
     child.once('exit', (code) => reject(new Error(`runtime exited with ${code}:\n${out}`)));
   });
-  return { url, ops: new OpsClient(url), output: () => out, stop: () => stop(child) };
+  return { url, dataDir, ops: new OpsClient(url, dataDir), output: () => out, stop: () => stop(child) };
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -120,12 +125,9 @@ export async function postStripe(
 
 /** Loads Stripe API objects into the runtime's Stripe sandbox (what the billing adapter reads). */
 export async function seedStripe(runtime: RunningRuntime, objects: readonly object[]): Promise<void> {
-  const res = await fetch(`${runtime.url}/ops/stripe/objects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ objects }),
-  });
-  if (!res.ok) throw new Error(`seeding the Stripe sandbox failed: ${res.status} ${await res.text()}`);
+  const res = await runtime.ops.action('/ops/stripe/objects', { objects });
+  if (res.status !== 200)
+    throw new Error(`seeding the Stripe sandbox failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Waits until every state machine execution started so far has finished. */

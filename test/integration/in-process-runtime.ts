@@ -36,7 +36,7 @@ export async function startInProcessRuntime(
     await stop();
     throw err;
   }
-  return { runtime, ops: new OpsClient(runtime.url), stop };
+  return { runtime, ops: new OpsClient(runtime.url, runtime.dataDir), stop };
 }
 
 /** Polls `check` every 200 ms until it holds; fails with `what` after `timeoutMs`. */

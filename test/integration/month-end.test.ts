@@ -110,12 +110,8 @@ async function deliver(events: readonly Stripe.Event[]): Promise<void> {
 }
 
 async function close(): Promise<{ status: string; output?: unknown }> {
-  const res = await fetch(`${runtime.url}/ops/close`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ period: PERIOD }),
-  });
-  return (await res.json()) as { status: string; output?: unknown };
+  const res = await runtime.ops.action('/ops/close', { period: PERIOD });
+  return res.body as { status: string; output?: unknown };
 }
 
 const balance = (rows: TrialBalanceRowJson[], currency: string, account: string) => {

@@ -138,7 +138,7 @@ test('re-drives at most the pace per run, oldest first, leaving the rest for the
     'rate-limited': { parked: 4, oldestSeconds: expect.any(Number) },
   });
   // … published per classification for the Finance Ops dashboard (and `q2c status` locally).
-  const { metrics } = await new OpsClient(runtime.url).status();
+  const { metrics } = await new OpsClient(runtime.url, runtime.dataDir).status();
   const last = (name: string, classification: string) =>
     metrics.find((m) => m.name === name && m.dimensions.classification === classification);
   expect(last('ParkedExceptions', 'business')).toMatchObject({ unit: 'Count' });
@@ -157,7 +157,7 @@ test('re-drives at most the pace per run, oldest first, leaving the rest for the
   expect(drained.census.business.parked).toBe(1);
 
   // business and technical exceptions wait for a human
-  const { queues } = await new OpsClient(runtime.url).queues();
+  const { queues } = await new OpsClient(runtime.url, runtime.dataDir).queues();
   const left = queues.flatMap((q) => q.messages.map((m) => m.classification));
   expect(left.sort()).toEqual(['business', 'technical']);
 });

@@ -128,7 +128,7 @@ describe('reconciliation through the local runtime', () => {
     } as Parameters<typeof runtime.stripe.store.put>[0]);
 
     // Through the ops API, as `q2c reconcile` calls it.
-    const record = await new OpsClient(runtime.url).reconcile(PERIOD);
+    const record = await new OpsClient(runtime.url, runtime.dataDir).reconcile(PERIOD);
     expect(record.status).toBe('SUCCEEDED');
     const expected = [
       { kind: 'invoice_missing_in_erp', key: `invoice:${idOf(deleted.documentRef)}` },
@@ -183,15 +183,17 @@ describe('reconciliation through the local runtime', () => {
 
   it('refuses a malformed period with a 400 and runs nothing', async () => {
     const before = runtime.stats().started;
-    await expect(new OpsClient(runtime.url).reconcile('2026-13')).rejects.toThrow(/YYYY-MM/);
-    await expect(new OpsClient(runtime.url).reconcile('2026-11-3')).rejects.toThrow(/YYYY-MM-DD/);
+    await expect(new OpsClient(runtime.url, runtime.dataDir).reconcile('2026-13')).rejects.toThrow(/YYYY-MM/);
+    await expect(new OpsClient(runtime.url, runtime.dataDir).reconcile('2026-11-3')).rejects.toThrow(
+      /YYYY-MM-DD/,
+    );
     expect(runtime.stats().started).toBe(before);
   });
 
   it('a day Stripe no longer keeps events for fails the run with the reason, and parks it', async () => {
     const record = await runtime.reconcile('2026-09-30');
     expect(record.status).toBe('FAILED');
-    const { queues } = await new OpsClient(runtime.url).queues();
+    const { queues } = await new OpsClient(runtime.url, runtime.dataDir).queues();
     const parked = queues.find((q) => q.queue === 'exceptions')?.messages ?? [];
     expect(JSON.stringify(parked)).toMatch(/keeps events for 30 days: reconcile 2026-09 \(the month\)/);
   });

@@ -56,7 +56,7 @@ const dealExecutions = (opportunityId: string) =>
   );
 
 async function replayDeadLetters() {
-  const target = await localTarget(runtime.url);
+  const target = await localTarget(runtime.url, runtime.dataDir);
   try {
     const report = await runReplay(target, { kind: 'queue', from: 'dlq', filter: {}, dryRun: false });
     await settle(runtime);

@@ -40,7 +40,7 @@ function writeIncompleteMapping(): string[] {
 }
 
 async function replay(request: ReplayRequest) {
-  const target = await localTarget(runtime.url);
+  const target = await localTarget(runtime.url, runtime.dataDir);
   try {
     const report = await runReplay(target, request);
     await settled(runtime);

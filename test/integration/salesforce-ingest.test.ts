@@ -29,7 +29,7 @@ let dir: string;
 beforeAll(async () => {
   process.env.SALESFORCE_FLOW_SIGNING_SECRET = FLOW_SECRET;
   dir = mkdtempSync(path.join(tmpdir(), 'q2c-sf-ingest-'));
-  runtime = await startRuntimeProcess(dir);
+  runtime = await startRuntimeProcess(dir, [], { faultInjection: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -60,11 +60,7 @@ async function events(bus?: string): Promise<ArchivedEvent[]> {
 const bySourceEventId = (list: ArchivedEvent[]) => new Map(list.map((e) => [e.sourceEventId, e]));
 
 async function busFault(mode: 'throttle' | 'failed-entry', times: number): Promise<void> {
-  const res = await fetch(`${runtime.url}/ops/bus/fault`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ mode, times }),
-  });
+  const res = await runtime.ops.action('/ops/bus/fault', { mode, times });
   expect(res.status).toBe(200);
 }
 

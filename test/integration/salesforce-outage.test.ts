@@ -133,7 +133,7 @@ test('write-backs parked after their retries: a replay from the exception queue 
   const stripeBefore = h.runtime.stripe.requests().length;
   const started = performance.now();
   const replay = async () => {
-    const target = await localTarget(h.runtime.url);
+    const target = await localTarget(h.runtime.url, h.runtime.dataDir);
     try {
       return await runReplay(target, { kind: 'queue', from: 'exceptions', filter: {}, dryRun: false });
     } finally {

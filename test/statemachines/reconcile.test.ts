@@ -50,8 +50,9 @@ const shardResult = (shard: number) => ({
   byKind: {},
 });
 
-type Calls = Record<'billing' | 'erp' | 'shard' | 'publish', unknown[]>;
-const noCalls = (): Calls => ({ billing: [], erp: [], shard: [], publish: [] });
+type Calls = Record<'billing' | 'erp' | 'shard' | 'publish' | 'verify', unknown[]>;
+const noCalls = (): Calls => ({ billing: [], erp: [], shard: [], publish: [], verify: [] });
+const cleanLedger = { clean: true, violationCount: 0 };
 
 /** The extract, compare and publish tasks, each recording its input in `calls`; publish reports the period clean. */
 function stubs(calls: Calls): Partial<Record<FunctionKey, TaskHandler>> {
@@ -71,6 +72,10 @@ function stubs(calls: Calls): Partial<Record<FunctionKey, TaskHandler>> {
     publishReconciliationReport: async (input) => {
       calls.publish.push(input);
       return { period: input.period, clean: true };
+    },
+    verifyLedger: async (input) => {
+      calls.verify.push(input);
+      return cleanLedger;
     },
   };
 }
@@ -120,7 +125,7 @@ describe('ReconciliationFlow ASL', () => {
       ...stubs(calls),
     }).execute({ period: '2026-11' }, 'exec-1');
     expect(record.status).toBe('SUCCEEDED');
-    expect(record.output).toEqual({ period: '2026-11', clean: true });
+    expect(record.output).toEqual({ period: '2026-11', clean: true, ledger: cleanLedger });
     expect(calls.billing).toHaveLength(plan.billingSlices.length);
     expect(calls.billing[0]).toEqual({
       runId: 'run-1',
@@ -137,6 +142,30 @@ describe('ReconciliationFlow ASL', () => {
     expect(calls.publish).toEqual([
       { runId: 'run-1', period: '2026-11', shards: [0, 1, 2].map(shardResult) },
     ]);
+    // Then the ledger audits itself for the same period, keeping at most 50 violations in the output.
+    expect(calls.verify).toEqual([{ period: '2026-11', maxViolations: 50 }]);
+  });
+
+  it('ledger violations are reported in the output, not a failed run (the metric alarms); a failed audit is parked', async () => {
+    const calls = noCalls();
+    const dirty = { clean: false, violationCount: 1, violations: [{ invariant: 'due_index_missing' }] };
+    const record = await machine({
+      planReconciliation: async () => plan,
+      ...stubs(calls),
+      verifyLedger: async () => dirty,
+    }).execute({ period: '2026-11' });
+    expect(record.status).toBe('SUCCEEDED');
+    expect(record.output).toEqual({ period: '2026-11', clean: true, ledger: dirty });
+
+    const failed = await machine({
+      planReconciliation: async () => plan,
+      ...stubs(noCalls()),
+      verifyLedger: async () => {
+        throw new Error('scan refused');
+      },
+    }).execute({ period: '2026-11' });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('ReconciliationFailed');
   });
 
   it('retries a transient shard failure, and parks a permanent one without publishing', async () => {
@@ -152,7 +181,8 @@ describe('ReconciliationFlow ASL', () => {
         if (input.shard === 1 && attempts++ === 0) throw new TransientError('S3 throttled');
         return shardResult(Number(input.shard));
       },
-      publishReconciliationReport: async () => ({ clean: true }),
+      publishReconciliationReport: async () => ({ period: '2026-11', clean: true }),
+      verifyLedger: async () => cleanLedger,
     }).execute({ period: '2026-11' });
     expect(retried.status).toBe('SUCCEEDED');
     expect(attempts).toBe(2);

@@ -14,7 +14,12 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AppliedOutcome, DealCrosswalk, OpportunityBillingLink } from '../../domain/crm/apply';
+import type {
+  AccountCustomer,
+  AppliedOutcome,
+  DealCrosswalk,
+  OpportunityBillingLink,
+} from '../../domain/crm/apply';
 import { retryable } from '../store/aws-errors';
 
 const keys = {
@@ -75,23 +80,25 @@ export class DynamoDealCrosswalk implements DealCrosswalk {
     }
   }
 
-  async customerOf(accountId: string): Promise<string | undefined> {
+  async customerOf(accountId: string): Promise<AccountCustomer | undefined> {
     const { Item } = await retryable(() =>
       this.db.send(
         new GetCommand({ TableName: this.tableName, Key: keys.account(accountId), ConsistentRead: true }),
       ),
     );
-    return Item?.customerId as string | undefined;
+    return Item
+      ? { customerId: Item.customerId as string, createdFor: (Item.createdFor as string | undefined) ?? null }
+      : undefined;
   }
 
-  async recordCustomer(accountId: string, customerId: string): Promise<void> {
+  async recordCustomer(accountId: string, customerId: string, createdFor: string): Promise<void> {
     const recordedAt = new Date().toISOString();
     try {
       await retryable(() =>
         this.db.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...keys.account(accountId), accountId, customerId, recordedAt },
+            Item: { ...keys.account(accountId), accountId, customerId, createdFor, recordedAt },
             ConditionExpression: 'attribute_not_exists(pk) OR customerId = :c',
             ExpressionAttributeValues: { ':c': customerId },
           }),
@@ -111,47 +118,45 @@ export class DynamoDealCrosswalk implements DealCrosswalk {
     );
   }
 
+  /**
+   * The reverse rows (billing id → opportunity) first, the opportunity row last: the opportunity row is
+   * what makes a retry see the version as applied, so a crash before it makes the retry redo everything
+   * (Stripe's idempotency keys return the same objects) instead of skipping the rows it never wrote.
+   * Each row is written only from a version at least as new as the one it holds.
+   */
   async recordOpportunity(link: OpportunityBillingLink): Promise<boolean> {
     const recordedAt = new Date().toISOString();
-    try {
-      await retryable(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              ...keys.opportunity(link.opportunityId),
-              ...link,
-              versionMs: Date.parse(link.version),
-              recordedAt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR versionMs <= :v',
-            ExpressionAttributeValues: { ':v': Date.parse(link.version) },
-          }),
-        ),
-      );
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    const versionMs = Date.parse(link.version);
+    const newerOrSame = async (item: Record<string, unknown>): Promise<boolean> => {
+      try {
+        await retryable(() =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { ...item, versionMs, recordedAt },
+              ConditionExpression:
+                'attribute_not_exists(pk) OR attribute_not_exists(versionMs) OR versionMs <= :v',
+              ExpressionAttributeValues: { ':v': versionMs },
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    };
     for (const billingId of [link.subscriptionId, link.scheduleId]) {
       if (!billingId) continue;
-      await retryable(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              pk: `stripe:${billingId}`,
-              sk: 'sf:opportunity',
-              opportunityId: link.opportunityId,
-              accountId: link.accountId,
-              version: link.version,
-              correlationId: link.correlationId,
-              recordedAt,
-            },
-          }),
-        ),
-      );
+      await newerOrSame({
+        pk: `stripe:${billingId}`,
+        sk: 'sf:opportunity',
+        opportunityId: link.opportunityId,
+        accountId: link.accountId,
+        version: link.version,
+        correlationId: link.correlationId,
+      });
     }
-    return true;
+    return newerOrSame({ ...keys.opportunity(link.opportunityId), ...link });
   }
 }

@@ -6,6 +6,7 @@
  *   DUE#<period>       / <shard>#<lineRef>  index of schedules with an amount due in a period,
  *                                      sharded so month-end can release in parallel without a scan
  *   PERIODS            / closed        the set of closed periods
+ *   PERIOD#<period>    / closed        when that period first closed (closedAt)
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -37,12 +38,16 @@ export class ScheduleStore {
     private readonly tableName: string,
   ) {}
 
-  /** Creates the schedule unless it exists (a retried invoice posting must not reset it). */
+  /**
+   * Creates the schedule unless it exists (a retried invoice posting must not reset it), then indexes
+   * it — on every attempt: the schedule and its DUE items are separate writes, so a crash between them
+   * leaves a schedule nothing would release. A retry indexes the stored schedule (idempotent puts).
+   */
   async create(
     input: ScheduleInput,
     transform: (s: RevenueSchedule) => RevenueSchedule = (s) => s,
   ): Promise<RevenueSchedule> {
-    const schedule = transform(buildSchedule(input));
+    let schedule = transform(buildSchedule(input));
     try {
       await retryable(() =>
         this.db.send(
@@ -56,7 +61,7 @@ export class ScheduleStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const existing = await this.get(input.lineRef);
-      if (existing) return existing.schedule;
+      if (existing) schedule = existing.schedule;
     }
     await this.indexDue(schedule);
     return schedule;
@@ -92,7 +97,11 @@ export class ScheduleStore {
   ): Promise<'applied' | 'already-applied' | 'no-schedule'> {
     const stored = await this.get(lineRef);
     if (!stored) return 'no-schedule';
-    if (stored.applied.includes(changeKey)) return 'already-applied';
+    if (stored.applied.includes(changeKey)) {
+      // A crash after the update and before the index writes: complete them (idempotent puts).
+      await this.indexDue(stored.schedule);
+      return 'already-applied';
+    }
     const schedule = apply(stored.schedule);
     try {
       await retryable(() =>
@@ -146,8 +155,12 @@ export class ScheduleStore {
     return new Set((Item?.periods as Set<string> | undefined) ?? []);
   }
 
-  /** ADD to a string set: concurrent closes of different periods cannot lose each other. */
-  async closePeriod(period: string): Promise<void> {
+  /**
+   * ADD to a string set: concurrent closes of different periods cannot lose each other. Then when the
+   * period first closed (`PERIOD#<period>`; a re-run keeps the first time), so `q2c verify` can tell a
+   * posting recorded into closed books from one recorded before the close.
+   */
+  async closePeriod(period: string, closedAt: Date = new Date()): Promise<void> {
     await retryable(() =>
       this.db.send(
         new UpdateCommand({
@@ -155,6 +168,16 @@ export class ScheduleStore {
           Key: { pk: 'PERIODS', sk: 'closed' },
           UpdateExpression: 'ADD periods :p',
           ExpressionAttributeValues: { ':p': new Set([period]) },
+        }),
+      ),
+    );
+    await retryable(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `PERIOD#${period}`, sk: 'closed' },
+          UpdateExpression: 'SET closedAt = if_not_exists(closedAt, :t)',
+          ExpressionAttributeValues: { ':t': closedAt.toISOString() },
         }),
       ),
     );

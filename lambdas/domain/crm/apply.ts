@@ -53,10 +53,17 @@ export interface AppliedOutcome {
   creditNoteId: string | null;
 }
 
+/** The Stripe customer billing an account, and the opportunity whose run created it. */
+export interface AccountCustomer {
+  customerId: string;
+  createdFor: string | null;
+}
+
 export interface DealCrosswalk {
   opportunity(opportunityId: string): Promise<OpportunityBillingLink | undefined>;
-  customerOf(accountId: string): Promise<string | undefined>;
-  recordCustomer(accountId: string, customerId: string): Promise<void>;
+  customerOf(accountId: string): Promise<AccountCustomer | undefined>;
+  /** Idempotent: a retry with the same customer completes what a crashed attempt left unwritten. */
+  recordCustomer(accountId: string, customerId: string, createdFor: string): Promise<void>;
   /** Writes the link unless a newer version is recorded; returns whether it was written. */
   recordOpportunity(link: OpportunityBillingLink): Promise<boolean>;
   /**
@@ -208,10 +215,12 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
   const subscription = target?.subscriptionId
     ? await deps.billing.retrieveSubscription(target.subscriptionId)
     : null;
-  const customerId =
+  const known =
     validated.intent === 'new' && !subscription
-      ? ((await deps.crosswalk.customerOf(deal.account.id)) ?? null)
-      : (target?.customerId ?? null);
+      ? await deps.crosswalk.customerOf(deal.account.id)
+      : undefined;
+  const customerId =
+    validated.intent === 'new' && !subscription ? (known?.customerId ?? null) : (target?.customerId ?? null);
   const plan = planBilling(
     validated,
     {
@@ -237,9 +246,17 @@ export async function applyDealToBilling(deal: Deal, deps: ApplyDeps): Promise<D
   let customerCreated = false;
   let creditNoteId: string | null = null;
   const resolveCustomer = async (step: CustomerCreate | { kind: 'existing'; id: string }) => {
-    if (step.kind === 'existing') return step.id;
+    if (step.kind === 'existing') {
+      // This opportunity's own earlier run created it and died before its outcome was recorded: the
+      // retry completes the customer's rows and still reports it created (the write-back puts it on the Account).
+      if (known?.customerId === step.id && known.createdFor === opp.id) {
+        await deps.crosswalk.recordCustomer(deal.account.id, step.id, opp.id);
+        customerCreated = true;
+      }
+      return step.id;
+    }
     const id = await deps.billing.createCustomer(step);
-    await deps.crosswalk.recordCustomer(deal.account.id, id);
+    await deps.crosswalk.recordCustomer(deal.account.id, id, opp.id);
     customerCreated = true;
     return id;
   };

@@ -5,7 +5,7 @@
  * decimals in string arithmetic (never through floating-point multiplication).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ZERO_DECIMAL_CURRENCIES } from '../money';
 
 const Id18 = z.string().regex(/^[a-zA-Z0-9]{18}$/, 'not an 18-character Salesforce id');

@@ -7,7 +7,7 @@
  * reloads the opportunity, quote and lines from Salesforce, because Outbound Messages carry only
  * the latest state, may arrive out of order, and a webhook body is not a source of truth for money.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CRM_OPPORTUNITY_EVENT_TYPES = [
   'crm.opportunity.closed_won',

@@ -6,7 +6,7 @@
  * (a captured request cannot be replayed later, and a clock far ahead is refused too).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   FLOW_SIGNATURE_HEADER,
   FLOW_SIGNATURE_TOLERANCE_SECONDS,

@@ -3,7 +3,7 @@
  * Pure: the mapping configuration is passed in. Anything we cannot map faithfully is a
  * BusinessError with a reason a finance person can act on; nothing is guessed or dropped.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type MappingConfig, productFor, type SubsidiaryConfig, subsidiaryFor, taxCodeFor } from '../config';
 import { type EventEnvelope, isoFromUnix } from '../envelope';
 import { BusinessError } from '../errors';

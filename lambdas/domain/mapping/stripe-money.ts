@@ -7,7 +7,7 @@
  * first, with the same idempotency key its own flow uses (e.g. a void posts the invoice, then its
  * reversal), so events may arrive in any order and none posts twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   journalForCreditMemo,
   journalForCreditMemoVoid,
@@ -24,7 +24,16 @@ import { journalForInvoice } from '../accounting/invoice';
 import { type MappingConfig, subsidiaryFor } from '../config';
 import { type EventEnvelope, isoFromUnix } from '../envelope';
 import { BusinessError } from '../errors';
-import type { CreditMemo, Customer, Dispute, Invoice, JournalEntry, Payout, Refund } from '../model';
+import type {
+  CreditMemo,
+  CreditMemoVoid,
+  Customer,
+  Dispute,
+  Invoice,
+  JournalEntry,
+  Payout,
+  Refund,
+} from '../model';
 import { postingKeys } from '../model';
 import { sum } from '../money';
 import { assertApiVersion, mapStripeInvoiceEvent } from './stripe-invoice';
@@ -205,7 +214,9 @@ export function mapCreditNote(
       journal(journalForCreditMemoVoid(creditMemo, voidedAt, e.eventId), {
         creditMemoRef: creditMemo.creditMemoRef,
         voidedAt,
-      }),
+        // The schedules need the credited lines to restore what the credit note took off them.
+        creditMemo,
+      } satisfies CreditMemoVoid),
     );
   }
   return { postings };

@@ -72,6 +72,11 @@ export const firstDayOf = (period: string): string => dateOfDay(periodStartDay(p
 
 export const lastDayOf = (period: string): string => dateOfDay(periodStartDay(nextPeriod(period)) - 1);
 
+/** Whether the period's last day is over at `nowMs` (epoch ms): only then may it be closed. */
+export function periodHasEnded(period: string, nowMs: number): boolean {
+  return periodStartDay(nextPeriod(period)) * MS_PER_DAY <= nowMs;
+}
+
 /** The period as an ISO UTC interval, end exclusive — the same convention as a line's service period. */
 export function periodBounds(period: string): { start: string; end: string } {
   const iso = (day: number) => new Date(day * MS_PER_DAY).toISOString();

@@ -100,6 +100,19 @@ export function cancelRemaining(
 }
 
 /**
+ * A void: the line is treated as never billed. Every open period is cancelled — from the first open
+ * period, not from the void's date, so open months before the void release nothing on it — and what
+ * closed periods released is given back in the first open period, so the schedule nets to zero and
+ * the next close reverses those releases (Dr revenue / Cr deferred_revenue).
+ */
+export function cancelForVoid(schedule: RevenueSchedule, firstOpenPeriod: string): RevenueSchedule {
+  const { schedule: kept } = cancelRemaining(schedule, `${firstOpenPeriod}-01`, firstOpenPeriod);
+  const released = kept.periods.reduce((s, p) => s + p.amount, 0);
+  const periods = released === 0 ? kept.periods : addToPeriod(kept.periods, firstOpenPeriod, -released);
+  return { ...kept, amount: 0, periods };
+}
+
+/**
  * Catch-up for service delivered before the deferral was booked (billing in arrears, or an invoice
  * moved out of a closed period by postingPeriod): those months can no longer be released on their
  * own — they are closed, or precede the deferred credit — so their amounts fold into `postingPeriod`.

@@ -11,3 +11,10 @@ export const billingNow = (): number => clock();
 export function setBillingClock(now: () => number): void {
   clock = now;
 }
+
+/**
+ * "Now" for month-end close, in epoch ms: has a period ended? The later of the wall clock and the billing
+ * clock, so a period that is over for the billing world (a Stripe test clock advanced past it, locally)
+ * or for the calendar can be closed, and one that has not ended for either is refused.
+ */
+export const closeNowMs = (): number => Math.max(Date.now(), billingNow() * 1000);

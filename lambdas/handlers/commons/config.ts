@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import raw from '../../../config/mapping.json';
 import { parseMappingConfig } from '../../domain/config';
+import type { StripeMode } from '../../domain/mapping/stripe-mode';
+import { DEPLOYMENT, stripeSettings } from '../../../lib/topology';
 
 /**
  * Local runs only: `Q2C_MAPPING_FILE=<file> q2c serve` reads another mapping file, e.g.
@@ -12,3 +14,11 @@ const override = process.env.Q2C_MAPPING_FILE;
 export const mappingConfig = parseMappingConfig(
   override ? (JSON.parse(readFileSync(override, 'utf8')) as unknown) : raw,
 );
+
+/**
+ * The Stripe mode this deployment books (config/deployment.json `stripe.mode`, passed as STRIPE_MODE by
+ * lib/topology.ts to CDK and the local runtime alike); validated like the file itself.
+ */
+export const stripeMode: StripeMode = stripeSettings({
+  mode: process.env.STRIPE_MODE ?? DEPLOYMENT.stripe.mode,
+}).mode;

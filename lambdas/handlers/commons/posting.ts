@@ -128,8 +128,10 @@ function inFunctionalCurrency(entry: JournalEntry): JournalEntry {
 function recordPostingMetrics(entry: JournalEntry): void {
   metrics.addMetric(METRIC_BY_KIND[entry.kind] ?? 'DocumentsPosted', MetricUnit.Count, 1);
   // Amounts are per currency and kind: a separate blob so the counts keep the dashboard's dimensions.
+  // An entry without lines moves no money and has no currency: no amount to emit.
+  if (entry.lines.length === 0) return;
   const byCurrency = metrics.singleMetric();
-  byCurrency.addDimensions({ currency: entry.lines[0]?.currency ?? 'none', kind: entry.kind });
+  byCurrency.addDimensions({ currency: entry.lines[0].currency, kind: entry.kind });
   byCurrency.addMetric('PostedAmountMinorUnits', MetricUnit.Count, entryTotal(entry));
 }
 

@@ -130,7 +130,7 @@ describe('reconciliation against NetSuite through the local runtime', () => {
     ns.sql('DELETE FROM transactionline WHERE "transaction" = ? RETURNING id', victim.id);
     expect(ns.sql('DELETE FROM "transaction" WHERE id = ? RETURNING id', victim.id)).toHaveLength(1);
 
-    const record = await new OpsClient(runtime.url).reconcile(PERIOD);
+    const record = await new OpsClient(runtime.url, runtime.dataDir).reconcile(PERIOD);
     expect(record.status).toBe('SUCCEEDED');
     const key = `invoice:${victim.externalid.replace(/^stripe-/, '')}`;
     expect(unexplainedOf(record.files?.json).map((f) => ({ kind: f.kind, key: f.key }))).toEqual([

@@ -5,7 +5,7 @@
  * the Salesforce sandbox. The flow has no refresh token: on an expired session jsforce re-runs the grant.
  */
 import { Connection } from 'jsforce';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SECRETS } from '../../../../lib/topology';
 import { secretValue } from '../../store/secrets';
 import { SALESFORCE_API_VERSION } from './fields';

@@ -17,7 +17,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NetSuiteTransientError, networkError, parseRetryAfter } from './errors';
 
 export interface NetSuiteAuth {

@@ -6,7 +6,7 @@
  *   TBA:    {"consumerKey":"…","consumerSecret":"…","tokenId":"…","tokenSecret":"…"}
  *   OAuth2: {"clientId":"…","certificateId":"…","privateKey":"-----BEGIN PRIVATE KEY-----…","algorithm":"PS256"}
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretValue } from '../../store/secrets';
 import { ClientCredentials, TbaCredentials } from './auth';
 

@@ -3,7 +3,7 @@
  * which decides what the state machine does: TransientError is retried with backoff (then parked as
  * technical), BusinessError goes to the exception queue with NetSuite's own words, no retries.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessError, TransientError } from '../../../domain/errors';
 
 export const NetSuiteErrorBody = z.object({

@@ -4,7 +4,7 @@
  * Amounts come from the journal entry where it decides them (what the ledger books is what NetSuite
  * books), from the document where NetSuite wants document detail (items, applications).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SubsidiaryConfig } from '../../../domain/config';
 import { BusinessError } from '../../../domain/errors';
 import {

@@ -18,15 +18,15 @@ import { at, config, ids, northwindNew } from './deals';
 /** The crosswalk's contract in memory: an opportunity row is never rolled back to an older version. */
 class MemoryCrosswalk implements DealCrosswalk {
   readonly links = new Map<string, OpportunityBillingLink>();
-  readonly customers = new Map<string, string>();
+  readonly customers = new Map<string, { customerId: string; createdFor: string | null }>();
   opportunity(id: string) {
     return Promise.resolve(this.links.get(id));
   }
   customerOf(accountId: string) {
     return Promise.resolve(this.customers.get(accountId));
   }
-  recordCustomer(accountId: string, customerId: string) {
-    if (!this.customers.has(accountId)) this.customers.set(accountId, customerId);
+  recordCustomer(accountId: string, customerId: string, createdFor: string) {
+    if (!this.customers.has(accountId)) this.customers.set(accountId, { customerId, createdFor });
     return Promise.resolve();
   }
   recordOpportunity(link: OpportunityBillingLink) {
