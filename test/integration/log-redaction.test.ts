@@ -177,8 +177,8 @@ const accepted: { id: string; correlationId?: string }[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'q2c-redaction-'));
   runtime = await startRuntimeProcess(dir, ['--log-level', 'DEBUG']);
-  // The CLI banner prints the local signing secret on purpose (so users can sign test events); what the
-  // pipeline logs after it is what must be clean.
+  // The CLI banner prints the signing secret only when it is the built-in demo default (so users can sign
+  // test events) — not this one; what the pipeline logs after the banner is what must be clean.
   while (!runtime.output().includes('Ready.')) await new Promise((r) => setTimeout(r, 20));
   const startup = runtime.output().indexOf('\n', runtime.output().indexOf('Ready.')) + 1;
 

@@ -5,6 +5,7 @@ import {
   lastDayOf,
   nextPeriod,
   periodBounds,
+  periodHasEnded,
   periodOf,
   postingPeriod,
 } from '../../../../lambdas/domain/revenue/periods';
@@ -84,6 +85,32 @@ describe('postingPeriod', () => {
         if (!posted.lateFromClosedPeriod) expect(posted.effectiveDate).toBe(date.slice(0, 10));
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('periodHasEnded (month-end close refuses a period that is not over)', () => {
+  it.each([
+    ['2026-11', '2026-11-30T23:59:59.999Z', false],
+    ['2026-11', '2026-12-01T00:00:00.000Z', true],
+    ['2026-12', '2027-01-01T00:00:00.000Z', true],
+    ['2098-07', '2026-12-08T01:00:00.000Z', false],
+    ['2024-02', '2024-02-29T12:00:00.000Z', false], // leap day: still February
+  ])('%s at %s → %s', (period, now, ended) => {
+    expect(periodHasEnded(period, Date.parse(now))).toBe(ended);
+  });
+
+  it('a period has ended exactly from the first instant of the next one (UTC), for any instant', () => {
+    fc.assert(
+      fc.property(instant, (iso) => {
+        const now = Date.parse(iso);
+        const period = periodOf(iso);
+        const nextStart = Date.parse(periodBounds(period).end);
+        expect(periodHasEnded(period, now)).toBe(false);
+        expect(periodHasEnded(period, nextStart)).toBe(true);
+        expect(periodHasEnded(period, nextStart - 1)).toBe(false);
+        expect(periodHasEnded(nextPeriod(period), now)).toBe(false);
+      }),
     );
   });
 });
