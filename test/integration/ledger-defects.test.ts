@@ -118,7 +118,8 @@ describe('totals beyond 2^53 minor units', () => {
 
     // The CLI prints the same exact total (q2c trial-balance over the ops API).
     const cli = await runCli(['trial-balance', '--url', runtime.url]);
-    expect(cli).toContain('90,071,992,547,410.01 CAD');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('90,071,992,547,410.01 CAD');
   });
 });
 
@@ -153,7 +154,9 @@ describe('parked once, whatever is delivered again (defect 7)', () => {
 
   it('a replay whose events fail again for the same reason leaves exactly one message each', async () => {
     const out = await runCli(['replay', '--from', 'exceptions', '--url', runtime.url]);
-    expect(out).toMatch(/replayed/i);
+    // Each replayed event is parked again (its cause is not fixed): q2c replay says so and exits 1.
+    expect(out.stdout).toMatch(/parked again/);
+    expect(out.code).toBe(1);
     await settled(runtime);
     expect(await parked()).toEqual(ids);
     // …and those are parked under live markers again: a further redelivery adds nothing.
@@ -162,16 +165,13 @@ describe('parked once, whatever is delivered again (defect 7)', () => {
   });
 });
 
-async function runCli(args: string[]): Promise<string> {
+async function runCli(args: string[]): Promise<{ code: number; stdout: string }> {
   const { execFile } = await import('node:child_process');
   const { PROJECT_ROOT } = await import('../../lib/topology');
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [tsx, 'local/cli.ts', ...args],
-      { cwd: PROJECT_ROOT },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+  return new Promise((resolve) =>
+    execFile(process.execPath, [tsx, 'local/cli.ts', ...args], { cwd: PROJECT_ROOT }, (err, stdout) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
     ),
   );
 }
