@@ -121,6 +121,13 @@ export const ACKNOWLEDGEMENTS = {
       'state machines Catch states, read by operators and `q2c replay`), i.e. it plays the DLQ role ' +
       'itself; any depth > 0 alarms to the finance-ops SNS topic.',
   },
+  claimCheckPayloadObjects: {
+    id: 'AwsSolutions-IAM5[Resource::<ClaimChecksClaimCheckBucket122DF917.Arn>/payloads/*]',
+    reason:
+      'A claim-checked payload is named by the SHA-256 of its content (payloads/<sha256>.json), known only ' +
+      'when the event arrives, so the grant is the payloads/ prefix of this one bucket: publishers may only ' +
+      'put, the flows that resolve may only get; no list, no delete. Objects expire by lifecycle rule.',
+  },
   reconciliationStagingObjects: {
     id: 'AwsSolutions-IAM5[Resource::<ReconciliationReconciliationBucketC0ECEEBE.Arn>/staging/*]',
     reason:

@@ -16,6 +16,7 @@ import { PostingFlow } from './constructs/posting-flow';
 import { QuoteToCashBus } from './constructs/quote-to-cash-bus';
 import { SalesforceEventRelay } from './constructs/salesforce-event-relay';
 import { ReconciliationReports } from './constructs/reconciliation-reports';
+import { ClaimCheckBucket } from './constructs/claim-check-bucket';
 import { keysOf } from './constructs/topology-metadata';
 import { WebhookIngest } from './constructs/webhook-ingest';
 import { DEPLOYMENT_WAF, type WafSettings, WebhookFirewall } from './constructs/webhook-firewall';
@@ -59,6 +60,7 @@ export class QuoteToCashStack extends Stack {
   readonly schedules: FlowSchedules;
   readonly financeOps: FinanceOpsDashboard;
   readonly reconciliation: ReconciliationReports;
+  readonly claimChecks: ClaimCheckBucket;
   readonly engineering: EngineeringDashboard;
   readonly outageDrain: OutageDrain;
   readonly stage: StageSettings;
@@ -83,11 +85,19 @@ export class QuoteToCashStack extends Stack {
     this.eventBus = new QuoteToCashBus(this, 'EventBus', { key, busName: stage.names.busName });
     this.exceptionQueues = new ExceptionQueues(this, 'ExceptionQueues', { key, namePrefix: this.stackName });
 
+    this.reconciliation = new ReconciliationReports(this, 'Reconciliation', { key });
+    this.claimChecks = new ClaimCheckBucket(this, 'ClaimChecks', {
+      key,
+      archiveRetention: this.eventBus.archiveRetention,
+      accessLogs: this.reconciliation.accessLogs,
+    });
+
     const resources = {
       key,
       bus: this.eventBus.bus,
       tables: this.storage.tables,
       queues: this.exceptionQueues.queues,
+      buckets: { claimChecks: this.claimChecks.bucket },
     };
     this.webhookIngest = new WebhookIngest(this, 'WebhookIngest', { resources });
     this.salesforceEventRelay = new SalesforceEventRelay(this, 'SalesforceEventRelay', {
@@ -115,12 +125,11 @@ export class QuoteToCashStack extends Stack {
       });
     }
     this.billingApi = new BillingApiCredentials(this, 'BillingApi', { key });
-    this.reconciliation = new ReconciliationReports(this, 'Reconciliation', { key });
     this.postingFlow = new PostingFlow(this, 'PostingFlow', {
       resources: {
         ...resources,
         secrets: { stripeWebhook: this.webhookIngest.signingSecret, ...this.billingApi.secrets },
-        buckets: { reconciliation: this.reconciliation.bucket },
+        buckets: { ...resources.buckets, reconciliation: this.reconciliation.bucket },
       },
     });
 

@@ -179,6 +179,12 @@ export const BUCKETS = {
     description:
       'Reconciliation reports (reports/<period>/<run>.json|csv) and the staging parts of each run (staging/, expire after 7 days).',
   },
+  claimChecks: {
+    id: 'ClaimCheckBucket',
+    envVar: 'CLAIM_CHECK_BUCKET_NAME',
+    description:
+      'Claim-checked bus payloads (payloads/<sha256>.json): events too large for the bus, stored whole; the bus carries the reference. Kept as long as the archive can replay them.',
+  },
 } as const satisfies Record<string, BucketDef>;
 export type BucketKey = keyof typeof BUCKETS;
 
@@ -200,6 +206,12 @@ export interface FunctionDef {
   /** Buckets it reads and writes objects in (s3:GetObject, s3:PutObject, s3:ListBucket). */
   buckets?: BucketKey[];
   putsEvents?: boolean;
+  /**
+   * The claim-check bucket (BUCKETS.claimChecks): `write` for the functions that publish vendor events
+   * (s3:PutObject, to store a payload too large for the bus), `read` for the flows' first step that
+   * resolves the reference (s3:GetObject). Never both, never delete.
+   */
+  claimChecks?: 'write' | 'read';
   /** Secrets Manager secrets it reads (by key of SECRETS). */
   secrets?: SecretKey[];
   /** Definition-substitution key under which state machines reference this function's ARN. */
@@ -273,6 +285,7 @@ export const FUNCTIONS = {
     description: 'Verifies Stripe webhook signatures and publishes normalised envelopes to the bus.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     secrets: ['stripeWebhook'],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -283,6 +296,7 @@ export const FUNCTIONS = {
     description: 'Verifies signed Salesforce Flow/Apex callouts and publishes canonical CRM events.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     secrets: ['salesforceFlowSigning'],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -294,6 +308,7 @@ export const FUNCTIONS = {
       'Parses Salesforce Outbound Messages (SOAP), publishes every notification, then acknowledges.',
     tables: [],
     putsEvents: true,
+    claimChecks: 'write',
     timeoutSeconds: 20,
     memoryMb: 512,
   },
@@ -306,6 +321,7 @@ export const FUNCTIONS = {
     // Its asynchronous-invocation failure destination (events the function could not relay after retries).
     queues: ['salesforceRelayDlq'],
     putsEvents: true,
+    claimChecks: 'write',
     timeoutSeconds: 20,
     memoryMb: 256,
   },
@@ -314,6 +330,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/map-stripe-invoice.ts',
     description: 'Pure mapping: Stripe invoice event → canonical invoice (and payment).',
     tables: [],
+    claimChecks: 'read',
     asArnSubstitution: 'MapStripeInvoiceFunctionArn',
     timeoutSeconds: 10,
     memoryMb: 256,
@@ -344,6 +361,7 @@ export const FUNCTIONS = {
     // The Stripe reads go through the stripe circuit breaker.
     tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['stripeApiKey'],
+    claimChecks: 'read',
     asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -476,6 +494,7 @@ export const FUNCTIONS = {
     // The Salesforce calls go through the salesforce circuit breaker.
     tables: [{ table: 'circuitBreakers', access: 'readwrite' }],
     secrets: ['salesforceApi'],
+    claimChecks: 'read',
     asArnSubstitution: 'LoadDealFunctionArn',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -769,7 +788,10 @@ export type PartnerRuleKey = keyof typeof PARTNER_RULES;
 /** Stripe API version whose webhook payload shapes this release maps (pinned by the stripe SDK). */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 
-/** Largest webhook body accepted; leaves room for the envelope inside EventBridge's 256 KB entry limit. */
+/**
+ * Largest webhook body accepted (413 beyond). Whatever its size below this, the event reaches the bus:
+ * an entry above CLAIM_CHECK_ABOVE_BYTES (lambdas/domain/claim-check.ts) is claim-checked to S3.
+ */
 export const MAX_WEBHOOK_BODY_BYTES = 200 * 1024;
 
 /**
@@ -941,7 +963,8 @@ export function functionEnvironment(
   for (const q of def.queues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const q of def.consumesQueues ?? []) env[QUEUES[q].envVar] = names.queueUrl(q);
   for (const s of def.secrets ?? []) env[SECRETS[s].envVar] = names.secretArn(s);
-  for (const b of def.buckets ?? []) {
+  const buckets: BucketKey[] = [...(def.buckets ?? []), ...(def.claimChecks ? ['claimChecks' as const] : [])];
+  for (const b of buckets) {
     if (!names.bucketName) throw new Error(`${def.id} needs bucket ${b}: give ResourceNames.bucketName`);
     env[BUCKETS[b].envVar] = names.bucketName(b);
   }

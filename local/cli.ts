@@ -8,11 +8,14 @@
  *   q2c reconcile --period YYYY-MM[-DD] [--json]             billing vs ERP; the report goes to the data dir
  *   q2c status [--json]                                      print business metrics, latency and backlog
  *   q2c verify [--period YYYY-MM] [--json] [--target aws --stack <name>]   audit the ledger's invariants
+ *   q2c smoke [--target local|aws] [--stack <name>]          follow one event hop by hop (exit 1: failed hop)
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 // A JSON import, not a file read at run time: it stays right wherever the CLI is bundled to.
 import packageJson from '../package.json';
 import { OpsClient } from './ops-client';
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
+import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import {
   discardedTable,
   exceptionsTable,
@@ -30,6 +33,7 @@ import type { ServeOptions } from './serve';
 import { explainError } from './cli-errors';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { verifyCommand } from './verify';
+import { smokeCommand } from './smoke/command';
 
 /** A --period checked before anything is sent: a bad one is refused here, with what to type instead. */
 const periodOption = (flags: string, description: string, problem: (value: string) => string | undefined) =>
@@ -103,7 +107,9 @@ program
   .addOption(dataDirOption())
   .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
     const tb = await new OpsClient(opts.url, opts.dataDir).trialBalance();
-    console.log(opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(tb.accounts));
+    console.log(
+      opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(trialBalanceFromJson(tb.accounts)),
+    );
   });
 
 program
@@ -151,7 +157,7 @@ program
       `Closed ${summary.period}: ${summary.releasesPosted} revenue releases posted over ${summary.scheduleLines} schedule lines.`,
     );
     const { waterfall } = await ops.revenue(summary.period);
-    console.log(waterfallTable(summary.period, waterfall));
+    console.log(waterfallTable(summary.period, waterfallFromJson(waterfall)));
   });
 
 program
@@ -210,7 +216,9 @@ program
   .addOption(dataDirOption())
   .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
     const r = await new OpsClient(opts.url, opts.dataDir).revenue(opts.period);
-    console.log(opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, r.waterfall));
+    console.log(
+      opts.json ? JSON.stringify(r, null, 2) : waterfallTable(r.period, waterfallFromJson(r.waterfall)),
+    );
   });
 
 const exceptions = program
@@ -282,6 +290,7 @@ exceptions
 
 program.addCommand(replayCommand(urlOption(), dataDirOption()));
 program.addCommand(verifyCommand(urlOption));
+program.addCommand(smokeCommand(urlOption()));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`q2c: ${explainError(err)}`);

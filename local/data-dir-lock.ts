@@ -18,6 +18,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Removes this process's lock (an immediate exit, when the runtime cannot stop first); another's is left. */
+export function releaseDataDir(dataDir: string): void {
+  const file = path.join(dataDir, 'runtime.lock');
+  try {
+    if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // no lock: nothing to release
+  }
+}
+
 export function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, 'runtime.lock');
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -7,6 +7,7 @@
  * balance per subsidiary, revenue waterfall.
  */
 import { trialBalance } from '../lambdas/domain/accounting/trial-balance';
+import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
 import { dealsTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
@@ -84,8 +85,9 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   print(verificationTable(verification));
   print('');
   print(`Revenue waterfall ${DEMO_PERIOD}`);
-  print(waterfallTable(DEMO_PERIOD, revenue.waterfall));
-  for (const r of revenue.waterfall) {
+  const waterfall = waterfallFromJson(revenue.waterfall);
+  print(waterfallTable(DEMO_PERIOD, waterfall));
+  for (const r of waterfall) {
     print(
       `  ${r.subsidiary}: recognised ${formatMoney(r.recognised, r.currency)} of ${formatMoney(r.billed, r.currency)} billed into deferred revenue`,
     );

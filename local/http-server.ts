@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { bigintJsonReplacer } from '../lambdas/domain/money';
 
 /** API Gateway HTTP APIs refuse payloads over 10 MB before any Lambda runs. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -236,5 +237,6 @@ const isText = (contentType: string | undefined): boolean =>
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body, null, 1));
+  // Totals are bigint in the domain: on the wire a number while exact, else a decimal string.
+  res.end(JSON.stringify(body, bigintJsonReplacer, 1));
 }

@@ -5,6 +5,7 @@
  * percentiles per metric name + dimension set). `GET /ops/metrics` and `q2c status` read it.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { JsonAmount } from '../lambdas/domain/money';
 
 /** The EMF document Powertools writes (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html). */
 interface EmfDocument {
@@ -25,12 +26,16 @@ export interface MetricSeries {
   dimensions: Record<string, string>;
   /** Number of data points. */
   samples: number;
-  sum: number;
+  /** Exact (bigint) for amounts (`…MinorUnits`), which add up past 2^53 at volume; a number otherwise. */
+  sum: number | bigint;
   min: number;
   max: number;
   p50: number;
   p95: number;
 }
+
+/** A series on the JSON wire (`GET /ops/metrics`): an amount total as `amountToJson` renders it. */
+export type MetricSeriesJson = Omit<MetricSeries, 'sum'> & { sum: JsonAmount };
 
 /** Data points kept per series for percentiles; beyond it, a uniform reservoir sample. */
 const RESERVOIR = 10_000;
@@ -42,6 +47,8 @@ interface Series {
   dimensions: Record<string, string>;
   samples: number;
   sum: number;
+  /** The exact total while every data point is an integer (amounts are), else null. */
+  exact: bigint | null;
   min: number;
   max: number;
   values: number[];
@@ -84,11 +91,12 @@ export class LocalMetrics {
     const key = JSON.stringify([namespace, name, Object.entries(dimensions).sort()]);
     let s = this.series.get(key);
     if (!s) {
-      s = { namespace, name, unit, dimensions, samples: 0, sum: 0, min: v, max: v, values: [] };
+      s = { namespace, name, unit, dimensions, samples: 0, sum: 0, exact: 0n, min: v, max: v, values: [] };
       this.series.set(key, s);
     }
     s.samples++;
     s.sum += v;
+    s.exact = s.exact !== null && Number.isSafeInteger(v) ? s.exact + BigInt(v) : null;
     s.min = Math.min(s.min, v);
     s.max = Math.max(s.max, v);
     if (s.values.length < RESERVOIR) s.values.push(v);
@@ -100,9 +108,10 @@ export class LocalMetrics {
 
   snapshot(): MetricSeries[] {
     return [...this.series.values()]
-      .map(({ values, ...s }) => {
+      .map(({ values, exact, ...s }) => {
         const sorted = [...values].sort((a, b) => a - b);
-        return { ...s, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+        const sum = s.name.endsWith('MinorUnits') && exact !== null ? exact : s.sum;
+        return { ...s, sum, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
       })
       .sort(
         (a, b) =>

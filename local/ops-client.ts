@@ -1,11 +1,12 @@
 /** A tiny client for the local ops API, used by the CLI and the demo. */
 import type { RecordedEntry } from '../lambdas/adapters/erp/ledger/ledger-adapter';
-import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance';
+import type { TrialBalanceRowJson } from '../lambdas/domain/accounting/trial-balance';
 import type { ArchivedEvent } from './bus/local-event-bus';
 import type { QueueView, StatusView } from './report';
-import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
+import type { WaterfallRowJson } from '../lambdas/domain/revenue/waterfall';
 import type { ExecutionStats } from './runtime';
 import type { ExecutionRecord } from './stepfunctions';
+import type { LocalEndpoints, LoggedExecution } from './replay/local-ops';
 import type { LocalReconciliation } from './reconciliation';
 import { readOpsToken } from './ops-token';
 import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
@@ -94,7 +95,9 @@ export class OpsClient {
   }
 
   trialBalance() {
-    return this.get<{ accounts: TrialBalanceRow[]; unbalancedCurrencies: string[] }>('/ops/trial-balance');
+    return this.get<{ accounts: TrialBalanceRowJson[]; unbalancedCurrencies: string[] }>(
+      '/ops/trial-balance',
+    );
   }
   journal() {
     return this.get<{ entries: RecordedEntry[] }>('/ops/journal');
@@ -106,7 +109,7 @@ export class OpsClient {
     return this.get<{ received: number; unhandled: number; events: ArchivedEvent[] }>('/ops/events');
   }
   revenue(period: string) {
-    return this.get<{ period: string; waterfall: WaterfallRow[] }>(
+    return this.get<{ period: string; waterfall: WaterfallRowJson[] }>(
       `/ops/revenue?period=${encodeURIComponent(period)}`,
     );
   }
@@ -140,5 +143,13 @@ export class OpsClient {
   }
   health() {
     return this.get<{ status: string; executions: ExecutionStats }>('/ops/health');
+  }
+  /** Where the local emulators listen (SQS, EventBridge, DynamoDB) and the state machines. */
+  endpoints() {
+    return this.get<LocalEndpoints>('/ops/endpoints');
+  }
+  /** Finished executions (the runtime logs each when it ends). */
+  executions() {
+    return this.get<{ executions: (LoggedExecution & { redriven: boolean })[] }>('/ops/executions');
   }
 }

@@ -5,7 +5,7 @@ import type { TrialBalanceRow } from '../lambdas/domain/accounting/trial-balance
 import type { ExceptionCensus } from '../lambdas/domain/exception-census';
 import type { ParkedException } from '../lambdas/domain/exceptions';
 import type { WaterfallRow } from '../lambdas/domain/revenue/waterfall';
-import { formatMoney } from '../lambdas/domain/money';
+import { amountFromJson, formatMoney } from '../lambdas/domain/money';
 
 // No ANSI colours: the output is read in terminals, CI logs and pasted into tickets alike.
 const PLAIN = { head: [], border: [] };
@@ -16,13 +16,14 @@ function newTable(head: string[], options: Omit<TableConstructorOptions, 'head'>
   return new Table({ head, style: PLAIN, chars: COMPACT, ...options });
 }
 
-const amount = (minor: number, currency: string) => (minor === 0 ? '' : formatMoney(minor, currency));
+const amount = (minor: number | bigint, currency: string) =>
+  minor === 0 || minor === 0n ? '' : formatMoney(minor, currency);
 
 export function trialBalanceTable(rows: readonly TrialBalanceRow[]): string {
   const table = newTable(['Account', 'Currency', 'Debit', 'Credit', 'Balance'], {
     colAligns: ['left', 'left', 'right', 'right', 'right'],
   });
-  const totals = new Map<string, { debit: number; credit: number }>();
+  const totals = new Map<string, { debit: bigint; credit: bigint }>();
   for (const r of rows) {
     table.push([
       r.account,
@@ -31,7 +32,7 @@ export function trialBalanceTable(rows: readonly TrialBalanceRow[]): string {
       amount(r.credit, r.currency),
       formatBalance(r),
     ]);
-    const t = totals.get(r.currency) ?? { debit: 0, credit: 0 };
+    const t = totals.get(r.currency) ?? { debit: 0n, credit: 0n };
     t.debit += r.debit;
     t.credit += r.credit;
     totals.set(r.currency, t);
@@ -51,8 +52,8 @@ export function trialBalanceTable(rows: readonly TrialBalanceRow[]): string {
 
 function formatBalance(r: TrialBalanceRow): string {
   const net = r.debit - r.credit;
-  if (net === 0) return '0';
-  return `${formatMoney(Math.abs(net), r.currency)} ${net > 0 ? 'Dr' : 'Cr'}`;
+  if (net === 0n) return '0';
+  return `${formatMoney(net > 0n ? net : -net, r.currency)} ${net > 0n ? 'Dr' : 'Cr'}`;
 }
 
 export function journalTable(entries: readonly RecordedEntry[]): string {
@@ -153,7 +154,7 @@ export function waterfallTable(period: string, rows: readonly WaterfallRow[]): s
       colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
     },
   );
-  const m = (n: number, c: string) => formatMoney(n, c);
+  const m = (n: bigint, c: string) => formatMoney(n, c);
   for (const r of rows) {
     table.push([
       r.subsidiary,
@@ -168,7 +169,7 @@ export function waterfallTable(period: string, rows: readonly WaterfallRow[]): s
 }
 
 export interface StatusView {
-  metrics: import('./metrics').MetricSeries[];
+  metrics: import('./metrics').MetricSeriesJson[];
   executions: { inFlight: number; started: number; succeeded: number; failed: number };
   queues: { queue: string; depth: number }[];
   /** The exception queue now, per classification (count and oldest age in seconds). */
@@ -200,7 +201,15 @@ export function statusTable(view: StatusView): string {
       const currency = m.dimensions.currency ?? '';
       // A document that moves no money has no currency: nothing to show.
       if (!ISO_CURRENCY.test(currency)) continue;
-      table.push([m.name, dims, 'counter', formatMoney(m.sum, currency), currency.toUpperCase(), '', '']);
+      table.push([
+        m.name,
+        dims,
+        'counter',
+        formatMoney(amountFromJson(m.sum), currency),
+        currency.toUpperCase(),
+        '',
+        '',
+      ]);
     } else if (m.unit === 'Milliseconds')
       table.push([m.name, dims, 'timing', String(m.samples), 'samples', `${m.p50} ms`, `${m.p95} ms`]);
     else if (m.unit === 'Seconds')

@@ -44,6 +44,7 @@ import {
   type RuleKey,
   type StateMachineKey,
   type TableKey,
+  type BucketKey,
 } from '../lib/topology';
 import { LocalEventBus, type BusEvent } from './bus/local-event-bus';
 import { lockDataDir } from './data-dir-lock';
@@ -55,6 +56,7 @@ import { localTableName, startDynamo, type LocalDynamo } from './services/dynamo
 import { throttleSpecFrom } from './services/dynamodb-faults';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOOPBACK } from './services/local-aws';
 import { startSqs, type LocalSqs } from './services/sqs';
+import { LOCAL_CLAIM_CHECK_BUCKET, startLocalClaimChecks } from './services/claim-checks';
 import { LocalStateMachine, loadDefinition, type ExecutionRecord } from './stepfunctions';
 
 import {
@@ -143,7 +145,12 @@ export interface LocalRuntime {
   /** The state machines as loaded (substituted definitions), for parity checks against CDK. */
   stateMachines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   dynamoEndpoint: string;
-  stop(): Promise<void>;
+  /**
+   * Stops everything and releases the data dir. `graceMs`: how long in-flight executions may finish
+   * (default: until they do); past it they are abandoned like a crashed Lambda, and the next start's
+   * re-deliveries complete them (every write is completing-idempotent).
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -196,6 +203,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     clientSecret: salesforce.clientSecret,
   });
   const s3 = await createLocalReconciliationBucket(sqs.endpoint);
+  const claimChecks = await startLocalClaimChecks(sqs.endpoint, dataDir);
+  bus.beforeClaimCheckedEntries = () => claimChecks.persist();
   if (netsuite) {
     for (const [k, v] of Object.entries(netsuite.env)) {
       if (v === '') delete process.env[k];
@@ -306,6 +315,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     busEndpoint,
+    dynamoEndpoint: db.endpoint,
     machines,
     netsuite: netsuite?.simulator,
     invoke: (key, payload) => functions.invoke(key, payload),
@@ -516,12 +526,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stripe,
     salesforce,
     dynamoEndpoint: db.endpoint,
-    stop: async () => {
+    stop: async ({ graceMs }: { graceMs?: number } = {}) => {
       await stopDrain();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await executions.idle();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets (the demo's own deliveries) would hold close() open until they time out.
+      server.closeAllConnections();
+      await closed;
+      if (graceMs === undefined) await executions.idle();
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          executions.idle(),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+        ]);
+        clearTimeout(timer);
+      }
       await Promise.allSettled([...relays]);
       await bus.stop();
+      await claimChecks.stop();
       await sqs.stop();
       await stripe.stop();
       await salesforce.stop();
@@ -541,6 +563,12 @@ function serverUrl(server: Server, host: string): string {
 }
 
 /** Points the SDK clients at the local emulators and gives handlers their topology environment. */
+/** The local S3 buckets (in fauxqs), by topology key. */
+const LOCAL_BUCKETS: Record<BucketKey, string> = {
+  reconciliation: LOCAL_RECONCILIATION_BUCKET,
+  claimChecks: LOCAL_CLAIM_CHECK_BUCKET,
+};
+
 function configureEnvironment(opts: {
   db: LocalDynamo;
   sqs: LocalSqs;
@@ -577,7 +605,7 @@ function configureEnvironment(opts: {
         tableName: localTableName,
         queueUrl: (q: QueueKey) => opts.sqs.queueUrl(q),
         secretArn: () => '', // no Secrets Manager locally: the value comes from localEnvVar
-        bucketName: () => LOCAL_RECONCILIATION_BUCKET,
+        bucketName: (b) => LOCAL_BUCKETS[b],
       }),
     );
   }

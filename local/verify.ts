@@ -5,38 +5,11 @@
  * itself through the AWS SDK (names from the stack outputs) and runs the same checks here.
  * Exit code: 0 clean, 2 violations, 1 the audit could not run.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
-import { INVARIANTS, verifyLedger, type VerificationReport } from '../lambdas/domain/audit/ledger-invariants';
-import { TABLES } from '../lib/topology';
+import { INVARIANTS, type VerificationReport } from '../lambdas/domain/audit/ledger-invariants';
 import { OpsClient } from './ops-client';
-
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-/** Reads a deployed stack's tables and audits them (the caller's AWS credentials need dynamodb:Scan on both). */
-export async function verifyAwsStack(
-  stackName: string,
-  clients: { cloudFormation: CloudFormationClient; dynamo: DynamoDBDocumentClient },
-  period?: string,
-): Promise<VerificationReport> {
-  // Loaded for --target aws only: the AWS SDK would slow every other q2c command.
-  const { stackOutputs } = await import('./replay/targets');
-  const { readLedgerFacts } = await import('../lambdas/adapters/audit/ledger-facts');
-  const outputs = await stackOutputs(clients.cloudFormation, stackName);
-  const table = (key: 'ledger' | 'crosswalk') => {
-    const name = outputs[`${TABLES[key].id}Name`];
-    if (!name)
-      throw new Error(`stack ${stackName} has no output ${TABLES[key].id}Name (deploy the current version)`);
-    return name;
-  };
-  const facts = await readLedgerFacts(clients.dynamo, {
-    ledger: table('ledger'),
-    crosswalk: table('crosswalk'),
-  });
-  return verifyLedger(facts, { period });
-}
+import { revenuePeriodProblem } from './period-input';
 
 /** One row per violation, the objects involved beside it; then the verdict. */
 export function verificationTable(report: VerificationReport & { violationCount?: number }): string {
@@ -82,24 +55,15 @@ export function verifyCommand(urlOption: () => Option): Command {
         url: string;
       }) => {
         try {
-          if (opts.period !== undefined && !PERIOD.test(opts.period))
-            throw new Error(`--period must be YYYY-MM, got ${opts.period}`);
+          const problem = opts.period === undefined ? undefined : revenuePeriodProblem(opts.period);
+          if (problem) throw new Error(`--${problem}`);
           if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
-          const config = opts.region ? { region: opts.region } : {};
+          // The AWS SDK is loaded only for --target aws: the local read stays a small, fast command.
           const report =
             opts.target === 'aws'
-              ? await verifyAwsStack(
-                  opts.stack as string,
-                  {
-                    cloudFormation: new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(
-                      config,
-                    ),
-                    dynamo: (await import('@aws-sdk/lib-dynamodb')).DynamoDBDocumentClient.from(
-                      new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(config),
-                    ),
-                  },
-                  opts.period,
-                )
+              ? await (
+                  await import('./verify-aws')
+                ).verifyAwsStackWith(opts.stack as string, opts.region, opts.period)
               : await new OpsClient(opts.url).verify(opts.period);
           console.log(opts.json ? JSON.stringify(report, null, 2) : verificationTable(report));
           process.exitCode = report.clean ? 0 : 2;

@@ -1,7 +1,7 @@
 /**
  * The replay window of a Stripe webhook signature, in both directions. Stripe signs `t=<unix seconds>`
  * into the `Stripe-Signature` header and documents a default tolerance of five minutes; stripe-node's
- * `constructEvent` bounds only the age (a timestamp in the past), so a correctly signed header dated
+ * `constructEvent` (and the ingest's own verifier, adapters/billing/stripe-webhook-signature.ts) bounds only the age (a timestamp in the past), so a correctly signed header dated
  * years ahead would be accepted, and could be replayed until then. The Salesforce Flow callout
  * verification (domain/crm/flow-callout.ts) refuses both directions; this does the same for Stripe.
  */
@@ -13,21 +13,15 @@ export type SignatureWindow =
   { ok: true; timestamp: number } | { ok: false; code: 'timestamp_outside_tolerance'; message: string };
 
 /**
- * Is the header's timestamp within `toleranceSeconds` of now, before or after? Call it after the
- * signature itself was verified (the timestamp is part of what is signed, so it cannot be edited).
+ * Is the signature's timestamp within `toleranceSeconds` of now, before or after? Give it the timestamp
+ * the signature verification used (the one the HMAC covers), never one parsed separately from the header:
+ * two parsers could disagree on a header with several `t=` items, and a future one would slip through.
  */
 export function signatureWindow(
-  header: string,
+  timestamp: number,
   nowSeconds: number,
   toleranceSeconds = STRIPE_SIGNATURE_TOLERANCE_SECONDS,
 ): SignatureWindow {
-  // Read exactly as stripe-node does (the LAST `t=`, parseInt, no trimming): the timestamp checked here
-  // must be the one the verified signature covers, or `t=<now>,t=<future>` would slip through.
-  let timestamp = -1;
-  for (const item of header.split(',')) {
-    const kv = item.split('=');
-    if (kv[0] === 't') timestamp = parseInt(kv[1], 10);
-  }
   if (!Number.isFinite(timestamp) || timestamp < 0) {
     return { ok: false, code: 'timestamp_outside_tolerance', message: 'the signature carries no timestamp' };
   }

@@ -47,7 +47,7 @@ async function ingest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
     );
   }
   // Stripe's scheme bounds only the age; a verified signature dated ahead of the tolerance is refused too.
-  const window = signatureWindow(signature, Math.floor(Date.now() / 1000));
+  const window = signatureWindow(check.timestamp, Math.floor(Date.now() / 1000));
   if (!window.ok) return reject(400, window.code, window.message);
   let parsed: unknown;
   try {

@@ -9,13 +9,14 @@ import { loadDeal } from '../adapters/crm/salesforce/deals';
 import type { Deal } from '../domain/crm/deal';
 import { CrmEventEnvelope, salesforceId18 } from '../domain/crm/events';
 import { BusinessError } from '../domain/errors';
+import { eventDetail } from './commons/bus-event';
 import { logger } from './commons/powertools';
 
 /** Opportunity currency when the org is not multi-currency (no CurrencyIsoCode field). */
 const orgCurrency = process.env.SALESFORCE_ORG_CURRENCY ?? 'USD';
 
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<Deal> => {
-  const parsed = CrmEventEnvelope.safeParse(event?.detail);
+  const parsed = CrmEventEnvelope.safeParse(await eventDetail(event));
   if (!parsed.success)
     throw new BusinessError(
       'malformed_envelope',

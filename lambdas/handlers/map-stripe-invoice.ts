@@ -7,6 +7,7 @@ import { mapStripeInvoiceEvent, type MappedInvoiceEvent } from '../domain/mappin
 import { assertStripeMode } from '../domain/mapping/stripe-mode';
 import { mappingConfig, stripeMode } from './commons/config';
 import { closedWonAtOf, stampReceived } from './commons/latency';
+import { eventDetail } from './commons/bus-event';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
@@ -14,7 +15,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   // Received side of the Finance Ops "invoices received vs posted" graph.
   metrics.addMetric('InvoiceEventsReceived', MetricUnit.Count, 1);
   try {
-    const envelope = EventEnvelope.safeParse(event.detail);
+    const envelope = EventEnvelope.safeParse(await eventDetail(event));
     if (!envelope.success) {
       throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
     }

@@ -17,6 +17,7 @@ import { assertApiVersion } from '../domain/mapping/stripe-invoice';
 import { assertStripeMode } from '../domain/mapping/stripe-mode';
 import { mappingConfig, stripeMode } from './commons/config';
 import { stampReceived } from './commons/latency';
+import { eventDetail } from './commons/bus-event';
 import { logger, metrics, publishMetrics } from './commons/powertools';
 import { STRIPE_API_VERSION } from '../../lib/topology';
 
@@ -35,7 +36,7 @@ async function readFromStripe(envelope: EventEnvelope): Promise<MoneyEventReads>
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<MappedMoneyEvent> => {
   metrics.addMetric('MoneyEventsReceived', MetricUnit.Count, 1);
   try {
-    const parsed = EventEnvelope.safeParse(event.detail);
+    const parsed = EventEnvelope.safeParse(await eventDetail(event));
     if (!parsed.success)
       throw new BusinessError('malformed_envelope', `event ${event.id} does not carry a v1 envelope`);
     const envelope = parsed.data;

@@ -4,7 +4,7 @@
  * LedgerInvariantViolations (which alarms above 0) and logs each violation with its objects.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readLedgerFacts } from '../adapters/audit/ledger-facts';
 import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { verifyLedger, type VerificationReport } from '../domain/audit/ledger-invariants';

@@ -32,6 +32,7 @@ import {
   grantSendMessage,
   grantTable,
 } from './least-privilege';
+import { grantClaimChecks } from './claim-check-bucket';
 import { markTopology } from './topology-metadata';
 
 /**
@@ -154,6 +155,11 @@ export class FinanceFunction extends Construct {
       grantBucketObjects(this.role, required(resources.buckets?.[b], `bucket ${b}`), resources.key);
       acknowledge(this.role, ACKNOWLEDGEMENTS.reconciliationStagingObjects);
       acknowledge(this.role, ACKNOWLEDGEMENTS.reconciliationReportObjects);
+    }
+    if (def.claimChecks) {
+      const bucket = required(resources.buckets?.claimChecks, `the claim-check bucket for ${def.id}`);
+      grantClaimChecks(this.role, bucket, def.claimChecks, resources.key);
+      acknowledge(this.role, ACKNOWLEDGEMENTS.claimCheckPayloadObjects);
     }
 
     acknowledge(this.role, ACKNOWLEDGEMENTS.lambdaXrayTracing);

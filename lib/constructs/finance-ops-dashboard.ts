@@ -282,6 +282,12 @@ export class FinanceOpsDashboard extends Construct {
         left: [search('ReconciliationMismatches', ['kind'], 'Sum')],
         width: 6,
       }),
+      // What comparing with billing cannot see: the ledger's audit of its own invariants (VerifyLedger).
+      new cloudwatch.GraphWidget({
+        title: 'Ledger invariant violations (q2c verify, by invariant)',
+        left: [search('LedgerInvariantViolations', ['invariant'], 'Maximum')],
+        width: 6,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Parked work alarms', alarms: this.alarms, width: 24 }),

@@ -34,7 +34,7 @@ function viaService(service: string): Record<string, unknown> {
   return { StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com` } };
 }
 
-function keyThroughService(key: kms.IKey, service: string, actions: string[]): iam.PolicyStatement {
+export function keyThroughService(key: kms.IKey, service: string, actions: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions, resources: [key.keyArn], conditions: viaService(service) });
 }
 

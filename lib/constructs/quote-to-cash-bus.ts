@@ -20,9 +20,12 @@ export interface QuoteToCashBusProps {
 export class QuoteToCashBus extends Construct {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
+  /** How long archived events stay replayable (claim-checked payloads are kept at least as long). */
+  readonly archiveRetention: Duration;
 
   constructor(scope: Construct, id: string, props: QuoteToCashBusProps) {
     super(scope, id);
+    this.archiveRetention = props.archiveRetention ?? Duration.days(365);
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName });
     markTopology(this.bus, 'BUS', props.busName);
 
@@ -31,7 +34,7 @@ export class QuoteToCashBus extends Construct {
       description: `Every event published to ${props.busName}, replayable by time window.`,
       // Archives require a pattern; every event on the bus carries this account id, so this matches all.
       eventPattern: { account: [Stack.of(this).account] },
-      retention: props.archiveRetention ?? Duration.days(365),
+      retention: this.archiveRetention,
       kmsKey: props.key,
     });
   }

@@ -19,6 +19,11 @@ import {
 } from '../../lib/topology';
 import { listenUrl, LOCAL_ACCOUNT, LOCAL_REGION, LOOPBACK } from '../services/local-aws';
 import { matchesPattern } from './event-pattern';
+import {
+  claimCheckOf,
+  EVENTBRIDGE_MAX_ENTRY_BYTES,
+  putEventsEntrySize,
+} from '../../lambdas/domain/claim-check';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -69,7 +74,6 @@ interface PutEventsEntry {
   Time?: number | string;
 }
 
-const MAX_ENTRY_BYTES = 256 * 1024;
 const arnOf = (name: string): string => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`;
 const busArn = arnOf(BUS_NAME);
 
@@ -88,6 +92,13 @@ export class LocalEventBus {
     this.logFile = path.join(dataDir, 'events.jsonl');
     this.partnerLogFile = path.join(dataDir, 'partner-events.jsonl');
   }
+
+  /**
+   * Awaited before a PutEvents request carrying a claim-check reference is accepted: the runtime makes the
+   * referenced payload durable in the data dir first (in AWS, S3 already is), so nothing the bus archived
+   * can point at a payload a crash lost.
+   */
+  beforeClaimCheckedEntries?: () => Promise<void>;
 
   /** Make the next PutEvents requests fail (times 0 clears): tests of "acknowledge only when on the bus". */
   injectFault(fault: BusFault): void {
@@ -192,7 +203,8 @@ export class LocalEventBus {
         ErrorMessage: 'Parameters Source, DetailType and Detail are required.',
       };
     }
-    if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
+    // Sized as EventBridge sizes an entry (UTF-8 of Source, DetailType, Detail, Resources; Time 14 bytes).
+    if (putEventsEntrySize(entry) > EVENTBRIDGE_MAX_ENTRY_BYTES) {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry size exceeds 256 KB.' };
     }
     let detail: unknown;
@@ -272,11 +284,25 @@ export class LocalEventBus {
     if (fault === 'throttle') {
       return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded (local fault injection)' });
     }
+    if (
+      this.beforeClaimCheckedEntries &&
+      entries.some((e) => e.Detail?.includes('"claimCheck"') && claimCheckOf(parseDetail(e.Detail)))
+    ) {
+      await this.beforeClaimCheckedEntries();
+    }
     const results =
       fault === 'failed-entry'
         ? entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'local fault injection' }))
         : entries.map((e) => this.putEvent(e));
     reply(200, { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results });
+  }
+}
+
+function parseDetail(detail: string | undefined): unknown {
+  try {
+    return detail === undefined ? undefined : (JSON.parse(detail) as unknown);
+  } catch {
+    return undefined;
   }
 }
 

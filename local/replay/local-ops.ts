@@ -2,7 +2,7 @@
  * The local runtime's side of `q2c replay --target local` and of the outage drain: ops routes and
  * actions the runtime mounts beside its own (local/runtime.ts), and the drain timer.
  *
- *   GET  /ops/endpoints          where the real SQS and EventBridge clients reach the local emulators
+ *   GET  /ops/endpoints          where the real SQS, EventBridge and DynamoDB clients reach the local emulators
  *   GET  /ops/executions         execution records (executions.jsonl), `?status=FAILED&redriven=false`
  *   POST /ops/executions/start   {stateMachine, input, redriveOf?}: start (or re-run) a state machine
  *   POST /ops/archive/replay     {since, until}: re-deliver the bus log's events of a window (StartReplay)
@@ -22,7 +22,10 @@ import {
   STATE_MACHINES,
   type QueueKey,
   type StateMachineKey,
+  TABLES,
+  type TableKey,
 } from '../../lib/topology';
+import { localTableName } from '../services/dynamodb';
 import type { LocalEventBus } from '../bus/local-event-bus';
 import type { ActionHandler, OpsHandler } from '../http-server';
 import type { FaultSpec, NetSuiteSimulator } from '../sandboxes/netsuite';
@@ -37,6 +40,8 @@ export interface LocalEndpoints {
   region: string;
   sqs: { endpoint: string; queues: Record<QueueKey, string> };
   eventBridge: { endpoint: string; busName: string };
+  /** dynalite and the topology tables' local names (q2c smoke reads the ledger and the crosswalk). */
+  dynamodb?: { endpoint: string; tables: Record<TableKey, string> };
   stateMachines: { key: StateMachineKey; name: string; arn: string; type: 'EXPRESS' | 'STANDARD' }[];
 }
 
@@ -45,6 +50,7 @@ export interface ReplayOpsDeps {
   sqs: LocalSqs;
   bus: LocalEventBus;
   busEndpoint: string;
+  dynamoEndpoint?: string;
   machines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   /** Starts an execution through the runtime's tracker (so it is counted and logged). */
   run: (key: StateMachineKey, input: unknown, redriveOf?: string) => Promise<ExecutionRecord>;
@@ -87,6 +93,16 @@ export function replayOps(deps: ReplayOpsDeps): {
         ) as Record<QueueKey, string>,
       },
       eventBridge: { endpoint: deps.busEndpoint, busName: BUS_NAME },
+      ...(deps.dynamoEndpoint
+        ? {
+            dynamodb: {
+              endpoint: deps.dynamoEndpoint,
+              tables: Object.fromEntries(
+                (Object.keys(TABLES) as TableKey[]).map((t) => [t, localTableName(t)]),
+              ) as Record<TableKey, string>,
+            },
+          }
+        : {}),
       stateMachines: [...deps.machines.entries()].map(([key, m]) => ({
         key,
         name: m.name,

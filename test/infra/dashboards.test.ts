@@ -34,6 +34,7 @@ test('Finance Ops shows amounts by currency, latencies, backlogs and reconciliat
     'CrmEventsReceived',
     'DealsApplied',
     'ReconciliationMismatches',
+    'MetricName=\\\\\\"LedgerInvariantViolations\\\\\\"',
   ]) {
     expect(body).toContain(needle);
   }

@@ -392,13 +392,15 @@ describe('least privilege', () => {
           `${getAtt(`BUCKETS.${b}`, 'Arn')}/staging/*`,
           `${getAtt(`BUCKETS.${b}`, 'Arn')}/reports/*`,
         ]),
+        ...(def.claimChecks ? [`${getAtt('BUCKETS.claimChecks', 'Arn')}/payloads/*`] : []),
       ]);
       // Encrypted resources (tables, queues, secrets) also need the CMK, through that service only.
       if (
         def.tables.length +
           (def.queues?.length ?? 0) +
           (def.secrets?.length ?? 0) +
-          (def.buckets?.length ?? 0) >
+          (def.buckets?.length ?? 0) +
+          (def.claimChecks ? 1 : 0) >
         0
       )
         expected.add(keyRef);
@@ -413,6 +415,11 @@ describe('least privilege', () => {
       }
       if (def.putsEvents)
         expect([...grants.get(getAtt(`BUS.${BUS_NAME}`, 'Arn'))!]).toEqual(['events:PutEvents']);
+      // Claim-checks: publishers only put, resolvers only get.
+      if (def.claimChecks)
+        expect([...grants.get(`${getAtt('BUCKETS.claimChecks', 'Arn')}/payloads/*`)!]).toEqual([
+          def.claimChecks === 'write' ? 's3:PutObject' : 's3:GetObject',
+        ]);
     }
   });
 });

@@ -98,7 +98,7 @@ describe('Stripe invoice → ledger through the local runtime', () => {
     const sum = (name: string, dims: Record<string, string> = {}) =>
       metrics
         .filter((m) => m.name === name && Object.entries(dims).every(([k, v]) => m.dimensions[k] === v))
-        .reduce((n, m) => n + m.sum, 0);
+        .reduce((n, m) => n + Number(m.sum), 0);
     expect(sum('WebhookEventsReceived')).toBe(6);
     expect(sum('InvoicesPosted')).toBe(2);
     expect(sum('PaymentsApplied')).toBe(2);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type Stripe from 'stripe';
 import mappingJson from '../../config/mapping.json';
+import type { TrialBalanceRowJson } from '../../lambdas/domain/accounting/trial-balance';
 import { buildMonthScenario, MONTH_EXPECTATIONS } from '../../local/scenarios/month';
 import { postStripe, seedStripe, settled, startRuntimeProcess, type RunningRuntime } from './harness';
 
@@ -113,11 +114,11 @@ async function close(): Promise<{ status: string; output?: unknown }> {
   return res.body as { status: string; output?: unknown };
 }
 
-const balance = (
-  rows: { account: string; currency: string; debit: number; credit: number }[],
-  currency: string,
-  account: string,
-) => rows.find((r) => r.currency === currency && r.account === account) ?? { debit: 0, credit: 0 };
+const balance = (rows: TrialBalanceRowJson[], currency: string, account: string) => {
+  const row = rows.find((r) => r.currency === currency && r.account === account);
+  // The month's totals are far below 2^53: the wire carries them as plain JSON numbers.
+  return { debit: row ? Number(row.debit) : 0, credit: row ? Number(row.credit) : 0 };
+};
 
 describe('November 2026 through the local runtime', () => {
   it('posts the month, closes it, and ends with the exact trial balance', async () => {

@@ -1,7 +1,13 @@
-/** Publishes envelopes on the quote-to-cash bus (AWS_ENDPOINT_URL_EVENTBRIDGE points it locally). */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+/**
+ * Publishes envelopes on the quote-to-cash bus (AWS_ENDPOINT_URL_EVENTBRIDGE points it locally). Every
+ * entry is sized as EventBridge sizes it; one above CLAIM_CHECK_ABOVE_BYTES is claim-checked: the detail
+ * is stored in S3 first and the entry carries the reference (lambdas/domain/claim-check.ts).
+ */
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { CLAIM_CHECK_ABOVE_BYTES, claimCheckDetail, putEventsEntrySize } from '../../domain/claim-check';
 import { TransientError } from '../../domain/errors';
 import { retryable } from './aws-errors';
+import { storePayload } from './claim-checks';
 
 const client = new EventBridgeClient({});
 
@@ -12,22 +18,23 @@ export interface BusEvent {
   time: Date;
 }
 
+/** The PutEvents entry for an event: inline, or (too large for the bus) a claim-check reference. */
+export async function busEntry(busName: string, event: BusEvent): Promise<PutEventsRequestEntry> {
+  const entry = {
+    EventBusName: busName,
+    Source: event.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+    Time: event.time,
+  };
+  if (putEventsEntrySize(entry) <= CLAIM_CHECK_ABOVE_BYTES) return entry;
+  const ref = await storePayload(entry.Detail);
+  return { ...entry, Detail: JSON.stringify(claimCheckDetail(event.detail as Record<string, unknown>, ref)) };
+}
+
 export async function publish(busName: string, event: BusEvent): Promise<string> {
-  const out = await retryable(() =>
-    client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: busName,
-            Source: event.source,
-            DetailType: event.detailType,
-            Detail: JSON.stringify(event.detail),
-            Time: event.time,
-          },
-        ],
-      }),
-    ),
-  );
+  const request = await busEntry(busName, event);
+  const out = await retryable(() => client.send(new PutEventsCommand({ Entries: [request] })));
   const entry = out.Entries?.[0];
   if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
     throw new TransientError(
@@ -37,7 +44,7 @@ export async function publish(busName: string, event: BusEvent): Promise<string>
   return entry.EventId;
 }
 
-/** PutEvents takes at most 10 entries and 256 KB per request. */
+/** PutEvents takes at most 10 entries and 256 KB per request (entries sized as EventBridge sizes them). */
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 240 * 1024;
 
@@ -61,19 +68,14 @@ export async function publishAll(
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 100;
   const ids: (string | undefined)[] = new Array(events.length);
-  const entries = events.map((e) => ({
-    EventBusName: busName,
-    Source: e.source,
-    DetailType: e.detailType,
-    Detail: JSON.stringify(e.detail),
-    Time: e.time,
-  }));
+  const entries: PutEventsRequestEntry[] = [];
+  for (const e of events) entries.push(await busEntry(busName, e));
   let pending = entries.map((_, i) => i);
   let lastError = '';
   for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
     if (attempt > 1) await sleep(Math.random() * backoffMs * 2 ** (attempt - 2));
     const failed: number[] = [];
-    for (const batch of batches(pending, (i) => Buffer.byteLength(entries[i].Detail) + 200)) {
+    for (const batch of batches(pending, (i) => putEventsEntrySize(entries[i]))) {
       try {
         const out = await retryable(() =>
           client.send(new PutEventsCommand({ Entries: batch.map((i) => entries[i]) })),

@@ -380,7 +380,7 @@ function checkInvoiceAr(
   entryIds: ReadonlySet<string>,
   report: Report,
 ): void {
-  const byInvoice = new Map<string, { ar: bigint; currency: string; entryIds: string[] }>();
+  const byInvoice = new Map<string, { ar: bigint; billed: bigint; currency: string; entryIds: string[] }>();
   for (const e of entries) {
     if (!['invoice', 'payment', 'invoice_void', 'write_off'].includes(e.kind)) continue;
     const m = INVOICE_KEY.exec(e.idempotencyKey);
@@ -398,18 +398,27 @@ function checkInvoiceAr(
       );
     }
     const ar = e.lines.filter((l) => l.account === 'accounts_receivable');
-    const t = byInvoice.get(m[1]!) ?? { ar: 0n, currency: ar[0]?.currency ?? 'usd', entryIds: [] };
-    t.ar -= ar.reduce((s, l) => s + net(l), 0n); // AR is a debit balance
+    const t = byInvoice.get(m[1]!) ?? {
+      ar: 0n,
+      billed: 0n,
+      currency: ar[0]?.currency ?? 'usd',
+      entryIds: [],
+    };
+    const debit = -ar.reduce((s, l) => s + net(l), 0n); // AR is a debit balance
+    t.ar += debit;
+    if (e.kind === 'invoice') t.billed += debit;
     t.entryIds.push(e.entryId);
     byInvoice.set(m[1]!, t);
   }
   // No overpayment is recorded against an invoice in this ledger (Stripe keeps overpayments as customer
-  // balance), so the floor is zero. Credit notes and refunds settle at customer level and are not counted.
+  // balance), so the floor is zero — or the invoice's own credit total when it bills a net credit.
+  // Credit notes and refunds settle at customer level and are not counted.
   for (const [invoice, t] of byInvoice) {
-    if (t.ar >= 0n || !entryIds.has(`stripe:invoice:${invoice}:post`)) continue;
+    const floor = t.billed < 0n ? t.billed : 0n;
+    if (t.ar >= floor || !entryIds.has(`stripe:invoice:${invoice}:post`)) continue;
     report(
       'invoice_ar_negative',
-      `invoice ${invoice}: payments, voids and write-offs exceed what it billed by ${money(-t.ar, t.currency)}`,
+      `invoice ${invoice}: payments, voids and write-offs exceed what it billed by ${money(floor - t.ar, t.currency)}`,
       t.entryIds,
     );
   }

@@ -5,6 +5,7 @@
  * or unexplained (someone must act).
  */
 import { postingKeys } from '../model';
+import { sum } from '../money';
 import type { BillingFact, DocumentType, ErpFact } from './facts';
 
 export const FINDING_KINDS = [
@@ -124,7 +125,7 @@ export function compareDocument(
       (p) => inPeriod(p.date, scope.period) || p.lateFromClosedPeriod === scope.period,
     );
     if (ours.length === 0) return [];
-    const amount = ours.reduce((s, p) => s + p.amount, 0);
+    const amount = sum(ours.map((p) => p.amount));
     return [
       {
         ...base,
@@ -179,7 +180,7 @@ export function compareDocument(
         'duplicate_posting',
         false,
         `${key} is posted ${posts.length} times in the ERP (${posts.map((p) => p.erpId).join(', ')}): reverse the extra posting(s)`,
-        posts.reduce((s, p) => s + p.amount, 0),
+        sum(posts.map((p) => p.amount)),
       ),
     );
   }

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JournalEntry } from '../model';
+import { sum } from '../money';
 
 export const DOCUMENTS = ['invoice', 'payment', 'credit_note', 'refund', 'payout'] as const;
 export type DocumentType = (typeof DOCUMENTS)[number];
@@ -221,7 +222,7 @@ export function erpFactOf(entry: JournalEntry): ErpFact | null {
   if (!mapped) return null;
   const account = AMOUNT_ACCOUNT[mapped.document];
   const sumOf = (acc: string, side: 'debit' | 'credit') =>
-    entry.lines.filter((l) => l.account === acc).reduce((s, l) => s + l[side], 0);
+    sum(entry.lines.filter((l) => l.account === acc).map((l) => l[side]));
   const net = (acc: string) => Math.abs(sumOf(acc, 'debit') - sumOf(acc, 'credit'));
   const hasTax = mapped.document === 'invoice' || mapped.document === 'credit_note';
   return {

@@ -3,11 +3,12 @@
  *
  *   opening deferred + billed + adjustments − recognised = closing deferred
  *
- * Movements are bucketed by entry kind; the closing balance is computed independently (every entry
+ * Amounts are bigint: exact at any volume. Movements are bucketed by entry kind; the closing balance is computed independently (every entry
  * dated up to the period's last day) and must agree, so an entry counted twice or missed by the
  * classification fails loudly instead of producing a report that does not tie to the ledger.
  */
 import type { JournalEntry } from '../model';
+import { amountFromJson, type JsonAmount } from '../money';
 import { InvalidDateError, lastDayOf, periodOf } from './periods';
 
 /** Any journal entry; `kind` is a plain string so future kinds (credit_note, void, …) fit unchanged. */
@@ -17,14 +18,14 @@ export interface WaterfallRow {
   subsidiary: string;
   currency: string;
   /** Deferred balance (credit − debit) of every entry before the period. */
-  openingDeferred: number;
+  openingDeferred: bigint;
   /** Net deferred credits of invoice entries in the period (proration credit lines reduce it). */
-  billed: number;
+  billed: bigint;
   /** Net deferred movement of every other kind in the period: credit notes, voids (negative reduces). */
-  adjustments: number;
+  adjustments: bigint;
   /** Net deferred debits of revenue_release entries in the period (a negative catch-up reduces it). */
-  recognised: number;
-  closingDeferred: number;
+  recognised: bigint;
+  closingDeferred: bigint;
 }
 
 export class WaterfallIdentityError extends Error {
@@ -51,7 +52,7 @@ export function revenueWaterfall(entries: readonly WaterfallEntry[], period: str
   if (undated) {
     throw new InvalidDateError(`journal entry effectiveDate is not YYYY-MM-DD: '${undated.effectiveDate}'`);
   }
-  const rows = new Map<string, WaterfallRow & { balanceAtEnd: number }>();
+  const rows = new Map<string, WaterfallRow & { balanceAtEnd: bigint }>();
   for (const entry of entries) {
     // The balance side: everything dated up to the period end. The movement side: bucketOf.
     if (entry.effectiveDate > periodEnd) continue;
@@ -62,14 +63,14 @@ export function revenueWaterfall(entries: readonly WaterfallEntry[], period: str
       const row = rows.get(key) ?? {
         subsidiary: entry.subsidiary,
         currency: l.currency,
-        openingDeferred: 0,
-        billed: 0,
-        adjustments: 0,
-        recognised: 0,
-        closingDeferred: 0,
-        balanceAtEnd: 0,
+        openingDeferred: 0n,
+        billed: 0n,
+        adjustments: 0n,
+        recognised: 0n,
+        closingDeferred: 0n,
+        balanceAtEnd: 0n,
       };
-      const netCredit = l.credit - l.debit;
+      const netCredit = BigInt(l.credit) - BigInt(l.debit);
       if (bucket === 'opening') row.openingDeferred += netCredit;
       else if (bucket === 'billed') row.billed += netCredit;
       else if (bucket === 'recognised') row.recognised -= netCredit;
@@ -90,3 +91,18 @@ export function revenueWaterfall(entries: readonly WaterfallEntry[], period: str
     })
     .sort((a, b) => a.subsidiary.localeCompare(b.subsidiary) || a.currency.localeCompare(b.currency));
 }
+
+const AMOUNTS = ['openingDeferred', 'billed', 'adjustments', 'recognised', 'closingDeferred'] as const;
+
+/** A row on the JSON wire (ops API, `q2c revenue --json`): amounts as `amountToJson` renders them. */
+export type WaterfallRowJson = Omit<WaterfallRow, (typeof AMOUNTS)[number]> &
+  Record<(typeof AMOUNTS)[number], JsonAmount>;
+
+export const waterfallFromJson = (rows: readonly WaterfallRowJson[]): WaterfallRow[] =>
+  rows.map((r) => ({
+    ...r,
+    ...(Object.fromEntries(AMOUNTS.map((k) => [k, amountFromJson(r[k])])) as Pick<
+      WaterfallRow,
+      (typeof AMOUNTS)[number]
+    >),
+  }));

@@ -188,6 +188,39 @@ export class Tables {
     return expired;
   }
 
+  /**
+   * Circuit breakers likewise: an open window or a half-open probe is a deadline (openedAt + open period,
+   * probeStartedAt + probe timeout). After a killed probe the circuit stays half-open until the probe
+   * timeout, and the work parks as a dependency outage until then; the drain re-drives it after. Moving the
+   * start of the window into the past is that time passing.
+   */
+  async expireBreakerWindows(): Promise<number> {
+    const { circuitBreakers } = await this.snapshot();
+    let expired = 0;
+    for (const item of circuitBreakers) {
+      const attribute =
+        item.status?.S === 'half-open' ? 'probeStartedAt' : item.status?.S === 'open' ? 'openedAt' : null;
+      if (!attribute) continue;
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: localTableName('circuitBreakers'),
+          Key: { pk: item.pk },
+          UpdateExpression: 'SET #at = :long_ago',
+          ExpressionAttributeNames: { '#at': attribute },
+          ExpressionAttributeValues: { ':long_ago': { N: '1' } },
+        }),
+      );
+      expired++;
+    }
+    return expired;
+  }
+
+  /** The time a re-drive comes after: past the killed invocation's timeout and any breaker window. */
+  async letTimePass(): Promise<void> {
+    await this.expireInProgressIdempotency();
+    await this.expireBreakerWindows();
+  }
+
   async put(t: TableKey, item: Item): Promise<void> {
     await this.client.send(new PutItemCommand({ TableName: localTableName(t), Item: item }));
   }

@@ -14,7 +14,10 @@
  * the deadline into the past, then re-drives. Exception queue messages are not compared (the crash run
  * has parked one more technical message, which the replay would delete).
  *
- * CI size: the month's flows for eight customers and both payouts. CRASH_EXPLORER=full explores every
+ * Also the ERP circuit breaker's probe after an outage (a crashed probe leaves the circuit half-open
+ * until its probe timeout, after which the re-drive probes again) and every idempotency record.
+ *
+ * CI size: the month's flows for six customers, every money event type and both payouts. CRASH_EXPLORER=full explores every
  * distinct event of the month.
  */
 import type Stripe from 'stripe';
@@ -58,7 +61,21 @@ interface Flow {
   executions: Execution[];
   /** Explored from the state before it without advancing the month (an alternative outcome). */
   side?: boolean;
+  /** Changes the state before it (each run, crash-free or not). */
+  setup?: () => Promise<void>;
 }
+
+/** The ERP circuit opened by an outage (five failures) long enough ago that the next posting probes it. */
+const erpCircuitOpen = () =>
+  tables.put('circuitBreakers', {
+    pk: { S: 'breaker#erp' },
+    dependency: { S: 'erp' },
+    status: { S: 'open' },
+    consecutiveFailures: { N: '5' },
+    openedAt: { N: '1' },
+    version: { N: '5' },
+    updatedAt: { S: '2026-11-01T00:00:00.000Z' },
+  });
 
 let rt: InProcessRuntime;
 let tables: Tables;
@@ -126,6 +143,19 @@ function selectEvents(all: Stripe.Event[]): Stripe.Event[] {
   });
 }
 
+/** The same payout, failed after it was deposited (Stripe sends payout.failed): the deposit is reversed. */
+function failedAfterPaid(paid: Stripe.Event): Stripe.Event {
+  const failed = JSON.parse(JSON.stringify(paid)) as Stripe.Event;
+  failed.id = `${paid.id}failed`;
+  (failed as { type: string }).type = 'payout.failed';
+  failed.created = paid.created + 86_400;
+  (failed.data.object as { status: string }).status = 'failed';
+  return failed;
+}
+
+/** An invoice of a customer outside the CI set, held back until after the close: posted late. */
+const LATE_INVOICE = 'evt_1DemozePzmBdvqghRgTfoqic'; // invoice.finalized, Starter 10 Nov – 10 Dec
+
 /** The same dispute, won instead of lost: a side flow explored from the state before the loss. */
 function wonInstead(lost: Stripe.Event): Stripe.Event {
   const won = JSON.parse(JSON.stringify(lost)) as Stripe.Event;
@@ -150,10 +180,30 @@ describe('crash-point explorer', () => {
       const at = flows.findIndex((f) => f.name.includes(lost.id));
       flows.splice(at, 0, { ...won, name: `charge.dispute.closed (won) ${lost.id}`, side: true });
     }
+    // The circuit breaker: the first posting after an ERP outage is the probe that closes the circuit.
+    const probe = flows.findIndex((f) => f.name.startsWith('invoice.'));
+    flows.splice(probe, 0, {
+      ...flows[probe],
+      name: `ERP circuit breaker probe, closing after an outage: ${flows[probe].name}`,
+      side: true,
+      setup: erpCircuitOpen,
+    });
+    const payout = events.find((e) => e.type === 'payout.paid');
+    if (payout) {
+      const [failed] = await captureFlows([failedAfterPaid(payout)]);
+      const at = flows.findIndex((f) => f.name.includes(payout.id));
+      flows.splice(at + 1, 0, { ...failed, name: `payout.failed after deposit ${payout.id}`, side: true });
+    }
     flows.push({
       name: 'month-end close 2026-11 (revenue releases, period close)',
       executions: [{ stateMachine: machine('q2c-MonthEndCloseFlow').name, input: { period: '2026-11' } }],
     });
+    // After the close: a November invoice arrives late (booked into December, its November share caught up).
+    const late = month.events.find((e) => e.id === LATE_INVOICE);
+    if (late) {
+      const [posted] = await captureFlows([late]);
+      flows.push({ ...posted, name: `late invoice after the close ${late.id}` });
+    }
 
     let state: TablesSnapshot = empty;
     let explored = 0;
@@ -161,13 +211,15 @@ describe('crash-point explorer', () => {
     const perFlow: string[] = [];
     for (const flow of flows) {
       await tables.restore(state);
+      await flow.setup?.();
       const baseline = await run(flow);
       const crashFree = await tables.snapshot();
       for (let k = 1; k <= baseline.writes; k++) {
         await tables.restore(state);
+        await flow.setup?.();
         const crashed = await run(flow, k);
         expect(crashed.crashedAfter).toBeDefined();
-        await tables.expireInProgressIdempotency();
+        await tables.letTimePass();
         await run(flow); // the redelivery / replay
         const divergences = compareTables(crashFree, await tables.snapshot(), since);
         explored++;

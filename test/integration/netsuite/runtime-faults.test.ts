@@ -93,7 +93,7 @@ describe('NetSuite through the local runtime', () => {
     expect(ns.stats().byStatus['429']).toBeGreaterThanOrEqual(40);
     // Every refusal the postings met is counted for the Engineering dashboard (ErpThrottled).
     const { metrics } = await ops.status();
-    const throttled = metrics.filter((m) => m.name === 'ErpThrottled').reduce((n, m) => n + m.sum, 0);
+    const throttled = metrics.filter((m) => m.name === 'ErpThrottled').reduce((n, m) => n + Number(m.sum), 0);
     expect(throttled).toBeGreaterThanOrEqual(40);
     expect(throttled).toBeLessThanOrEqual(ns.stats().byStatus['429']);
 

@@ -175,12 +175,12 @@ describe('journal invariants', () => {
       fc.property(invoice, (inv) => {
         const rows = trialBalance([journalForInvoice(inv, KEY)]);
         const net = (a: string) =>
-          rows.filter((r) => r.account === a).reduce((s, r) => s + r.debit - r.credit, 0);
-        expect(net('accounts_receivable')).toBe(inv.total);
-        expect(0 - net('deferred_revenue') - net('revenue')).toBe(
-          inv.lines.reduce((s, l) => s + l.netAmount, 0),
+          rows.filter((r) => r.account === a).reduce((s, r) => s + r.debit - r.credit, 0n);
+        expect(net('accounts_receivable')).toBe(BigInt(inv.total));
+        expect(0n - net('deferred_revenue') - net('revenue')).toBe(
+          BigInt(inv.lines.reduce((s, l) => s + l.netAmount, 0)),
         );
-        expect(0 - net('tax_payable')).toBe(inv.taxTotal);
+        expect(0n - net('tax_payable')).toBe(BigInt(inv.taxTotal));
       }),
     );
   });

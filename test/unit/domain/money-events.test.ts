@@ -194,8 +194,8 @@ describe('refund', () => {
     ]);
     const rows = trialBalance([journalForCreditMemo(creditMemo), journalForRefund(refund)]);
     expect(rows.find((r) => r.account === 'accounts_receivable')).toMatchObject({
-      debit: 38_107,
-      credit: 38_107,
+      debit: 38_107n,
+      credit: 38_107n,
     });
   });
 
@@ -247,9 +247,9 @@ describe('dispute', () => {
       r.debit - r.credit,
     ]);
     expect(net).toEqual([
-      ['accounts_receivable', 0],
-      ['merchant_fees', 0],
-      ['stripe_clearing', 0],
+      ['accounts_receivable', 0n],
+      ['merchant_fees', 0n],
+      ['stripe_clearing', 0n],
     ]);
   });
 
@@ -278,9 +278,9 @@ describe('dispute', () => {
       r.debit - r.credit,
     ]);
     expect(net).toEqual([
-      ['accounts_receivable', 0],
-      ['merchant_fees', 1_500],
-      ['stripe_clearing', -1_500],
+      ['accounts_receivable', 0n],
+      ['merchant_fees', 1_500n],
+      ['stripe_clearing', -1_500n],
     ]);
   });
 });
@@ -379,7 +379,12 @@ describe('payout', () => {
       journalForDeposit(payout),
     ]);
     const clearing = rows.find((r) => r.account === 'stripe_clearing');
-    expect(clearing).toEqual({ account: 'stripe_clearing', currency: 'usd', debit: 92_615, credit: 92_615 });
+    expect(clearing).toEqual({
+      account: 'stripe_clearing',
+      currency: 'usd',
+      debit: 92_615n,
+      credit: 92_615n,
+    });
   });
 
   it('is refused when the payout does not equal the net of its transactions', () => {

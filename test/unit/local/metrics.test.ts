@@ -35,8 +35,8 @@ describe('LocalMetrics: the EMF the handlers emit, aggregated like CloudWatch', 
     expect(posted?.dimensions).toEqual({ service: 'quote-to-cash' });
     const amounts = series.filter((s) => s.name === 'PostedAmountMinorUnits');
     expect(amounts.map((s) => [s.dimensions.currency, s.sum])).toEqual([
-      ['eur', 12_000],
-      ['usd', 4_900],
+      ['eur', 12_000n],
+      ['usd', 4_900n],
     ]);
   });
 

@@ -52,20 +52,20 @@ describe('revenueWaterfall', () => {
       {
         subsidiary: 'EU-BV',
         currency: 'eur',
-        openingDeferred: 0,
-        billed: 31_000,
-        adjustments: 0,
-        recognised: 31_000,
-        closingDeferred: 0,
+        openingDeferred: 0n,
+        billed: 31_000n,
+        adjustments: 0n,
+        recognised: 31_000n,
+        closingDeferred: 0n,
       },
       {
         subsidiary: 'US-INC',
         currency: 'usd',
-        openingDeferred: 115_069, // 120000 − 4931 released in November
-        billed: -2_000, // invoices net of their proration credits
-        adjustments: -5_000, // the credit note
-        recognised: 10_192,
-        closingDeferred: 97_877, // 115069 − 2000 − 5000 − 10192
+        openingDeferred: 115_069n, // 120000 − 4931 released in November
+        billed: -2_000n, // invoices net of their proration credits
+        adjustments: -5_000n, // the credit note
+        recognised: 10_192n,
+        closingDeferred: 97_877n, // 115069 − 2000 − 5000 − 10192
       },
     ]);
   });
@@ -73,10 +73,10 @@ describe('revenueWaterfall', () => {
   it('November closes where December opens; a period before any entry has no rows', () => {
     const [usNov] = revenueWaterfall(journal, '2026-11');
     expect(usNov).toMatchObject({
-      openingDeferred: 0,
-      billed: 120_000,
-      recognised: 4_931,
-      closingDeferred: 115_069,
+      openingDeferred: 0n,
+      billed: 120_000n,
+      recognised: 4_931n,
+      closingDeferred: 115_069n,
     });
     expect(revenueWaterfall(journal, '2026-10')).toEqual([]);
   });
@@ -103,12 +103,12 @@ const randomEntry = fc
   });
 
 /** Deferred balance (credit − debit) per subsidiary|currency of entries dated on or before `date` — by hand. */
-function deferredBalance(entries: readonly WaterfallEntry[], date: string): Map<string, number> {
-  const out = new Map<string, number>();
+function deferredBalance(entries: readonly WaterfallEntry[], date: string): Map<string, bigint> {
+  const out = new Map<string, bigint>();
   for (const e of entries.filter((x) => x.effectiveDate <= date)) {
     for (const l of e.lines.filter((x) => x.account === 'deferred_revenue')) {
       const key = `${e.subsidiary}|${l.currency}`;
-      out.set(key, (out.get(key) ?? 0) + l.credit - l.debit);
+      out.set(key, (out.get(key) ?? 0n) + BigInt(l.credit - l.debit));
     }
   }
   return out;
@@ -207,8 +207,8 @@ describe('waterfall properties', () => {
             deferredCredits(dated('credit_note')) -
             scheduled((x) => x <= period);
           const recognisedInPeriod = scheduled((x) => x === period);
-          expect(row?.closingDeferred ?? 0).toBe(expectedClosing);
-          expect(row?.recognised ?? 0).toBe(recognisedInPeriod);
+          expect(row?.closingDeferred ?? 0n).toBe(BigInt(expectedClosing));
+          expect(row?.recognised ?? 0n).toBe(BigInt(recognisedInPeriod));
         },
       ),
       { numRuns: 100 },
