@@ -7,13 +7,16 @@
  * never a bare rule id), with a reason from this file so the whole risk register reads in one place.
  */
 import { type App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-/** Register the AWS Solutions rule pack on the whole app. */
+/** Register the AWS Solutions and Serverless rule packs on the whole app. */
 export function applyNagChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 }
+
+/** The rule packs `applyNagChecks` registers, for tests that run them by hand. */
+export const NAG_PACKS = [AwsSolutionsChecks, ServerlessChecks] as const;
 
 export interface NagAcknowledgement {
   /** A cdk-nag finding id, e.g. `AwsSolutions-APIG4` or `AwsSolutions-IAM5[Resource::*]`. */
@@ -140,6 +143,39 @@ export const ACKNOWLEDGEMENTS = {
     reason:
       'The report step writes reports/<period>/<run>.json and .csv, named per execution at run time, so the ' +
       'grant is the reports/ prefix of this one bucket (get and put; no delete: reports are audit evidence).',
+  },
+  lambdaSynchronousInvocation: {
+    id: 'Serverless-LambdaDLQ',
+    reason:
+      'A Lambda dead-letter queue only receives failed ASYNCHRONOUS invocations; this function is only invoked ' +
+      'synchronously (API Gateway for webhooks, a Step Functions Task for postings), so the caller sees every ' +
+      'failure: the vendor gets a 5xx and re-delivers, the state machine retries and parks it on the exception queue.',
+  },
+  lambdaAsyncFailureDestination: {
+    id: 'Serverless-LambdaDLQ',
+    reason:
+      'Invoked asynchronously (EventBridge rule, Scheduler), this function has an on-failure DESTINATION (EventInvokeConfig ' +
+      'to its dead-letter queue), which supersedes DeadLetterConfig and records the error with the event; cdk-nag checks ' +
+      'only DeadLetterConfig. Delivery to it alarms through DestinationDeliveryFailures.',
+  },
+  lambdaPassThroughTracing: {
+    id: 'Serverless-LambdaTracing',
+    reason:
+      'Tracing is PassThrough on purpose: Active samples a fixed 1 request/s + 5 % that cannot be configured (~84 % of ' +
+      'events at 1M a month). The trace decision is made by the state machines X-Ray sampling rules (5 %), and the ' +
+      'Task invocations they sample are traced end to end (lib/constructs/finance-function.ts).',
+  },
+  deadLetterQueueRedrive: {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason:
+      'This queue IS a dead-letter queue (rule targets, schedules, async invocations): a redrive policy would move ' +
+      'letters to another DLQ nobody reads. Its depth and age alarm to the finance-ops topic and `q2c replay` re-drives it.',
+  },
+  exceptionQueueRedrive: {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason:
+      'The exception queue is the terminal parking lot of classified posting failures, read by operators, the outage ' +
+      'drain and `q2c replay`, which delete what they re-drive; a redrive policy would move parked work out of their sight.',
   },
 } as const satisfies Record<string, NagAcknowledgement>;
 

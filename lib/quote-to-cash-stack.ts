@@ -1,5 +1,7 @@
 import { Aspects, CfnOutput, type IAspect, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { DeliveryAlarms } from './constructs/delivery-alarms';
 import { Construct, type IConstruct } from 'constructs';
 import { loadStage, setStage, type StageSettings } from './stage';
 import { BillingApiCredentials } from './constructs/billing-api-credentials';
@@ -12,7 +14,7 @@ import { FinanceOpsDashboard } from './constructs/finance-ops-dashboard';
 import { LedgerStorage } from './constructs/ledger-storage';
 import { OutageDrain } from './constructs/outage-drain';
 import { QueueAgeAlarms } from './constructs/queue-age-alarms';
-import { PostingFlow } from './constructs/posting-flow';
+import { physicalRuleName, PostingFlow } from './constructs/posting-flow';
 import { QuoteToCashBus } from './constructs/quote-to-cash-bus';
 import { SalesforceEventRelay } from './constructs/salesforce-event-relay';
 import { ReconciliationReports } from './constructs/reconciliation-reports';
@@ -28,6 +30,7 @@ import {
   type SalesforceSettings,
   SECRETS,
   STATE_MACHINES,
+  stripeKeyScopeText,
   TABLES,
 } from './topology';
 
@@ -64,6 +67,8 @@ export class QuoteToCashStack extends Stack {
   readonly engineering: EngineeringDashboard;
   readonly outageDrain: OutageDrain;
   readonly stage: StageSettings;
+  readonly scheduleGroup: scheduler.ScheduleGroup;
+  readonly deliveryAlarms: DeliveryAlarms;
 
   constructor(scope: Construct, id: string, props: QuoteToCashStackProps = {}) {
     const stage = props.stage ?? loadStage();
@@ -133,12 +138,20 @@ export class QuoteToCashStack extends Stack {
       },
     });
 
+    // One schedule group per stage: Scheduler publishes its metrics per group, so each stage alarms on its own.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: this.stackName,
+    });
     this.schedules = new FlowSchedules(this, 'Schedules', {
       stateMachines: this.postingFlow.stateMachines,
       key,
       deadLetterQueue: this.exceptionQueues.queues.scheduleDlq,
+      scheduleGroup: this.scheduleGroup,
     });
-    this.outageDrain = new OutageDrain(this, 'OutageDrain', { resources: { ...resources, secrets: {} } });
+    this.outageDrain = new OutageDrain(this, 'OutageDrain', {
+      resources: { ...resources, secrets: {} },
+      scheduleGroup: this.scheduleGroup,
+    });
 
     const queues = this.exceptionQueues.queues;
     const deadLetterQueueKeys = [...new Set(keysOf(RULES).map((r) => RULES[r].deadLetterQueue))];
@@ -156,6 +169,29 @@ export class QuoteToCashStack extends Stack {
       queues,
       topic: this.financeOps.alarmTopic,
       depthAlarmedElsewhere: ['exceptions', ...deadLetterQueueKeys],
+    });
+    this.deliveryAlarms = new DeliveryAlarms(this, 'DeliveryAlarms', {
+      topic: this.financeOps.alarmTopic,
+      rules: [
+        ...keysOf(RULES).map((r) => ({
+          id: RULES[r].id,
+          ruleName: physicalRuleName(this.stackName, RULES[r].id),
+          eventBusName: this.eventBus.bus.eventBusName,
+        })),
+        ...(this.salesforceEventRelay.partnerBus
+          ? keysOf(PARTNER_RULES).map((r) => ({
+              id: PARTNER_RULES[r].id,
+              ruleName: physicalRuleName(this.stackName, PARTNER_RULES[r].id),
+              eventBusName: this.salesforceEventRelay.partnerBus!.eventBusName,
+            }))
+          : []),
+      ],
+      scheduleGroup: this.scheduleGroup,
+      stateMachines: this.postingFlow.stateMachines,
+      asyncFunctions: {
+        [FUNCTIONS.relaySalesforceEvent.id]: this.salesforceEventRelay.relay.fn,
+        [FUNCTIONS.drainDependencyOutages.id]: this.outageDrain.drain.fn,
+      },
     });
     this.engineering = new EngineeringDashboard(this, 'Engineering', {
       // Every function in the stack, whichever construct owns it.
@@ -224,7 +260,7 @@ export class QuoteToCashStack extends Stack {
     out(
       `${SECRETS.stripeApiKey.id}Arn`,
       this.billingApi.stripeApiKey.secretArn,
-      'Store a Stripe restricted key (read: invoices, balance transactions, payouts; write: customers, subscriptions, subscription schedules, credit notes) here: ' +
+      `Store a Stripe restricted key (${stripeKeyScopeText()}) here (docs/deploy.md): ` +
         'aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string rk_live_...',
     );
     out(
@@ -285,8 +321,9 @@ class NameAlarmsAfterStack implements IAspect {
     // An unnamed L2 alarm's name is a token that resolves to nothing (a name only for cross-environment use).
     if (!(node instanceof cloudwatch.CfnAlarm) || Stack.of(node).resolve(node.alarmName) !== undefined)
       return;
+    // scopes: [app, stack, …constructs, alarm resource]
     const path = node.node.scopes
-      .slice(1)
+      .slice(2)
       .map((c) => c.node.id)
       .filter((id) => id !== 'Resource');
     node.alarmName = [this.stackName, ...path].join('-');

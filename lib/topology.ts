@@ -220,17 +220,44 @@ export interface FunctionDef {
   memoryMb: number;
 }
 
+/**
+ * What the Stripe restricted key must allow, by Stripe API resource (the SDK's names), derived from the
+ * calls the functions make (test/infra/deploy-doc.test.ts reads them from the code). Write includes read.
+ * The deal flow creates customers, subscriptions and subscription schedules and issues credit notes;
+ * the money flow and reconciliation only read.
+ */
+export const STRIPE_KEY_SCOPE = {
+  write: ['customers', 'subscriptions', 'subscriptionSchedules', 'creditNotes'],
+  read: ['invoices', 'charges', 'refunds', 'balanceTransactions', 'payouts', 'events'],
+} as const;
+
+/** A resource name as the Stripe dashboard's restricted-key form labels it. */
+export function stripeScopeLabel(resource: string): string {
+  const words = resource.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** `write: Customers, …; read: Invoices, …` for descriptions, outputs and the deploy checklist. */
+export function stripeKeyScopeText(): string {
+  const list = (r: readonly string[]) => r.map(stripeScopeLabel).join(', ');
+  return `write: ${list(STRIPE_KEY_SCOPE.write)}; read: ${list(STRIPE_KEY_SCOPE.read)}`;
+}
+
 export const SECRETS = {
   stripeWebhook: {
     id: 'StripeWebhookSigningSecret',
     envVar: 'STRIPE_WEBHOOK_SECRET_ARN',
     localEnvVar: 'STRIPE_WEBHOOK_SECRET',
+    // Issued by the vendor: operators put-secret-value it after the first deploy (docs/deploy.md).
+    valueFrom: 'vendor',
     description: 'Stripe webhook endpoint signing secret (whsec_…). Set its value after the first deploy.',
   },
   netsuiteCredentials: {
     id: 'NetSuiteCredentials',
     envVar: 'NETSUITE_TBA_SECRET_ARN',
     localEnvVar: 'NETSUITE_TBA_CREDENTIALS',
+    // Issued by the vendor: operators put-secret-value it after the first deploy (docs/deploy.md).
+    valueFrom: 'vendor',
     description:
       'NetSuite token-based authentication: {"consumerKey","consumerSecret","tokenId","tokenSecret"}.',
   },
@@ -238,13 +265,16 @@ export const SECRETS = {
     id: 'StripeApiKey',
     envVar: 'STRIPE_API_KEY_SECRET_ARN',
     localEnvVar: 'STRIPE_API_KEY',
-    description:
-      'Stripe restricted API key (rk_…): read invoices, balance transactions and payouts; write customers, subscriptions, subscription schedules and credit notes.',
+    // Issued by the vendor: operators put-secret-value it after the first deploy (docs/deploy.md).
+    valueFrom: 'vendor',
+    description: `Stripe restricted API key (rk_…): ${stripeKeyScopeText()}.`,
   },
   salesforceFlowSigning: {
     id: 'SalesforceFlowSigningSecret',
     envVar: 'SALESFORCE_FLOW_SECRET_ARN',
     localEnvVar: 'SALESFORCE_FLOW_SIGNING_SECRET',
+    // The stack's generated value is the key: operators read it into Salesforce (docs/deploy.md).
+    valueFrom: 'stack',
     description:
       'HMAC-SHA256 key shared with the Salesforce External Credential that signs Flow/Apex callouts.',
   },
@@ -252,6 +282,8 @@ export const SECRETS = {
     id: 'SalesforceApiCredentials',
     envVar: 'SALESFORCE_API_SECRET_ARN',
     localEnvVar: 'SALESFORCE_API_CREDENTIALS',
+    // Issued by the vendor: operators put-secret-value it after the first deploy (docs/deploy.md).
+    valueFrom: 'vendor',
     description:
       'Salesforce connected app for the integration user (OAuth 2.0 client credentials): {"loginUrl","clientId","clientSecret"}.',
   },
@@ -341,7 +373,8 @@ export const FUNCTIONS = {
     description: 'Posts a canonical invoice to the ERP exactly once (AR, deferred revenue, revenue, tax).',
     ...IDEMPOTENT_ERP_POSTER,
     asArnSubstitution: 'PostInvoiceFunctionArn',
-    timeoutSeconds: 30,
+    // Within the Express budget (EXPRESS_WORST_CASE_SECONDS): 6 attempts × 12 s on the worst path.
+    timeoutSeconds: 12,
     memoryMb: 512,
   },
   applyPayment: {
@@ -350,7 +383,8 @@ export const FUNCTIONS = {
     description: 'Applies an invoice payment in the ERP exactly once (clearing / AR).',
     ...IDEMPOTENT_ERP_POSTER,
     asArnSubstitution: 'ApplyPaymentFunctionArn',
-    timeoutSeconds: 30,
+    // Within the Express budget (EXPRESS_WORST_CASE_SECONDS): 6 attempts × 12 s on the worst path.
+    timeoutSeconds: 12,
     memoryMb: 512,
   },
   mapStripeMoneyEvent: {
@@ -363,7 +397,8 @@ export const FUNCTIONS = {
     secrets: ['stripeApiKey'],
     claimChecks: 'read',
     asArnSubstitution: 'MapStripeMoneyEventFunctionArn',
-    timeoutSeconds: 30,
+    // Within the Express budget: its Stripe reads time out at 10 s (stripe client).
+    timeoutSeconds: 15,
     memoryMb: 512,
   },
   postDocument: {
@@ -372,7 +407,8 @@ export const FUNCTIONS = {
     description: 'Posts one document (journal entry or ERP customer) to the ERP exactly once.',
     ...IDEMPOTENT_ERP_POSTER,
     asArnSubstitution: 'PostDocumentFunctionArn',
-    timeoutSeconds: 30,
+    // Within the Express budget: up to 3 postings a money event, one at a time, 4 attempts × 10 s each.
+    timeoutSeconds: 10,
     memoryMb: 512,
   },
   planMonthEndClose: {
@@ -656,6 +692,14 @@ export const STATE_MACHINES = {
   },
 } as const satisfies Record<string, StateMachineDef>;
 
+/**
+ * Worst case an Express execution may take, computed from its ASL (test/infra/express-budget.test.ts):
+ * Express stops at 5 minutes with no Catch and, StartExecution having succeeded, no dead letter — the
+ * event would simply vanish. A minute of margin covers scheduling, cold starts and clock skew; work
+ * that must wait longer parks as rate-limited or dependency-outage and the outage drain re-drives it.
+ */
+export const EXPRESS_WORST_CASE_SECONDS = 240;
+
 /** Month-end close fans out over this many shards of schedule lines (a fixed list in the state machine input). */
 export const CLOSE_SHARDS = 16;
 
@@ -935,7 +979,7 @@ export function commonEnvironment(
     SALESFORCE_ORG_ID: deployment.salesforce.orgId,
     SALESFORCE_ORG_CURRENCY: deployment.salesforce.orgCurrency ?? 'USD',
     STRIPE_API_VERSION,
-    STRIPE_MODE: DEPLOYMENT.stripe.mode,
+    STRIPE_MODE: deployment.stripe.mode,
   };
 }
 

@@ -31,6 +31,7 @@ import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/rep
 import { replayCommand } from './replay/command';
 import type { ServeOptions } from './serve';
 import { explainError } from './cli-errors';
+import { journalFilterProblem, type JournalFilter } from './journal-filter';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { verifyCommand } from './verify';
 import { smokeCommand } from './smoke/command';
@@ -101,25 +102,46 @@ const dataDirOption = () =>
 
 program
   .command('trial-balance')
-  .description('Print the trial balance (debits and credits per account and currency)')
+  .description('Print the trial balance per subsidiary (debits and credits per account and currency)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
   .addOption(dataDirOption())
   .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
     const tb = await new OpsClient(opts.url, opts.dataDir).trialBalance();
+    if (opts.json) return console.log(JSON.stringify(tb, null, 2));
+    for (const { subsidiary, accounts } of tb.bySubsidiary)
+      console.log(`Trial balance — ${subsidiary}\n${trialBalanceTable(trialBalanceFromJson(accounts))}`);
     console.log(
-      opts.json ? JSON.stringify(tb, null, 2) : trialBalanceTable(trialBalanceFromJson(tb.accounts)),
+      tb.bySubsidiary.length === 0
+        ? 'The ledger is empty.'
+        : tb.unbalancedCurrencies.length === 0
+          ? 'Every currency balances: debits = credits.'
+          : `UNBALANCED: ${tb.unbalancedCurrencies.join(', ')}`,
     );
   });
 
 program
   .command('journal')
-  .description('Print the journal entries with their source event and correlation ids')
+  .description(
+    'Print the journal entries with their source event and correlation ids (late postings marked LATE)',
+  )
+  .option('--period <YYYY-MM>', 'only entries booked in this period')
+  .option('--account <account>', 'only entries posting to this account (e.g. deferred_revenue)')
+  .option('--customer <cus_…>', "only entries of this Stripe customer's documents")
+  .option('--document <id>', 'only entries of this Stripe document or referring to it (in_…, ch_…, po_…)')
   .option('--json', 'print JSON')
   .addOption(urlOption())
   .addOption(dataDirOption())
-  .action(async (opts: { json?: boolean; url: string; dataDir: string }) => {
-    const journal = await new OpsClient(opts.url, opts.dataDir).journal();
+  .action(async (opts: JournalFilter & { json?: boolean; url: string; dataDir: string }) => {
+    const filter: JournalFilter = {
+      period: opts.period,
+      account: opts.account,
+      customer: opts.customer,
+      document: opts.document,
+    };
+    const problem = journalFilterProblem(filter);
+    if (problem) throw new Error(problem);
+    const journal = await new OpsClient(opts.url, opts.dataDir).journal(filter);
     console.log(opts.json ? JSON.stringify(journal, null, 2) : journalTable(journal.entries));
   });
 

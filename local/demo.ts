@@ -6,7 +6,7 @@
  * retried, duplicated); then month-end close — reported in finance terms: deals, postings, trial
  * balance per subsidiary, revenue waterfall.
  */
-import { trialBalance } from '../lambdas/domain/accounting/trial-balance';
+import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance';
 import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
@@ -70,11 +70,9 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
       : `Close of ${DEMO_PERIOD} FAILED: ${close.error ?? ''} ${close.cause ?? ''}`,
   );
   print('');
-  for (const subsidiary of [...new Set(journal.entries.map((e) => e.subsidiary))].sort()) {
-    const ids = new Set(journal.entries.filter((e) => e.subsidiary === subsidiary).map((e) => e.entryId));
-    const rows = trialBalance(journal.entries.filter((e) => ids.has(e.entryId)));
+  for (const { subsidiary, accounts } of tb.bySubsidiary) {
     print(`Trial balance — ${subsidiary}`);
-    print(trialBalanceTable(rows));
+    print(trialBalanceTable(trialBalanceFromJson(accounts)));
   }
   print(
     tb.unbalancedCurrencies.length === 0

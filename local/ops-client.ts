@@ -11,6 +11,7 @@ import type { LocalReconciliation } from './reconciliation';
 import { readOpsToken } from './ops-token';
 import type { LedgerVerification } from '../lambdas/handlers/verify-ledger';
 import type { DiscardedException } from './exception-archive';
+import type { JournalFilter } from './journal-filter';
 
 const parseJson = (text: string): unknown => {
   try {
@@ -95,12 +96,18 @@ export class OpsClient {
   }
 
   trialBalance() {
-    return this.get<{ accounts: TrialBalanceRowJson[]; unbalancedCurrencies: string[] }>(
-      '/ops/trial-balance',
-    );
+    return this.get<{
+      accounts: TrialBalanceRowJson[];
+      bySubsidiary: { subsidiary: string; accounts: TrialBalanceRowJson[] }[];
+      unbalancedCurrencies: string[];
+    }>('/ops/trial-balance');
   }
-  journal() {
-    return this.get<{ entries: RecordedEntry[] }>('/ops/journal');
+  /** The journal, or the entries a filter selects (local/journal-filter.ts). */
+  journal(filter: JournalFilter = {}) {
+    const query = new URLSearchParams(
+      Object.entries(filter).filter((kv): kv is [string, string] => typeof kv[1] === 'string'),
+    ).toString();
+    return this.get<{ entries: RecordedEntry[] }>(`/ops/journal${query ? `?${query}` : ''}`);
   }
   queues() {
     return this.get<{ queues: QueueView[] }>('/ops/queues');

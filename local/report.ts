@@ -65,8 +65,15 @@ export function journalTable(entries: readonly RecordedEntry[]): string {
   );
   for (const e of byDate) {
     e.lines.forEach((l, i) => {
+      // A late posting: dated in a period already closed, booked on the first day of the next open one.
+      const date =
+        i === 0
+          ? e.effectiveDate
+          : i === 1 && e.lateFromClosedPeriod
+            ? `LATE from ${e.lateFromClosedPeriod}`
+            : '';
       table.push([
-        i === 0 ? e.effectiveDate : '',
+        date,
         i === 0 ? `${e.kind} ${e.documentRef}` : '',
         l.account,
         amount(l.debit, l.currency),
@@ -76,7 +83,9 @@ export function journalTable(entries: readonly RecordedEntry[]): string {
       ]);
     });
   }
-  return table.toString();
+  const late = entries.filter((e) => e.lateFromClosedPeriod).length;
+  const footer = `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${late ? `, ${late} late (dated in a closed period, booked in the next open one)` : ''}`;
+  return `${table.toString()}\n${footer}`;
 }
 
 export interface QueueView {

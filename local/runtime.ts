@@ -16,6 +16,8 @@ import { trialBalance, unbalancedCurrencies } from '../lambdas/domain/accounting
 import { describeParked } from '../lambdas/domain/exceptions';
 import { exceptionCensus } from '../lambdas/domain/exception-census';
 import { pipelineHealth } from './health';
+import { assertPortFree } from './port-check';
+import { filterJournal, journalFilterProblem, stripeCustomerOf, type JournalFilter } from './journal-filter';
 import { takeMessage } from '../lambdas/adapters/replay/queue-take';
 import {
   appendDiscarded,
@@ -155,6 +157,7 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  await assertPortFree(options.port ?? DEFAULT_PORT, options.host ?? LOOPBACK);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
   const opsToken = ensureOpsToken(dataDir);
@@ -349,7 +352,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         '/webhooks/salesforce/outbound-message': (e) => ingestOutboundMessage(e),
       },
       ops: {
-        ...opsRoutes({ ledger, sqs, bus, executions, netsuite: netsuite?.simulator, metrics: localMetrics }),
+        ...opsRoutes({
+          ledger,
+          sqs,
+          bus,
+          executions,
+          netsuite: netsuite?.simulator,
+          metrics: localMetrics,
+          stripe,
+        }),
         ...replay.routes,
         // The ledger audits itself (q2c verify): the same VerifyLedger handler the ReconciliationFlow runs in AWS.
         '/ops/verify': async (url: URL) => {
@@ -656,6 +667,7 @@ function opsRoutes(deps: {
   executions: ExecutionTracker;
   netsuite?: NetSuiteSimulator;
   metrics: LocalMetrics;
+  stripe: StripeSandbox;
 }) {
   const queueDepths = () =>
     (Object.keys(QUEUES) as QueueKey[]).map((q) => ({ queue: q, depth: deps.sqs.inspect(q).length }));
@@ -692,10 +704,30 @@ function opsRoutes(deps: {
       queues: queueDepths(),
       parked: parkedCensus(),
     }),
-    '/ops/journal': async () => ({ entries: await deps.ledger.listEntries() }),
+    // ?period=YYYY-MM&account=…&customer=cus_…&document=in_… (local/journal-filter.ts); none = all.
+    '/ops/journal': async (url: URL) => {
+      const filter = Object.fromEntries(
+        (['period', 'account', 'customer', 'document'] as const).flatMap((k) => {
+          const v = url.searchParams.get(k);
+          return v === null ? [] : [[k, v]];
+        }),
+      ) as JournalFilter;
+      const problem = journalFilterProblem(filter);
+      if (problem) throw new BadRequest('invalid_filter', problem);
+      const customerOf = stripeCustomerOf(
+        (object, id) => deps.stripe.store.get(object, id) as Record<string, unknown> | undefined,
+      );
+      return { entries: filterJournal(await deps.ledger.listEntries(), filter, customerOf) };
+    },
     '/ops/trial-balance': async () => {
-      const accounts = trialBalance(await deps.ledger.listEntries());
-      return { accounts, unbalancedCurrencies: unbalancedCurrencies(accounts) };
+      const entries = await deps.ledger.listEntries();
+      const accounts = trialBalance(entries);
+      // Each legal entity's books, as the demo prints them (an entry belongs to one subsidiary).
+      const bySubsidiary = [...new Set(entries.map((e) => e.subsidiary))].sort().map((subsidiary) => ({
+        subsidiary,
+        accounts: trialBalance(entries.filter((e) => e.subsidiary === subsidiary)),
+      }));
+      return { accounts, bySubsidiary, unbalancedCurrencies: unbalancedCurrencies(accounts) };
     },
     '/ops/queues': async () => ({
       queues: (Object.keys(QUEUES) as QueueKey[]).map((q) => {

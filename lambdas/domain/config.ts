@@ -138,12 +138,43 @@ export type MappingConfig = z.infer<typeof MappingConfig>;
 export type SubsidiaryConfig = MappingConfig['subsidiaries'][number];
 export type ProductConfig = MappingConfig['products'][number];
 
-export function parseMappingConfig(raw: unknown): MappingConfig {
+/**
+ * Validates a mapping configuration. A mistake is told as a person fixes it: the file, each JSON path,
+ * what is wrong there and the value found, e.g.
+ *   config/mapping.json is not a valid mapping configuration:
+ *     subsidiaries[0].functionalCurrency: lowercase ISO 4217 code (found "dollars")
+ */
+export function parseMappingConfig(raw: unknown, source = 'config/mapping.json'): MappingConfig {
   const result = MappingConfig.safeParse(raw);
   if (!result.success) {
-    throw new Error(`Invalid mapping configuration: ${z.prettifyError(result.error)}`);
+    const problems = result.error.issues.map((issue) => {
+      const at = jsonPath(issue.path);
+      const found = valueAt(raw, issue.path);
+      return `  ${at || '(the whole file)'}: ${issue.message}${found === undefined ? '' : ` (found ${JSON.stringify(found)})`}`;
+    });
+    throw new InvalidConfigError(
+      `${source} is not a valid mapping configuration:\n${problems.join('\n')}\n` +
+        `Fix ${problems.length === 1 ? 'it' : 'them'} in ${source} (the README's Configuration section describes each field) and start again.`,
+    );
   }
   return result.data;
+}
+
+/** A configuration file a person must fix: its message says where and how; no stack trace helps. */
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+}
+
+const jsonPath = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return typeof v === 'object' ? undefined : v;
 }
 
 /** The subsidiary that books a currency; unmapped currencies are a business error (fix config, replay). */

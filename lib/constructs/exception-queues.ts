@@ -47,6 +47,9 @@ export class ExceptionQueues extends Construct {
     acknowledge(queues.exceptions, ACKNOWLEDGEMENTS.exceptionParkingQueue);
     acknowledge(queues.scheduleDlq, ACKNOWLEDGEMENTS.scheduleDeadLetterQueue);
     acknowledge(queues.salesforceRelayDlq, ACKNOWLEDGEMENTS.salesforceRelayDeadLetterQueue);
+    for (const q of ['postingDlq', 'scheduleDlq', 'salesforceRelayDlq'] as const)
+      acknowledge(queues[q], ACKNOWLEDGEMENTS.deadLetterQueueRedrive);
+    acknowledge(queues.exceptions, ACKNOWLEDGEMENTS.exceptionQueueRedrive);
     this.queues = queues;
   }
 }

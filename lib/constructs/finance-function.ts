@@ -62,6 +62,8 @@ export interface FunctionResources {
 export interface FinanceFunctionProps {
   functionKey: FunctionKey;
   resources: FunctionResources;
+  /** How it is invoked: asynchronous functions carry an on-failure destination (default synchronous). */
+  invocation?: 'synchronous' | 'asynchronous';
 }
 
 /**
@@ -163,6 +165,13 @@ export class FinanceFunction extends Construct {
     }
 
     acknowledge(this.role, ACKNOWLEDGEMENTS.lambdaXrayTracing);
+    acknowledge(this.fn, ACKNOWLEDGEMENTS.lambdaPassThroughTracing);
+    acknowledge(
+      this.fn,
+      props.invocation === 'asynchronous'
+        ? ACKNOWLEDGEMENTS.lambdaAsyncFailureDestination
+        : ACKNOWLEDGEMENTS.lambdaSynchronousInvocation,
+    );
   }
 }
 

@@ -25,6 +25,8 @@ export class FlowSchedules extends Construct {
       key: kms.IKey;
       /** Where Scheduler puts a start it could not make after its retries. */
       deadLetterQueue?: sqs.IQueue;
+      /** The stack's group (per stage): Scheduler's metrics are per group. */
+      scheduleGroup?: scheduler.IScheduleGroup;
     },
   ) {
     super(scope, id);
@@ -49,6 +51,7 @@ export class FlowSchedules extends Construct {
           deadLetterQueue: props.deadLetterQueue,
         }),
         key: props.key,
+        scheduleGroup: props.scheduleGroup,
       });
       markTopology(schedule, 'SCHEDULES', key);
       this.schedules[key] = schedule;

@@ -18,11 +18,16 @@ export class OutageDrain extends Construct {
   readonly drain: FinanceFunction;
   readonly schedule: scheduler.Schedule;
 
-  constructor(scope: Construct, id: string, props: { resources: FunctionResources }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { resources: FunctionResources; scheduleGroup?: scheduler.IScheduleGroup },
+  ) {
     super(scope, id);
     const { resources } = props;
     this.drain = new FinanceFunction(this, FUNCTIONS[OUTAGE_DRAIN.function].id, {
       functionKey: OUTAGE_DRAIN.function,
+      invocation: 'asynchronous',
       resources,
     });
     const dlq = resources.queues[OUTAGE_DRAIN.deadLetterQueue];
@@ -57,6 +62,7 @@ export class OutageDrain extends Construct {
         }),
       },
       key: resources.key,
+      scheduleGroup: props.scheduleGroup,
     });
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,6 +23,14 @@ import {
 import { FINANCE_LOG_RETENTION, FinanceFunction, type FunctionResources } from './finance-function';
 import { grantInvoke, grantSendMessage } from './least-privilege';
 import { keysOf, markTopology } from './topology-metadata';
+
+/**
+ * The physical name of a rule (per stage). CloudWatch addresses rules by name, and `Ref` of a rule on a
+ * custom bus returns `<bus>|<rule>`, so alarms use this literal rather than `Rule.ruleName`.
+ */
+export function physicalRuleName(stackName: string, ruleId: string): string {
+  return `${stackName}-${ruleId}`;
+}
 
 export interface PostingFlowProps {
   resources: FunctionResources;
@@ -58,6 +66,7 @@ export class PostingFlow extends Construct {
     for (const key of keysOf(RULES)) {
       const def = RULES[key];
       const rule = new events.Rule(this, def.id, {
+        ruleName: physicalRuleName(Stack.of(this).stackName, def.id),
         eventBus: resources.bus,
         description: def.description,
         // Passed through untouched (CDK only renames `detailType`, which topology does not use), so the

@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FUNCTIONS, PARTNER_RULES, type SalesforceSettings } from '../topology';
 import { FinanceFunction, type FunctionResources } from './finance-function';
+import { physicalRuleName } from './posting-flow';
 import { markTopology } from './topology-metadata';
 
 export interface SalesforceEventRelayProps {
@@ -33,6 +34,7 @@ export class SalesforceEventRelay extends Construct {
     const { resources, salesforce } = props;
     this.relay = new FinanceFunction(this, FUNCTIONS.relaySalesforceEvent.id, {
       functionKey: 'relaySalesforceEvent',
+      invocation: 'asynchronous',
       resources,
     });
     const dlq = resources.queues[PARTNER_RULES.salesforceEventRelay.deadLetterQueue];
@@ -52,6 +54,7 @@ export class SalesforceEventRelay extends Construct {
     for (const key of Object.keys(PARTNER_RULES) as (keyof typeof PARTNER_RULES)[]) {
       const def = PARTNER_RULES[key];
       const rule = new events.Rule(this, def.id, {
+        ruleName: physicalRuleName(Stack.of(this).stackName, def.id),
         eventBus: this.partnerBus,
         description: def.description,
         // Passed through untouched, as for RULES: the local partner bus matches the same JSON.

@@ -89,18 +89,57 @@ export function replayCommand(urlOption: Option, dataDirOption: Option): Command
       if (opts.target === 'aws' && !opts.stack) throw new Error('--target aws needs --stack <name>');
       // Loaded when replaying only: the AWS SDK clients would slow every other q2c command.
       const { awsClients, awsTarget, localTarget } = await import('./targets');
-      const { lineProgress, runReplay, summaryTable } = await import('./run');
+      const { eventsTable, lineProgress, runReplay, summaryTable } = await import('./run');
+      const { followLocally } = await import('./outcomes');
+      const { OpsClient } = await import('../ops-client');
       const target =
         opts.target === 'aws'
           ? await awsTarget(opts.stack as string, awsClients(opts.region))
           : await localTarget(opts.url, opts.dataDir ?? DEFAULT_DATA_DIR);
       try {
+        const sinceMs = Date.now();
         const report = await runReplay(target, request, opts.json ? undefined : lineProgress());
-        if (opts.json) console.log(JSON.stringify({ ...report, tally: report.tally.toJSON() }, null, 2));
-        else console.log(summaryTable(report));
-        if (report.tally.totals().failed > 0) process.exitCode = 1;
+        // Follow each replayed event to its end (locally: once the runtime's executions settle).
+        const replayed = report.messages.some((m) => m.outcome === 'replayed');
+        const followed =
+          replayed && opts.target === 'local'
+            ? await followLocally(
+                new OpsClient(opts.url, opts.dataDir ?? DEFAULT_DATA_DIR),
+                report.messages,
+                sinceMs,
+                waitingProgress(opts.json),
+              )
+            : undefined;
+        if (opts.json)
+          console.log(
+            JSON.stringify({ ...report, tally: report.tally.toJSON(), outcomes: followed }, null, 2),
+          );
+        else {
+          console.log(summaryTable(report));
+          if (report.messages.length) console.log(eventsTable(report.messages, followed));
+          if (replayed && !followed)
+            console.log(
+              '  · outcomes are not followed in AWS: watch the exception queue (q2c queues) and the ERP postings',
+            );
+        }
+        const parkedAgain = followed?.some((f) => f.result === 'parked again') ?? false;
+        if (report.tally.totals().failed > 0 || parkedAgain) process.exitCode = 1;
       } finally {
         target.close();
       }
     });
+}
+
+/** While replayed work runs: a line every few seconds (no silent gaps), redrawn in place on a TTY. */
+function waitingProgress(json: boolean | undefined, stream: NodeJS.WriteStream = process.stderr) {
+  let lastLine = -Infinity;
+  return (inFlight: number, waitedMs: number) => {
+    if (json) return;
+    const line = `replay: following the replayed events — ${inFlight} execution${inFlight === 1 ? '' : 's'} running (${Math.round(waitedMs / 1000)} s)`;
+    if (stream.isTTY) stream.write(`\r${line}`.padEnd(80) + (inFlight === 0 ? '\n' : ''));
+    else if (waitedMs - lastLine >= 2000) {
+      lastLine = waitedMs;
+      stream.write(`${line}\n`);
+    }
+  };
 }

@@ -10,7 +10,7 @@
  * document key), so a replayed event that was already posted posts nothing new.
  */
 import Table from 'cli-table3';
-import { redriveQueue } from '../../lambdas/adapters/replay/queue-redrive';
+import { redriveQueue, type SelectedMessage } from '../../lambdas/adapters/replay/queue-redrive';
 import { type ReplayFilter, ReplayTally } from '../../lambdas/domain/replay';
 import {
   PARTNER_RULES,
@@ -21,6 +21,7 @@ import {
   type RuleDef,
 } from '../../lib/topology';
 import { machineKeyOf } from './local-ops';
+import type { FollowedMessage } from './outcomes';
 import type { ArchiveReplayResult, ReplayTarget } from './targets';
 
 export type ReplayRequest =
@@ -28,10 +29,24 @@ export type ReplayRequest =
   | { kind: 'archive'; since: Date; until: Date; dryRun: boolean }
   | { kind: 'executions'; filter: ReplayFilter; dryRun: boolean };
 
+/** One parked message a replay selected, named by its source id as `q2c queues` names it. */
+export interface ReplayedMessage {
+  queue: QueueKey;
+  messageId: string;
+  eventType: string | null;
+  /** The source's own id: evt_… (Stripe), sf:om:… / sf:flow:… (Salesforce), else the correlation id. */
+  sourceId: string | null;
+  parkedReason: string;
+  outcome: SelectedMessage['outcome'];
+  detail?: string;
+}
+
 export interface ReplayReport {
   target: string;
   request: string;
   tally: ReplayTally;
+  /** Every message selected (replayed, skipped or failed), in scan order. */
+  messages: ReplayedMessage[];
   archive?: ArchiveReplayResult;
 }
 
@@ -60,7 +75,19 @@ export async function runReplay(
   progress: Progress = silentProgress,
 ): Promise<ReplayReport> {
   const tally = new ReplayTally();
-  const report: ReplayReport = { target: target.name, request: describe(request), tally };
+  const report: ReplayReport = { target: target.name, request: describe(request), tally, messages: [] };
+  const record =
+    (queue: QueueKey) =>
+    ({ messageId, parked, outcome, detail }: SelectedMessage) =>
+      report.messages.push({
+        queue,
+        messageId,
+        eventType: parked.eventType,
+        sourceId: parked.sourceEventId ?? parked.correlationId,
+        parkedReason: `${parked.classification}: ${parked.reason}`,
+        outcome,
+        detail,
+      });
   if (request.kind === 'queue') {
     const queues: QueueKey[] = request.from === 'dlq' ? RULE_DEAD_LETTER_QUEUES : ['exceptions'];
     for (const q of queues) {
@@ -72,6 +99,7 @@ export async function runReplay(
           mode: 'republish',
           filter: request.filter,
           dryRun: request.dryRun,
+          onSelected: record(q),
           onProgress: (done, total) => progress.update(done, total, q),
         }),
       );
@@ -86,6 +114,7 @@ export async function runReplay(
             reinvoke: targetFunction,
             filter: request.filter,
             dryRun: request.dryRun,
+            onSelected: record(queue),
             onProgress: (done, total) => progress.update(done, total, queue),
           }),
         );
@@ -143,6 +172,7 @@ export async function runReplay(
           const key = stateMachine ? machineKeyOf(stateMachine) : undefined;
           return key !== undefined && STATE_MACHINES[key].type === 'EXPRESS';
         },
+        onSelected: record('exceptions'),
         onProgress: (d, total) => progress.update(d, total, 'express executions'),
       }),
     );
@@ -212,5 +242,38 @@ export function summaryTable(report: ReplayReport): string {
       `Archive replay ${report.archive.replayName}: ${report.archive.state} ${report.archive.reason ?? ''}`.trim(),
     );
   if (report.tally.notes.length) lines.push(...report.tally.notes.map((n) => `  · ${n}`));
+  return lines.join('\n');
+}
+
+/**
+ * The replay event by event, by source id as `q2c queues` shows them: a dry run lists what would be
+ * replayed; a replay whose outcomes were followed says where each ended.
+ */
+export function eventsTable(
+  messages: readonly ReplayedMessage[],
+  followed?: readonly FollowedMessage[],
+): string {
+  if (messages.length === 0) return 'No parked message matched.';
+  const table = new Table({
+    head: ['Event', 'Source id', followed ? 'Outcome' : 'Replay', followed ? 'Why' : 'Parked for'],
+    style: { head: [], border: [] },
+    colWidths: [30, 34, 18, 70],
+    wordWrap: true,
+  });
+  for (const [i, m] of messages.entries()) {
+    const f = followed?.[i];
+    table.push([
+      m.eventType ?? '?',
+      m.sourceId ?? m.messageId,
+      f ? f.result : m.outcome === 'skipped' && m.detail?.startsWith('dry run') ? 'would replay' : m.outcome,
+      f ? f.because : m.parkedReason,
+    ]);
+  }
+  const lines = [table.toString()];
+  if (followed) {
+    const counts = new Map<string, number>();
+    for (const f of followed) counts.set(f.result, (counts.get(f.result) ?? 0) + 1);
+    lines.push(`Outcomes: ${[...counts].map(([k, n]) => `${k} ${n}`).join(' · ')}`);
+  }
   return lines.join('\n');
 }

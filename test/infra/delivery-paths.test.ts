@@ -303,3 +303,83 @@ describe('EventBridge may encrypt dead letters into exactly its dead-letter queu
     expect(sourceAccount).toEqual([]);
   });
 });
+
+describe('alarms on the delivery paths', () => {
+  const { json } = synthTemplate();
+  const alarms = Object.values(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).map(
+    (a) =>
+      a.Properties as {
+        Namespace: string;
+        MetricName: string;
+        Dimensions?: { Name: string; Value: unknown }[];
+        AlarmActions: unknown;
+        Threshold: number;
+      },
+  );
+  /** Alarms on (namespace, metric) whose dimensions are exactly `dims` (values compared as JSON). */
+  const alarmsOn = (namespace: string, metric: string, dims: Record<string, unknown>) =>
+    alarms.filter(
+      (a) =>
+        a.Namespace === namespace &&
+        a.MetricName === metric &&
+        JSON.stringify(Object.fromEntries((a.Dimensions ?? []).map((d) => [d.Name, d.Value]))) ===
+          JSON.stringify(dims),
+    );
+
+  test('every rule: FailedInvocations and InvocationsFailedToBeSentToDlq on {EventBusName, RuleName}', () => {
+    const rules = Object.values(resourcesOfType(json, 'AWS::Events::Rule'));
+    expect(rules.length).toBeGreaterThanOrEqual(3);
+    for (const rule of rules) {
+      // A rule on a custom bus is measured with both dimensions (EventBridge "Monitoring" reference).
+      const dims = { EventBusName: rule.Properties?.EventBusName, RuleName: rule.Properties?.Name };
+      expect(typeof dims.RuleName).toBe('string');
+      for (const metric of ['FailedInvocations', 'InvocationsFailedToBeSentToDlq'])
+        expect({ rule: dims.RuleName, metric, alarms: alarmsOn('AWS/Events', metric, dims).length }).toEqual({
+          rule: dims.RuleName,
+          metric,
+          alarms: 1,
+        });
+    }
+  });
+
+  test("every schedule's group: TargetErrorCount and InvocationsFailedToBeSentToDeadLetterCount", () => {
+    const groups = new Set(
+      Object.values(resourcesOfType(json, 'AWS::Scheduler::Schedule')).map((s) => s.Properties?.GroupName),
+    );
+    expect(groups.size).toBe(1);
+    const [group] = [...groups];
+    // The group the stack creates (its name, per stage), not the account-wide default group.
+    expect(group).not.toBeUndefined();
+    const [groupResource] = Object.values(resourcesOfType(json, 'AWS::Scheduler::ScheduleGroup'));
+    expect(groupResource.Properties?.Name).toEqual(group);
+    for (const metric of ['TargetErrorCount', 'InvocationsFailedToBeSentToDeadLetterCount'])
+      expect([metric, alarmsOn('AWS/Scheduler', metric, { ScheduleGroup: group }).length]).toEqual([
+        metric,
+        1,
+      ]);
+  });
+
+  test('every state machine, Express included: ExecutionsFailed and ExecutionsTimedOut', () => {
+    const machines = Object.keys(resourcesOfType(json, 'AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(5);
+    for (const id of machines)
+      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut'])
+        expect([id, metric, alarmsOn('AWS/States', metric, { StateMachineArn: { Ref: id } }).length]).toEqual(
+          [id, metric, 1],
+        );
+  });
+
+  test('every asynchronously invoked function with a failure destination: DestinationDeliveryFailures', () => {
+    const configs = Object.values(resourcesOfType(json, 'AWS::Lambda::EventInvokeConfig')).filter(
+      (c) => c.Properties?.DestinationConfig !== undefined,
+    );
+    expect(configs.length).toBeGreaterThanOrEqual(2);
+    for (const c of configs) {
+      const fn = c.Properties?.FunctionName;
+      expect([
+        fn,
+        alarmsOn('AWS/Lambda', 'DestinationDeliveryFailures', { FunctionName: fn }).length,
+      ]).toEqual([fn, 1]);
+    }
+  });
+});

@@ -5,11 +5,12 @@
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../lib/app';
-import { ACKNOWLEDGEMENTS } from '../../lib/nag';
+import { ACKNOWLEDGEMENTS, NAG_PACKS } from '../../lib/nag';
 import { cdkJsonContext, synthStack, synthTemplate, type Synthesized } from './template';
 
 interface Ack {
@@ -49,12 +50,31 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(true);
   });
 
+  test('the Serverless pack runs beside it, also with zero unacknowledged findings', () => {
+    expect(NAG_PACKS).toContain(ServerlessChecks);
+    const report = new ServerlessChecks().validateScope(synthesized.app);
+    expect(report.violations).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  test('negative control (Serverless): a function without a DLQ, tracing or acknowledgement fails synthesis', () => {
+    expect(() =>
+      synthStack({}, (stack) => {
+        new lambda.Function(stack, 'UntracedFunction', {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async () => 1;'),
+        });
+      }),
+    ).toThrow(/Serverless-LambdaDLQ|Serverless-LambdaTracing/);
+  });
+
   test('every acknowledgement is narrow and carries a specific reason', () => {
     const acks = acknowledgementsIn(synthesized.app);
     expect(acks.length).toBeGreaterThan(0);
     const catalogue = new Set(Object.values(ACKNOWLEDGEMENTS).map((a) => `${a.id}|${a.reason}`));
     for (const ack of acks) {
-      expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[[^\]]+\])?$/);
+      expect(ack.id).toMatch(/^(AwsSolutions-[A-Z]+\d+(\[[^\]]+\])?|Serverless-[A-Za-z]+)$/);
       expect(ack.reason.length).toBeGreaterThanOrEqual(80);
       // From the reviewed catalogue in lib/nag.ts, not ad-hoc strings.
       expect(catalogue.has(`${ack.id}|${ack.reason}`)).toBe(true);
@@ -83,11 +103,13 @@ describe('cdk-nag AwsSolutions', () => {
     } finally {
       spy.mockRestore();
     }
-    const findings = new AwsSolutionsChecks()
-      .validateScope(bare.app)
-      .violations.flatMap((v) =>
-        v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath })),
-      );
+    const findings = NAG_PACKS.flatMap((Pack) =>
+      new Pack()
+        .validateScope(bare.app)
+        .violations.flatMap((v) =>
+          v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath })),
+        ),
+    );
 
     // Every finding is covered by an acknowledgement on it or an ancestor...
     for (const finding of findings) {

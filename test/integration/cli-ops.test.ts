@@ -3,7 +3,8 @@
  * in a child process — against a runtime that replayed the demo month.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/topology';
@@ -80,6 +81,31 @@ describe('periods are checked before anything starts', () => {
   });
 });
 
+describe('q2c replay reports outcomes', () => {
+  test('--dry-run lists the events by their source ids, as q2c queues does', async () => {
+    const queue = await exceptionQueue();
+    const run = await q2c(['replay', '--from', 'exceptions', '--dry-run', ...url]);
+    expect(run.code).toBe(0);
+    for (const m of queue.messages) expect(run.stdout).toContain(m.sourceEventId ?? m.correlationId ?? '?');
+    expect(run.stdout).toMatch(/sf:om:\S+\s+│ would replay/);
+    expect((await exceptionQueue()).depth).toBe(queue.depth);
+  });
+
+  test('a replay follows each event to its end: an unmapped deal is parked again, with the reason', async () => {
+    const before = await exceptionQueue();
+    const run = await q2c(['replay', '--from', 'exceptions', ...url]);
+    // Re-published is not resolved: the exit code says something is still parked.
+    expect(run.code).toBe(1);
+    for (const m of before.messages)
+      expect(run.stdout).toMatch(
+        new RegExp(`${m.sourceEventId}\\s+│ parked again\\s+│ business: unmapped_product`),
+      );
+    expect(run.stdout).toContain(`Outcomes: parked again ${before.depth}`);
+    expect(run.stderr).toMatch(/replay: following the replayed events/); // no silent wait
+    expect((await exceptionQueue()).depth).toBe(before.depth);
+  });
+});
+
 describe('exceptions are resolved without a replay, audited', () => {
   test('q2c exceptions list shows what is parked, with the ids discard takes', async () => {
     const queue = await exceptionQueue();
@@ -139,6 +165,51 @@ describe('exceptions are resolved without a replay, audited', () => {
   });
 });
 
+describe('journal and trial balance', () => {
+  test('q2c journal filters by period, account, customer and document', async () => {
+    const { entries } = await runtime.ops.journal();
+    const invoice = entries.find((e) => e.kind === 'invoice' && /to stripe:cus_/.test(e.memo));
+    expect(invoice).toBeDefined();
+    const customer = /stripe:(cus_\w+)/.exec(invoice?.memo ?? '')?.[1] ?? '';
+    const documentId = (invoice?.documentRef ?? '').replace('stripe:', '');
+    const json = async (args: string[]) => {
+      const run = await q2c(['journal', ...args, '--json', ...url]);
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { entries: typeof entries }).entries;
+    };
+    const byDocument = await json(['--document', documentId]);
+    expect(byDocument.map((e) => e.entryId)).toContain(invoice?.entryId);
+    expect(byDocument.every((e) => e.documentRef.includes(documentId) || e.memo.includes(documentId))).toBe(
+      true,
+    );
+    const byCustomer = await json(['--customer', customer]);
+    expect(byCustomer.map((e) => e.entryId)).toEqual(
+      expect.arrayContaining(byDocument.map((e) => e.entryId)),
+    );
+    expect(byCustomer.length).toBeLessThan(entries.length);
+    const deferred = await json(['--account', 'deferred_revenue', '--period', '2026-11']);
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(
+      deferred.every(
+        (e) =>
+          e.effectiveDate.startsWith('2026-11-') && e.lines.some((l) => l.account === 'deferred_revenue'),
+      ),
+    ).toBe(true);
+    const typo = await q2c(['journal', '--account', 'cash', ...url]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/--account must be one of accounts_receivable/);
+  });
+
+  test('q2c trial-balance groups by subsidiary, each balancing', async () => {
+    const run = await q2c(['trial-balance', ...url]);
+    expect(run.code).toBe(0);
+    const subsidiaries = [...new Set((await runtime.ops.journal()).entries.map((e) => e.subsidiary))].sort();
+    expect(subsidiaries.length).toBeGreaterThan(1);
+    for (const s of subsidiaries) expect(run.stdout).toContain(`Trial balance — ${s}`);
+    expect(run.stdout).toContain('Every currency balances: debits = credits.');
+  });
+});
+
 describe('q2c status and /ops/health', () => {
   test('gauges equal the queues, every figure has its unit, no currency-less money rows', async () => {
     const run = await q2c(['status', ...url]);
@@ -172,7 +243,7 @@ describe('q2c status and /ops/health', () => {
   test('/ops/health is degraded while an execution failed or work is parked, and says why', async () => {
     const health = (await runtime.ops.health()) as { status: string; reasons?: string[] };
     expect(health.status).toBe('degraded');
-    expect(health.reasons?.join('\n')).toMatch(/execution failed since start/);
+    expect(health.reasons?.join('\n')).toMatch(/\d+ executions? failed since start/);
   });
 });
 
@@ -182,6 +253,42 @@ describe('errors a person can act on', () => {
     const run = await q2c(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(version);
+  });
+
+  test('an invalid mapping file names the file, the JSON path, what is wrong; no stack trace, no data dir', async () => {
+    const mapping = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'config', 'mapping.json'), 'utf8'));
+    mapping.subsidiaries[0].functionalCurrency = 'dollars';
+    const file = path.join(dataDir, '..', `${path.basename(dataDir)}-mapping.json`);
+    writeFileSync(file, JSON.stringify(mapping));
+    const fresh = `${dataDir}-never`;
+    const run = await q2c(['serve', '--no-demo', '--port', '0', '--data-dir', fresh], {
+      ...process.env,
+      Q2C_MAPPING_FILE: file,
+    });
+    rmSync(file, { force: true });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file} is not a valid mapping configuration:`);
+    expect(run.stderr).toMatch(
+      /subsidiaries\[0\]\.functionalCurrency: lowercase ISO 4217 code \(found "dollars"\)/,
+    );
+    expect(run.stderr).toMatch(/Fix it in .* and start again/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  test('a port in use says to pass --port and leaves no lock or half-seeded data dir', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const fresh = `${dataDir}-port`;
+    const run = await q2c(['serve', '--no-demo', '--port', String(port), '--data-dir', fresh]);
+    await new Promise((resolve) => taken.close(resolve));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `port ${port} on 127.0.0.1 is in use (another q2c serve?): pass --port <free port>`,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   test('replay --archive --since yesterday names the accepted formats', async () => {

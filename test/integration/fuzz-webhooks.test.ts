@@ -604,8 +604,9 @@ describe(`fuzzing POST /webhooks/stripe`, () => {
       await new Promise((r) => setTimeout(r, 50));
       health = await runtime.ops.health();
     }
-    expect(health.status).toBe('ok');
     const { started, succeeded, failed, inFlight } = health.executions;
+    // Degraded exactly while something failed and is parked (the fuzzing parks unmappable events on purpose).
+    expect(health.status).toBe(failed > 0 ? 'degraded' : 'ok');
     expect({ inFlight, started }).toEqual({ inFlight: 0, started: matches });
     expect(succeeded + failed).toBe(started);
     console.log(`fuzz: ${matches} executions: ${succeeded} succeeded, ${failed} failed (parked)`);

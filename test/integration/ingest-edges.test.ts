@@ -84,7 +84,9 @@ describe('livemode on a test-mode runtime (config/deployment.json stripe.mode: t
 function escapeDenseInvoiceBody(targetBytes: number): { event: typeof usd.finalized; body: string } {
   const event = JSON.parse(JSON.stringify(usd.finalized)) as typeof usd.finalized;
   event.id = 'evt_escapeDense00001';
-  const chunk = 'Café "Zürich" \\ backslash — déjà vu; ';
+  // Quotes and backslashes (2 bytes each in the body, 4 in a re-serialised entry, which is how the old local
+  // bus refused this body with a 500) and é sent as \u00e9.
+  const chunk = '"\\'.repeat(8) + 'é ';
   const metadata: Record<string, string> = {};
   let body = '';
   for (let i = 0; ; i++) {
@@ -115,6 +117,9 @@ describe('claim-check: a signed body inside the accepted size that is too large 
       Time: new Date(),
     });
     expect(size).toBeGreaterThan(CLAIM_CHECK_ABOVE_BYTES);
+    // The reported defect: re-serialising the whole entry (the old local measure) puts it over 256 KB.
+    const entry = { Source: 'q2c.stripe', DetailType: envelope.eventType, Detail: JSON.stringify(envelope) };
+    expect(Buffer.byteLength(JSON.stringify(entry))).toBeGreaterThan(256 * 1024);
   });
 
   it('→ 200, posted once with the fixture’s amounts; the bus carried a reference; a redelivery posts nothing more', async () => {
@@ -174,16 +179,11 @@ describe('claim-check across a restart and an archive replay', () => {
     await runtime.stop();
     runtime = await startRuntimeProcess(dataDir);
 
-    const res = await fetch(`${runtime.url}/ops/archive/replay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        since: '2000-01-01T00:00:00Z',
-        until: new Date(Date.now() + 60_000).toISOString(),
-      }),
+    const res = await runtime.ops.action('/ops/archive/replay', {
+      since: '2000-01-01T00:00:00Z',
+      until: new Date(Date.now() + 60_000).toISOString(),
     });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ replayed: expect.any(Number) });
+    expect(res).toMatchObject({ status: 200, body: { replayed: expect.any(Number) } });
     await settled(runtime);
 
     expect((await runtime.ops.journal()).entries).toEqual(before);

@@ -65,6 +65,16 @@ export interface RedriveOptions {
   visibilityTimeoutSeconds?: number;
   /** Told of every message the scan leaves on the queue (the drain's exception census). */
   onLeft?: (message: Message) => void;
+  /** Told of every selected message and what became of it (q2c replay follows the replayed ones). */
+  onSelected?: (selected: SelectedMessage) => void;
+}
+
+export interface SelectedMessage {
+  messageId: string;
+  parked: PlannedMessage['parked'];
+  outcome: 'replayed' | 'skipped' | 'failed';
+  /** Why skipped or failed, or what a dry run would do. */
+  detail?: string;
 }
 
 export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
@@ -127,11 +137,15 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         continue; // not selected: not counted, left as it was
       }
       done++;
+      const selected = (outcome: SelectedMessage['outcome'], detail?: string) =>
+        opts.onSelected?.({ messageId, parked: planned.parked, outcome, detail });
       if (planned.action.kind === 'skip') {
         tally.add('skipped', label, `${messageId}: ${planned.action.reason}`);
+        selected('skipped', planned.action.reason);
         keep();
       } else if (opts.dryRun) {
         tally.add('skipped', label, `${messageId}: dry run — would ${describeAction(planned)}`);
+        selected('skipped', `dry run — would ${describeAction(planned)}`);
         keep();
       } else {
         try {
@@ -142,6 +156,7 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
           else throw new Error(`this replay cannot invoke ${a.function}`);
         } catch (err) {
           tally.add('failed', label, `${messageId}: ${(err as Error).message}`);
+          selected('failed', (err as Error).message);
           keep();
           opts.onProgress?.(done, total);
           continue;
@@ -149,6 +164,7 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         // Only now: the work is back on the bus or running again.
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
         tally.add('replayed', label);
+        selected('replayed');
         if (identity) republished.add(identity);
       }
       opts.onProgress?.(done, Math.max(total, done));

@@ -316,10 +316,27 @@ const StripeChargeRefunds = z.object({
     .optional(),
 });
 
+/**
+ * A money event's postings run one at a time inside one Express execution (PostMoneyEventFlow), whose
+ * 5-minute limit nothing can catch: at most this many fit its worst case (test/infra/express-budget.test.ts).
+ * Every mapper but charge.refunded's yields at most 3 (a voided credit note: invoice, credit memo, void).
+ */
+export const MAX_POSTINGS_PER_MONEY_EVENT = 3;
+
 /** charge.refunded carries the refunds only when expanded; each posts under the refund's own key. */
 export function mapChargeRefunded(e: EventEnvelope, config: MappingConfig): MappedMoneyEvent {
   const charge = parse(StripeChargeRefunds, e, 'charge');
-  return { postings: (charge.refunds?.data ?? []).flatMap((r) => refundPostings(r, e, config)) };
+  const postings = (charge.refunds?.data ?? []).flatMap((r) => refundPostings(r, e, config));
+  if (postings.length > MAX_POSTINGS_PER_MONEY_EVENT)
+    // Each refund also arrives as its own refund.created / refund.updated event, posted under the same
+    // key: nothing is lost by not posting them here, and an execution that would outrun Express is.
+    throw new BusinessError(
+      'too_many_refunds_in_one_event',
+      `charge ${charge.id} carries ${charge.refunds?.data.length ?? 0} refunds (${postings.length} postings, ` +
+        `more than the ${MAX_POSTINGS_PER_MONEY_EVENT} one posting flow can post within its time limit): each ` +
+        'refund posts from its own refund.created event — check they are posted (q2c reconcile), then discard this one',
+    );
+  return { postings };
 }
 
 // ----------------------------------------------------------------------------------------------

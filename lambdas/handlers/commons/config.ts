@@ -1,7 +1,7 @@
 /** The mapping configuration bundled with the functions (esbuild inlines the JSON), validated once. */
 import { readFileSync } from 'node:fs';
 import raw from '../../../config/mapping.json';
-import { parseMappingConfig } from '../../domain/config';
+import { InvalidConfigError, parseMappingConfig } from '../../domain/config';
 import type { StripeMode } from '../../domain/mapping/stripe-mode';
 import { DEPLOYMENT, stripeSettings } from '../../../lib/topology';
 
@@ -11,9 +11,27 @@ import { DEPLOYMENT, stripeSettings } from '../../../lib/topology';
  * fixing the mapping means deploying the corrected config/mapping.json.
  */
 const override = process.env.Q2C_MAPPING_FILE;
-export const mappingConfig = parseMappingConfig(
-  override ? (JSON.parse(readFileSync(override, 'utf8')) as unknown) : raw,
-);
+export const mappingConfig = override
+  ? parseMappingConfig(readMappingFile(override), override)
+  : parseMappingConfig(raw);
+
+function readMappingFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidConfigError(
+      `Q2C_MAPPING_FILE=${file} cannot be read (${(err as NodeJS.ErrnoException).code}): give the path of a mapping file`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InvalidConfigError(
+      `${file} is not valid JSON: ${(err as Error).message}. Fix the file and start again.`,
+    );
+  }
+}
 
 /**
  * The Stripe mode this deployment books (config/deployment.json `stripe.mode`, passed as STRIPE_MODE by

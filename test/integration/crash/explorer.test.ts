@@ -1,7 +1,7 @@
 /**
  * The crash-point explorer (issue 12, "Crash safety, proven systematically"). For every flow of the
  * demo month — invoice, payment, customer, credit note, refund, refund failure, dispute open / lost / won,
- * void, write-off, payouts (deposits, FX), month-end close (revenue releases + period close) — and for
+ * void, write-off, payouts (deposits, a failed payout, FX), month-end close (revenue releases + period close) — and for
  * every k from 1 to the number of writes the flow makes, the Lambda invocation making write k is killed
  * right after it (crash-points.ts), the same input is re-driven the way a redelivery or
  * `q2c replay --from exceptions` does, and every item of the tables is compared with the crash-free run.
@@ -153,6 +153,46 @@ function failedAfterPaid(paid: Stripe.Event): Stripe.Event {
   return failed;
 }
 
+/**
+ * A USD payout settling a CAD card charge Stripe converted (exchange_rate 0.73): its deposit relieves the
+ * CAD clearing against fx_gain_loss (journalForDeposit). The demo month has no conversion, so it is added.
+ */
+function convertedPayout(paid: Stripe.Event) {
+  const payout = {
+    ...(paid.data.object as object),
+    id: 'po_1CrashFxPayoutUsd0000001',
+    amount: 7_050,
+    currency: 'usd',
+    status: 'paid',
+  };
+  const objects = [
+    {
+      id: 'ch_1CrashFxChargeCad0000001',
+      object: 'charge',
+      amount: 10_000,
+      currency: 'cad',
+      status: 'succeeded',
+    },
+    {
+      id: 'txn_1CrashFxChargeCad000001',
+      object: 'balance_transaction',
+      type: 'charge',
+      amount: 7_300,
+      fee: 250,
+      net: 7_050,
+      currency: 'usd',
+      exchange_rate: 0.73,
+      source: 'ch_1CrashFxChargeCad0000001',
+      payout: payout.id,
+    },
+    payout,
+  ];
+  const event = JSON.parse(JSON.stringify(paid)) as Stripe.Event;
+  event.id = 'evt_1CrashFxPayoutPaid00001';
+  event.data.object = payout as never;
+  return { objects, event };
+}
+
 /** An invoice of a customer outside the CI set, held back until after the close: posted late. */
 const LATE_INVOICE = 'evt_1DemozePzmBdvqghRgTfoqic'; // invoice.finalized, Starter 10 Nov – 10 Dec
 
@@ -193,6 +233,20 @@ describe('crash-point explorer', () => {
       const [failed] = await captureFlows([failedAfterPaid(payout)]);
       const at = flows.findIndex((f) => f.name.includes(payout.id));
       flows.splice(at + 1, 0, { ...failed, name: `payout.failed after deposit ${payout.id}`, side: true });
+    }
+    const usdPayout = events.find(
+      (e) => e.type === 'payout.paid' && (e.data.object as { currency: string }).currency === 'usd',
+    );
+    if (usdPayout) {
+      const fx = convertedPayout(usdPayout);
+      rt.runtime.stripe.store.putAll(fx.objects as never);
+      const [converted] = await captureFlows([fx.event]);
+      const entries = await rt.runtime.ledger.listEntries();
+      // Meaningful only if it really posted FX lines.
+      expect(
+        entries.find((e) => e.sourceEventId === fx.event.id)?.lines.some((l) => l.account === 'fx_gain_loss'),
+      ).toBe(true);
+      flows.push({ ...converted, name: `payout.paid with a converted CAD charge (FX) ${fx.event.id}` });
     }
     flows.push({
       name: 'month-end close 2026-11 (revenue releases, period close)',

@@ -45,8 +45,18 @@ function serve(dataDir: string): Serving {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, output: () => out, exited };
+  const serving = { child, output: () => out, exited };
+  servings.push(serving);
+  return serving;
 }
+
+/** Every runtime started, so none outlives the test file (each is its own process group). */
+const servings: Serving[] = [];
+afterAll(() => {
+  for (const s of servings)
+    if (s.child.exitCode === null && s.child.signalCode === null)
+      process.kill(-(s.child.pid as number), 'SIGKILL');
+});
 
 const signalGroup = (s: Serving, signal: NodeJS.Signals) => process.kill(-(s.child.pid as number), signal);
 
