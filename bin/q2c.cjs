@@ -5,6 +5,20 @@
 'use strict';
 const { ensureBundle } = require('./cli-bundle.cjs');
 
-ensureBundle().then((bundle) =>
-  bundle ? require(bundle) : import('tsx').then(() => import('../local/cli.ts')),
-);
+/** A configuration file a person must fix fails while the CLI loads: its message says how; no stack trace. */
+function configError(err) {
+  if (!err || err.name !== 'InvalidConfigError') throw err;
+  console.error(`q2c: ${err.message}`);
+  process.exit(1);
+}
+
+ensureBundle()
+  .then((bundle) => {
+    if (!bundle) return import('tsx').then(() => import('../local/cli.ts'));
+    try {
+      require(bundle);
+    } catch (err) {
+      configError(err);
+    }
+  })
+  .catch(configError);

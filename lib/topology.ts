@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import deploymentJson from '../config/deployment.json';
-import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/stripe-money';
+import { MONEY_EVENT_TYPES } from '../lambdas/domain/mapping/money-event-types';
 import type { StripeMode } from '../lambdas/domain/mapping/stripe-mode';
 import { CRM_OPPORTUNITY_EVENT_TYPES } from '../lambdas/domain/crm/events';
 import {

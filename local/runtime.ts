@@ -318,7 +318,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sqs,
     bus,
     busEndpoint,
-    dynamoEndpoint: db.endpoint,
+    dynamodb: {
+      endpoint: db.endpoint,
+      tables: Object.fromEntries(
+        (Object.keys(TABLES) as TableKey[]).map((t) => [t, localTableName(t)]),
+      ) as Record<TableKey, string>,
+    },
     machines,
     netsuite: netsuite?.simulator,
     invoke: (key, payload) => functions.invoke(key, payload),

@@ -22,10 +22,9 @@ import {
   STATE_MACHINES,
   type QueueKey,
   type StateMachineKey,
-  TABLES,
   type TableKey,
 } from '../../lib/topology';
-import { localTableName } from '../services/dynamodb';
+import { machineKeyOf } from './machines';
 import type { LocalEventBus } from '../bus/local-event-bus';
 import type { ActionHandler, OpsHandler } from '../http-server';
 import type { FaultSpec, NetSuiteSimulator } from '../sandboxes/netsuite';
@@ -50,7 +49,8 @@ export interface ReplayOpsDeps {
   sqs: LocalSqs;
   bus: LocalEventBus;
   busEndpoint: string;
-  dynamoEndpoint?: string;
+  /** dynalite and the local table names (passed in: importing services/dynamodb would load dynalite into the CLI). */
+  dynamodb?: { endpoint: string; tables: Record<TableKey, string> };
   machines: ReadonlyMap<StateMachineKey, LocalStateMachine>;
   /** Starts an execution through the runtime's tracker (so it is counted and logged). */
   run: (key: StateMachineKey, input: unknown, redriveOf?: string) => Promise<ExecutionRecord>;
@@ -71,13 +71,7 @@ export function readExecutions(dataDir: string): LoggedExecution[] {
 }
 
 /** Which state machine a name, ARN or topology key refers to (deployed names contain the topology id). */
-export function machineKeyOf(ref: string): StateMachineKey | undefined {
-  const keys = Object.keys(STATE_MACHINES) as StateMachineKey[];
-  return (
-    keys.find((k) => k === ref) ??
-    keys.find((k) => ref.split(/[:/]/).pop()?.includes(STATE_MACHINES[k].id) ?? false)
-  );
-}
+export { machineKeyOf };
 
 export function replayOps(deps: ReplayOpsDeps): {
   routes: Record<string, OpsHandler>;
@@ -93,16 +87,7 @@ export function replayOps(deps: ReplayOpsDeps): {
         ) as Record<QueueKey, string>,
       },
       eventBridge: { endpoint: deps.busEndpoint, busName: BUS_NAME },
-      ...(deps.dynamoEndpoint
-        ? {
-            dynamodb: {
-              endpoint: deps.dynamoEndpoint,
-              tables: Object.fromEntries(
-                (Object.keys(TABLES) as TableKey[]).map((t) => [t, localTableName(t)]),
-              ) as Record<TableKey, string>,
-            },
-          }
-        : {}),
+      ...(deps.dynamodb ? { dynamodb: deps.dynamodb } : {}),
       stateMachines: [...deps.machines.entries()].map(([key, m]) => ({
         key,
         name: m.name,

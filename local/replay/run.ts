@@ -20,7 +20,7 @@ import {
   type QueueKey,
   type RuleDef,
 } from '../../lib/topology';
-import { machineKeyOf } from './local-ops';
+import { machineKeyOf } from './machines';
 import type { FollowedMessage } from './outcomes';
 import type { ArchiveReplayResult, ReplayTarget } from './targets';
 

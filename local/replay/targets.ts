@@ -37,7 +37,8 @@ import {
 } from '../../lib/topology';
 import { OpsClient } from '../ops-client';
 import { LOCAL_CREDENTIALS } from '../services/local-aws';
-import { machineKeyOf, type LocalEndpoints, type LoggedExecution } from './local-ops';
+import type { LocalEndpoints, LoggedExecution } from './local-ops';
+import { machineKeyOf } from './machines';
 
 export interface FailedExecution {
   executionArn: string;

@@ -1,6 +1,6 @@
 /**
- * Operator commands that tell the truth (issue 14 §4), run exactly as a user types them — `npx q2c …`
- * in a child process — against a runtime that replayed the demo month.
+ * Operator commands that tell the truth (issue 14 §4), run as a user types them — `npx q2c …`, i.e.
+ * bin/q2c.cjs in a child process — against a runtime that replayed the demo month.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,12 +18,15 @@ interface Run {
   stderr: string;
 }
 
-/** `npx q2c <args>` from the project root, as the README tells a user to run it. */
+/**
+ * `npx q2c <args>` from the project root: the bin npx runs (bin/q2c.cjs) in a child process, as the
+ * other CLI tests run it.
+ */
 function q2c(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
-      'npx',
-      ['q2c', ...args],
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'bin', 'q2c.cjs'), ...args],
       { cwd: PROJECT_ROOT, env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

@@ -109,4 +109,38 @@ describe('Stripe webhook signature agrees with the stripe SDK', () => {
       { numRuns: 300 },
     );
   });
+
+  it('agrees with the SDK on tampered headers (extra, repeated, malformed items) reading the one timestamp the signature covers', () => {
+    const extra = fc.constantFrom(
+      '',
+      `,t=${NOW}`,
+      `,t=${NOW}x`,
+      ',t=abc',
+      ',t=',
+      ',v1=zz',
+      `,v0=${'a'.repeat(64)}`,
+      ` ,v1=${'b'.repeat(64)}`,
+      `,t=${NOW + 86_400}`,
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 50 }),
+        fc.integer({ min: -900, max: 900 }),
+        fc.array(extra, { maxLength: 3 }),
+        fc.boolean(),
+        (body, age, extras, prepend) => {
+          const t = NOW - age;
+          const signed = Stripe.webhooks.generateTestHeaderString({
+            payload: body,
+            secret: SECRET,
+            timestamp: t,
+          });
+          const header = prepend ? `${extras.join('').slice(1)},${signed}` : signed + extras.join('');
+          const check = verify(body, header);
+          expect(check.verified).toBe(sdkAccepts(body, header, 300, NOW));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

@@ -33,18 +33,18 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 export function verifyStripeSignature(input: StripeSignatureInput): StripeSignatureCheck {
   // Stripe never signs an empty body; its libraries refuse one before looking at the signature.
   if (input.payload.length === 0) return { verified: false, reason: 'empty_payload' };
-  let timestamp: number | undefined;
+  // Parsed exactly as stripe-node parses it (split on ',' then '=', no trimming, the LAST `t=` through
+  // parseInt), so this accepts and refuses what stripe-node would; the timestamp returned is the one the
+  // HMAC covers, which the ingest's future-dated check (domain/stripe-signature.ts) is given.
+  let timestamp = -1;
   const signatures: Buffer[] = [];
   for (const item of input.header.split(',')) {
-    const eq = item.indexOf('=');
-    if (eq < 0) continue;
-    const key = item.slice(0, eq).trim();
-    const value = item.slice(eq + 1).trim();
-    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
+    const kv = item.split('=');
+    if (kv[0] === 't') timestamp = parseInt(kv[1], 10);
     // Only well-formed v1 values can match; anything else is skipped like an unknown scheme.
-    else if (key === 'v1' && HEX_SHA256.test(value)) signatures.push(Buffer.from(value, 'hex'));
+    else if (kv[0] === 'v1' && HEX_SHA256.test(kv[1] ?? '')) signatures.push(Buffer.from(kv[1], 'hex'));
   }
-  if (timestamp === undefined || signatures.length === 0) {
+  if (!Number.isFinite(timestamp) || timestamp < 0 || signatures.length === 0) {
     return { verified: false, reason: 'malformed_header' };
   }
   const expected = createHmac('sha256', input.secret)

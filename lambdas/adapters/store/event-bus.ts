@@ -7,7 +7,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { CLAIM_CHECK_ABOVE_BYTES, claimCheckDetail, putEventsEntrySize } from '../../domain/claim-check';
 import { TransientError } from '../../domain/errors';
 import { retryable } from './aws-errors';
-import { storePayload } from './claim-checks';
+import { storePayload } from './claim-check-store';
 
 const client = new EventBridgeClient({});
 

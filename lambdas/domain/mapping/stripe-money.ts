@@ -521,22 +521,9 @@ export function readsNeeded(e: EventEnvelope): { creditedInvoice?: string; payou
   return {};
 }
 
-/** The event types this module maps (the money-event rule routes exactly these). */
-export const MONEY_EVENT_TYPES = [
-  'invoice.voided',
-  'invoice.marked_uncollectible',
-  'credit_note.created',
-  'credit_note.voided',
-  'refund.created',
-  'refund.updated',
-  'charge.refunded',
-  'charge.dispute.created',
-  'charge.dispute.closed',
-  'payout.paid',
-  'payout.failed',
-  'customer.created',
-  'customer.updated',
-] as const;
+// The event types this module maps live in their own side-effect-free module, so that lib/topology.ts
+// (imported by every handler) does not pull this module's zod schemas into every Lambda bundle.
+export { MONEY_EVENT_TYPES } from './money-event-types';
 
 export function mapMoneyEvent(
   e: EventEnvelope,
