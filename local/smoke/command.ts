@@ -1,6 +1,5 @@
 /** The `q2c smoke` subcommand: options → target → hop-by-hop run → exit 1 naming the first failed hop. */
 import { Command, Option } from 'commander';
-import { mappingConfig } from '../../lambdas/handlers/commons/config';
 import { DEFAULT_LOCAL_WEBHOOK_SECRET } from '../defaults';
 import { OpsClient } from '../ops-client';
 import type { SmokeTarget } from './run';
@@ -37,9 +36,10 @@ export function smokeCommand(urlOption: Option): Command {
       const timeoutMs = Number(opts.timeoutSeconds) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
         throw new Error('--timeout-seconds must be a positive number');
-      // Loaded when smoking only: the AWS SDK clients would slow every other q2c command.
+      // Loaded when the smoke runs: the AWS SDK and the mapping would slow every other q2c command.
       const { awsSmokeClients, awsSmokeTarget, localSmokeTarget } = await import('./targets');
       const { hopLine, runSmoke } = await import('./run');
+      const { mappingConfig } = await import('../../lambdas/handlers/commons/config');
       let target: SmokeTarget;
       if (opts.target === 'aws') {
         if (!opts.stack) throw new Error('--target aws needs --stack <name>');
