@@ -5,7 +5,8 @@
  * that replayed the demo month, so the tables are the real size. Medians of `runs` (default 5).
  */
 import '../local/polyfills';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -26,9 +27,10 @@ const READS: { command: string[]; endpoint: string }[] = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function wall(file: string, args: string[]): number {
+/** Wall seconds of a child process (asynchronous: the runtime in this process must keep answering). */
+async function wall(file: string, args: string[]): Promise<number> {
   const started = performance.now();
-  execFileSync(file, args, { cwd: PROJECT_ROOT, stdio: 'ignore' });
+  await promisify(execFile)(file, args, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 });
   return (performance.now() - started) / 1000;
 }
 
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   try {
     await runDemo(runtime, () => undefined);
     const bin = path.join(PROJECT_ROOT, 'bin', 'q2c.cjs');
-    wall(process.execPath, [bin, '--version']); // builds the bundle if a source changed
+    await wall(process.execPath, [bin, '--version']); // builds the bundle if a source changed
     const rows = [];
     for (const { command, endpoint } of READS) {
       const args = [...command, '--url', runtime.url, '--data-dir', dataDir];
@@ -46,8 +48,8 @@ async function main(): Promise<void> {
       const node: number[] = [];
       const http: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        npx.push(wall('npx', ['q2c', ...args]));
-        node.push(wall(process.execPath, [bin, ...args]));
+        npx.push(await wall('npx', ['q2c', ...args]));
+        node.push(await wall(process.execPath, [bin, ...args]));
         const started = performance.now();
         await (await fetch(`${runtime.url}${endpoint}`)).text();
         http.push((performance.now() - started) / 1000);

@@ -62,9 +62,10 @@ async function build() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // tsx stays a package: it is what loads the runtime's TypeScript when serving. The AWS SDK stays
-    // one too: only replay and verify use it, loaded when they run, so no other command parses its 2 MB.
-    external: ['tsx', '@aws-sdk/*', '@smithy/*'],
+    // Only our own sources are bundled (what costs is transpiling them); packages load from node_modules
+    // as installed — tsx (which loads the runtime when serving), native builds found beside their own
+    // files, and the AWS SDK, which only replay, verify and smoke load, when they run.
+    packages: 'external',
     plugins: [serveThroughTsx],
     metafile: true,
     logLevel: 'error',

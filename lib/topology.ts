@@ -198,8 +198,8 @@ export interface FunctionDef {
   /** Entry file relative to the project root; the exported `handler` is the Lambda handler. */
   entry: string;
   description: string;
-  /** Tables the function reads/writes: CDK grants exactly these and passes their names. */
-  tables: { table: TableKey; access: 'read' | 'readwrite' }[];
+  /** Tables the function reads/writes (`delete`: DeleteItem only): CDK grants exactly these and passes their names. */
+  tables: { table: TableKey; access: 'read' | 'readwrite' | 'delete' }[];
   queues?: QueueKey[];
   /** Queues it receives from and deletes from (replay/drain): receive, delete, change visibility. */
   consumesQueues?: QueueKey[];
@@ -443,7 +443,11 @@ export const FUNCTIONS = {
     entry: 'lambdas/handlers/drain-dependency-outages.ts',
     description:
       'Re-drives work parked as dependency-outage once its circuit breaker closes (one probe when half-open), and rate-limited work at a pace.',
-    tables: [{ table: 'circuitBreakers', access: 'read' }],
+    // The idempotency table holds the parked markers it releases before re-driving a parked message.
+    tables: [
+      { table: 'circuitBreakers', access: 'read' },
+      { table: 'idempotency', access: 'delete' },
+    ],
     consumesQueues: ['exceptions'],
     // Its asynchronous-invocation failure destination.
     queues: ['scheduleDlq'],
@@ -645,6 +649,11 @@ export interface StateMachineDef {
   functions: FunctionKey[];
   /** Queues whose URLs are substituted as `${<QueueId>Url}`. */
   queues: QueueKey[];
+  /**
+   * Tables whose names are substituted as `${<TableId>Name}`; the state machine role may PutItem there.
+   * The idempotency table holds the parked markers (`parked#…`): one exception message per source and reason.
+   */
+  tables?: TableKey[];
 }
 
 export const STATE_MACHINES = {
@@ -654,6 +663,7 @@ export const STATE_MACHINES = {
     type: 'EXPRESS',
     functions: ['mapStripeInvoice', 'postInvoice', 'applyPayment'],
     queues: ['exceptions'],
+    tables: ['idempotency'],
   },
   postMoneyEvent: {
     id: 'PostMoneyEventFlow',
@@ -661,6 +671,7 @@ export const STATE_MACHINES = {
     type: 'EXPRESS',
     functions: ['mapStripeMoneyEvent', 'postDocument'],
     queues: ['exceptions'],
+    tables: ['idempotency'],
   },
   monthEndClose: {
     id: 'MonthEndCloseFlow',
@@ -689,6 +700,7 @@ export const STATE_MACHINES = {
     type: 'STANDARD',
     functions: ['loadDeal', 'applyDealToBilling', 'writeBackDealStatus'],
     queues: ['exceptions'],
+    tables: ['idempotency'],
   },
 } as const satisfies Record<string, StateMachineDef>;
 
@@ -846,6 +858,7 @@ export function definitionSubstitutions(
   key: StateMachineKey,
   functionArn: (f: FunctionKey) => string,
   queueUrl: (q: QueueKey) => string,
+  tableName: (t: TableKey) => string = (t) => TABLES[t].id,
 ): Record<string, string> {
   const sm: StateMachineDef = STATE_MACHINES[key];
   const subs: Record<string, string> = {};
@@ -855,6 +868,7 @@ export function definitionSubstitutions(
     subs[def.asArnSubstitution] = functionArn(f);
   }
   for (const q of sm.queues) subs[`${QUEUES[q].id}Url`] = queueUrl(q);
+  for (const t of sm.tables ?? []) subs[`${TABLES[t].id}Name`] = tableName(t);
   return subs;
 }
 

@@ -31,6 +31,7 @@ import type { ReconciliationSummary } from '../lambdas/domain/reconciliation/rep
 import { replayCommand } from './replay/command';
 import type { ServeOptions } from './serve';
 import { explainError } from './cli-errors';
+import { whileRunning } from './progress';
 import { journalFilterProblem, type JournalFilter } from './journal-filter';
 import { closePeriodProblem, reconcilePeriodProblem, revenuePeriodProblem } from './period-input';
 import { verifyCommand } from './verify';
@@ -167,7 +168,13 @@ program
   .addOption(dataDirOption())
   .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
     const ops = new OpsClient(opts.url, opts.dataDir);
-    const record = await ops.close(opts.period);
+    const record = opts.json
+      ? await ops.close(opts.period)
+      : await whileRunning(
+          `close ${opts.period}`,
+          ops.close(opts.period),
+          async () => (await ops.health()).executions,
+        );
     if (opts.json) return console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED') {
       console.error(`Close of ${opts.period} failed: ${record.error ?? ''} ${record.cause ?? ''}`);
@@ -214,7 +221,14 @@ program
   .addOption(urlOption())
   .addOption(dataDirOption())
   .action(async (opts: { period: string; json?: boolean; url: string; dataDir: string }) => {
-    const record = await new OpsClient(opts.url, opts.dataDir).reconcile(opts.period);
+    const ops = new OpsClient(opts.url, opts.dataDir);
+    const record = opts.json
+      ? await ops.reconcile(opts.period)
+      : await whileRunning(
+          `reconcile ${opts.period}`,
+          ops.reconcile(opts.period),
+          async () => (await ops.health()).executions,
+        );
     const summary = record.output as ReconciliationSummary | undefined;
     if (opts.json) console.log(JSON.stringify(record, null, 2));
     if (record.status !== 'SUCCEEDED' || !summary) {

@@ -10,6 +10,7 @@ import { trialBalanceFromJson } from '../lambdas/domain/accounting/trial-balance
 import { waterfallFromJson } from '../lambdas/domain/revenue/waterfall';
 import { formatMoney } from '../lambdas/domain/money';
 import { OpsClient } from './ops-client';
+import { ticker, whileRunning } from './progress';
 import { dealsTable, queuesTable, trialBalanceTable, waterfallTable } from './report';
 import type { LocalRuntime } from './runtime';
 import { RECORD_TYPES } from './sandboxes/netsuite/records';
@@ -39,10 +40,13 @@ export async function runDemo(runtime: LocalRuntime, print: (line: string) => vo
   // return them (Stripe.Decimal fields become strings).
   runtime.stripe.store.putAll(JSON.parse(JSON.stringify([...scenario.sandboxObjects, ...scenario.events])));
   const deliveries: Delivery[] = [];
+  const delivering = ticker('demo: Stripe deliveries');
   for (const event of scenario.events) {
     deliveries.push(await deliverStripeEvent(`${runtime.url}/webhooks/stripe`, event, runtime.webhookSecret));
+    delivering.tick(deliveries.length, scenario.events.length, 'sent');
   }
-  await runtime.idle();
+  delivering.finish();
+  await whileRunning('demo: postings', runtime.idle(), async () => runtime.stats());
   const close = await runtime.close(DEMO_PERIOD);
 
   const [journal, tb, queues, revenue, verification] = await Promise.all([

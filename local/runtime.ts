@@ -223,8 +223,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   setBillingClock(() => stripe.now());
 
   for (const key of Object.keys(STATE_MACHINES) as StateMachineKey[]) {
-    const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q));
+    const subs = definitionSubstitutions(key, localFunctionArn, (q) => sqs.queueUrl(q), localTableName);
     const resolver = {
+      dynamodb: dynamo().raw,
       lambda: (arn: string) => {
         const f = functions.byArn(arn);
         return f ? (input: Record<string, unknown>) => functions.invoke(f, input) : undefined;

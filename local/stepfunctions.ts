@@ -5,6 +5,7 @@
  * in-process handlers, `states:::sqs:sendMessage` calls the local SQS with the real SDK.
  */
 import './polyfills';
+import { type DynamoDBClient, PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +21,8 @@ export type TaskHandler = (input: Json) => Promise<unknown>;
 export interface TaskResolver {
   lambda(arn: string): TaskHandler | undefined;
   sqs: SQSClient;
+  /** For `states:::dynamodb:putItem` (the parked markers); without it that task fails as a service error would. */
+  dynamodb?: DynamoDBClient;
   /** Called after the runtime itself changed a queue (for persistence). */
   onQueueChanged?: () => Promise<void>;
 }
@@ -107,6 +110,18 @@ function taskHandlerFor(resource: string, resolver: TaskResolver): TaskHandler {
       );
       await resolver.onQueueChanged?.();
       return { MessageId: out.MessageId, MD5OfMessageBody: out.MD5OfMessageBody };
+    };
+  }
+  if (resource === 'arn:aws:states:::dynamodb:putItem') {
+    return async (input) => {
+      if (!resolver.dynamodb) throw new Error('no DynamoDB client for states:::dynamodb:putItem');
+      try {
+        await resolver.dynamodb.send(new PutItemCommand(input as unknown as PutItemCommandInput));
+      } catch (err) {
+        // Step Functions names a DynamoDB error `DynamoDB.<exception>` (what Catch/Retry match on).
+        throw Object.assign(new Error((err as Error).message), { name: `DynamoDB.${(err as Error).name}` });
+      }
+      return {};
     };
   }
   throw new Error(`the local runtime cannot run Task resource ${resource}`);

@@ -52,3 +52,16 @@ export function describeParked(body: string, attributes: Record<string, string> 
     correlationId: str(detail.correlationId),
   };
 }
+
+/** Prefix of the parked markers' keys (statemachines/*.asl.json `Park…Key` states). */
+export const PARKED_MARKER_PREFIX = 'parked#';
+
+/** The parked marker a message was parked under, or null (older messages, dead letters, other queues). */
+export function parkedKeyOf(body: string): string | null {
+  try {
+    const key = (JSON.parse(body) as Json).parkedKey;
+    return typeof key === 'string' && key.startsWith(PARKED_MARKER_PREFIX) ? key : null;
+  } catch {
+    return null;
+  }
+}

@@ -30,7 +30,7 @@ export const handler = async (event: unknown): Promise<DealBillingResult> => {
       config: mappingConfig,
       now: billingNow,
     });
-    metrics.addDimension('outcome', result.outcome);
+    // No outcome dimension: the Deal backlog widget subtracts DealsApplied by [service] (the outcome is logged).
     metrics.addMetric('DealsApplied', MetricUnit.Count, 1);
     logger.info('deal applied to billing', { outcome: result.outcome, summary: result.summary });
     return result;

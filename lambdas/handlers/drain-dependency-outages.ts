@@ -17,6 +17,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { breakerPolicy, DynamoDbCircuitBreaker } from '../adapters/circuit-breaker/dynamodb-breaker';
+import { dynamoParkedMarkers } from '../adapters/replay/parked-markers';
 import { EventBridgeClient, eventBridgePublisher, redriveQueue } from '../adapters/replay/queue-redrive';
 import { dynamo, requiredEnv } from '../adapters/store/dynamodb';
 import { drainAllowance } from '../domain/circuit-breaker';
@@ -78,6 +79,7 @@ export const handler = async (): Promise<DrainResult> => {
       return true;
     },
     sink: { publish, start: refuseStart },
+    markers: dynamoParkedMarkers(dynamo().raw, requiredEnv(TABLES.idempotency.envVar)),
     onLeft: (m) =>
       left.push({
         classification: describeParked(m.Body ?? '').classification,

@@ -289,6 +289,31 @@ export class FinanceOpsDashboard extends Construct {
         width: 6,
       }),
     );
+    // Every business counter a handler emits has a place here (test/integration/metrics-contract.test.ts).
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Money events: received vs documents posted',
+        left: [
+          business('MoneyEventsReceived', 'money events received'),
+          business('DocumentsPosted', 'documents posted'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Close and reconciliation runs',
+        left: [
+          business('PeriodsClosed', 'periods closed'),
+          business('RevenueReleases', 'revenue releases'),
+          business('ReconciliationRuns', 'reconciliation runs'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhook events acknowledged, not routed to a flow',
+        left: [business('WebhookEventsUnhandled', 'unhandled event types')],
+        width: 8,
+      }),
+    );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Parked work alarms', alarms: this.alarms, width: 24 }),
     );

@@ -41,9 +41,17 @@ export function keyThroughService(key: kms.IKey, service: string, actions: strin
 export function grantTable(
   principal: iam.IPrincipal,
   table: dynamodb.ITable,
-  access: 'read' | 'readwrite',
+  access: 'read' | 'readwrite' | 'delete',
   key: kms.IKey,
 ): void {
+  if (access === 'delete') {
+    // Deletes by key only (the drain releasing parked markers): no reads, no writes.
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [table.tableArn] }),
+    );
+    principal.addToPrincipalPolicy(keyThroughService(key, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey']));
+    return;
+  }
   const write = access === 'readwrite';
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({
@@ -59,6 +67,21 @@ export function grantTable(
         ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']
         : ['kms:Decrypt', 'kms:DescribeKey'],
     ),
+  );
+}
+
+/** PutItem only (a state machine's native DynamoDB task), with the table key's encrypt side. */
+export function grantPutItem(principal: iam.IPrincipal, table: dynamodb.ITable, key: kms.IKey): void {
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),
+  );
+  principal.addToPrincipalPolicy(
+    keyThroughService(key, 'dynamodb', [
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]),
   );
 }
 

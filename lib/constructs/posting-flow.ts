@@ -21,7 +21,7 @@ import {
   type StateMachineKey,
 } from '../topology';
 import { FINANCE_LOG_RETENTION, FinanceFunction, type FunctionResources } from './finance-function';
-import { grantInvoke, grantSendMessage } from './least-privilege';
+import { grantInvoke, grantPutItem, grantSendMessage } from './least-privilege';
 import { keysOf, markTopology } from './topology-metadata';
 
 /**
@@ -121,6 +121,7 @@ export class PostingFlow extends Construct {
         key,
         (f) => this.functionFor(f, resources).fn.functionArn,
         (q) => resources.queues[q].queueUrl,
+        (t) => resources.tables[t].tableName,
       ),
       // Express: failures only, with their data. At ALL every execution's inputs and outputs were ~73% of the
       // cost per 1M events (bench/cost.ts); the audit trail is the immutable journal (source event id on every
@@ -160,6 +161,8 @@ export class PostingFlow extends Construct {
       taskFunctions.map((f) => f.fn),
     );
     for (const q of def.queues) grantSendMessage(stateMachine.role, resources.queues[q], resources.key);
+    // The parked markers: a conditional PutItem before each exception message (one per source and reason).
+    for (const t of def.tables ?? []) grantPutItem(stateMachine.role, resources.tables[t], resources.key);
     acknowledge(stateMachine.role, ACKNOWLEDGEMENTS.stateMachineLogDeliveryAndTracing);
 
     return stateMachine;

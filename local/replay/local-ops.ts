@@ -39,7 +39,10 @@ export interface LocalEndpoints {
   region: string;
   sqs: { endpoint: string; queues: Record<QueueKey, string> };
   eventBridge: { endpoint: string; busName: string };
-  /** dynalite and the topology tables' local names (q2c smoke reads the ledger and the crosswalk). */
+  /**
+   * dynalite and the topology tables' local names (q2c smoke reads the ledger and the crosswalk; q2c
+   * replay releases the parked markers in the idempotency table).
+   */
   dynamodb?: { endpoint: string; tables: Record<TableKey, string> };
   stateMachines: { key: StateMachineKey; name: string; arn: string; type: 'EXPRESS' | 'STANDARD' }[];
 }

@@ -21,10 +21,12 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { lambdaInvoker } from '../../lambdas/adapters/replay/function-invoker';
+import { dynamoParkedMarkers, type ParkedMarkers } from '../../lambdas/adapters/replay/parked-markers';
 import { eventBridgePublisher } from '../../lambdas/adapters/replay/queue-redrive';
 import type { StoredEvent } from '../../lambdas/domain/replay';
 import {
@@ -34,6 +36,7 @@ import {
   STATE_MACHINES,
   type QueueKey,
   type StateMachineKey,
+  TABLES,
 } from '../../lib/topology';
 import { OpsClient } from '../ops-client';
 import { LOCAL_CREDENTIALS } from '../services/local-aws';
@@ -60,6 +63,8 @@ export interface ReplayTarget {
   readonly name: string;
   readonly sqs: SQSClient;
   queueUrl(q: QueueKey): string;
+  /** The exception queue's parked markers (released when a parked message is re-driven). */
+  readonly markers: ParkedMarkers;
   publish(event: StoredEvent): Promise<void>;
   /** Start a state machine (name as deployed, ARN or topology key) from a stored input. */
   start(stateMachine: string, input: unknown): Promise<void>;
@@ -95,6 +100,7 @@ export interface AwsClients {
   eventBridge: EventBridgeClient;
   sfn: SFNClient;
   lambda: LambdaClient;
+  dynamodb: DynamoDBClient;
 }
 
 /** The stack output naming a deployed function (lib/quote-to-cash-stack.ts addOutputs). */
@@ -113,6 +119,7 @@ export function awsClients(region?: string): AwsClients {
     eventBridge: new EventBridgeClient(config),
     sfn: new SFNClient(config),
     lambda: new LambdaClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 
@@ -145,6 +152,10 @@ export async function awsTarget(
     name: `aws stack ${stackName}`,
     sqs: clients.sqs,
     queueUrl: (q) => output(`${QUEUES[q].id}Url`),
+    markers: {
+      release: (key) =>
+        dynamoParkedMarkers(clients.dynamodb, output(`${TABLES.idempotency.id}Name`)).release(key),
+    },
     publish,
     start: async (stateMachine, input) => {
       await clients.sfn.send(
@@ -241,6 +252,24 @@ async function call<T>(ops: OpsClient, baseUrl: string, path: string, body?: unk
 }
 
 /** `dataDir`: the runtime's, whose ops token authorises the re-runs and re-invocations. */
+/** The runtime's parked markers; a runtime that does not say where its tables are cannot be replayed safely. */
+function localParkedMarkers(
+  endpoints: LocalEndpoints,
+  clientConfig: { region: string; credentials: typeof LOCAL_CREDENTIALS },
+): ParkedMarkers {
+  const db = endpoints.dynamodb;
+  if (!db) {
+    return {
+      release: () =>
+        Promise.reject(new Error('the local runtime does not expose its DynamoDB endpoint (upgrade it)')),
+    };
+  }
+  return dynamoParkedMarkers(
+    new DynamoDBClient({ ...clientConfig, endpoint: db.endpoint }),
+    db.tables.idempotency,
+  );
+}
+
 export async function localTarget(baseUrl: string, dataDir: string): Promise<ReplayTarget> {
   const ops = new OpsClient(baseUrl, dataDir);
   const endpoints = await call<LocalEndpoints>(ops, baseUrl, '/ops/endpoints');
@@ -266,6 +295,7 @@ export async function localTarget(baseUrl: string, dataDir: string): Promise<Rep
     name: `local runtime ${baseUrl}`,
     sqs,
     queueUrl: (q) => endpoints.sqs.queues[q],
+    markers: localParkedMarkers(endpoints, clientConfig),
     publish: eventBridgePublisher(eventBridge, endpoints.eventBridge.busName),
     start: (stateMachine, input) => run(stateMachine, input),
     invoke: async (fn, payload) => {

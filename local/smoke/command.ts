@@ -1,10 +1,8 @@
 /** The `q2c smoke` subcommand: options → target → hop-by-hop run → exit 1 naming the first failed hop. */
 import { Command, Option } from 'commander';
-import { mappingConfig } from '../../lambdas/handlers/commons/config';
 import { DEFAULT_LOCAL_WEBHOOK_SECRET } from '../defaults';
 import { OpsClient } from '../ops-client';
-import { hopLine, runSmoke, type SmokeTarget } from './run';
-import { awsSmokeClients, awsSmokeTarget, localSmokeTarget } from './targets';
+import type { SmokeTarget } from './run';
 
 interface SmokeCommandOptions {
   target: 'local' | 'aws';
@@ -38,6 +36,10 @@ export function smokeCommand(urlOption: Option): Command {
       const timeoutMs = Number(opts.timeoutSeconds) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
         throw new Error('--timeout-seconds must be a positive number');
+      // Loaded when the smoke runs: the AWS SDK and the mapping would slow every other q2c command.
+      const { awsSmokeClients, awsSmokeTarget, localSmokeTarget } = await import('./targets');
+      const { hopLine, runSmoke } = await import('./run');
+      const { mappingConfig } = await import('../../lambdas/handlers/commons/config');
       let target: SmokeTarget;
       if (opts.target === 'aws') {
         if (!opts.stack) throw new Error('--target aws needs --stack <name>');

@@ -10,6 +10,6 @@ describe('cdk synth validates the mapping configuration the functions bundle', (
           subsidiaries: [{ id: 'US', name: 'US', functionalCurrency: 'USD', currencies: ['usd'] }],
         },
       }),
-    ).toThrow(/Invalid mapping configuration[\s\S]*functionalCurrency/);
+    ).toThrow(/is not a valid mapping configuration[\s\S]*functionalCurrency/);
   });
 });

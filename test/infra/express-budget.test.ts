@@ -123,7 +123,8 @@ describe('every Express state machine finishes (or parks) inside the Express lim
         next('TransientError'),
         next('DependencyOutageError'),
         next('ErpRateLimitedError'),
-      ]).toEqual([name, 'ParkDependencyOutage', 'ParkDependencyOutage', 'ParkRateLimited']);
+        // (each through its parked marker: …Key → …Marker → the message)
+      ]).toEqual([name, 'ParkDependencyOutageKey', 'ParkDependencyOutageKey', 'ParkRateLimitedKey']);
     }
   });
 });

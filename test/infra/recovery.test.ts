@@ -133,6 +133,8 @@ describe('circuit breakers and the drain: least privilege', () => {
     expect(policy).not.toContain(queueId('postingDlq'));
     expect(policy).toContain('events:PutEvents');
     expect(policy).not.toContain('dynamodb:PutItem');
+    // …and releases the parked markers of what it re-drives (DeleteItem on the idempotency table only).
+    expect(policy).toContain('dynamodb:DeleteItem');
   });
 });
 

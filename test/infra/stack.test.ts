@@ -175,7 +175,11 @@ describe('PostingFlow', () => {
       const business = task.Catch?.find((c) => c.ErrorEquals.includes('BusinessError'));
       for (const c of [catchAll, business]) {
         expect(c).toBeDefined();
-        const parking = definition.States[c!.Next];
+        // Catch → the parked marker's key (Pass) → the conditional marker (PutItem) → the message.
+        const key = definition.States[c!.Next] as State & { Next?: string };
+        const marker = definition.States[String(key.Next)] as State & { Next?: string };
+        expect(marker.Resource).toBe('arn:aws:states:::dynamodb:putItem');
+        const parking = definition.States[String(marker.Next)];
         expect(parking.Resource).toBe('arn:aws:states:::sqs:sendMessage');
         expect(parking.Parameters?.QueueUrl).toBe(ref('QUEUES.exceptions'));
       }
@@ -210,8 +214,20 @@ describe('PostingFlow', () => {
     );
     const send = statements.filter((s) => actions(s).includes('sqs:SendMessage'));
     expect(send.flatMap((s) => [s.Resource].flat())).toEqual([getAtt('QUEUES.exceptions', 'Arn')]);
+    // The parked markers: PutItem on the idempotency table only.
+    const put = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(put.map((s) => [actions(s), s.Resource])).toEqual([
+      [['dynamodb:PutItem'], getAtt('TABLES.idempotency', 'Arn')],
+    ]);
     const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
-    expect(kms.flatMap(actions).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(kms.flatMap(actions).sort()).toEqual([
+      'kms:Decrypt', // queue
+      'kms:Decrypt', // table
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey', // queue
+      'kms:GenerateDataKey', // table
+    ]);
   });
 });
 
@@ -407,6 +423,10 @@ describe('least privilege', () => {
       expect({ key, resources: [...grants.keys()].sort() }).toEqual({ key, resources: [...expected].sort() });
       for (const t of def.tables) {
         const granted = grants.get(getAtt(`TABLES.${t.table}`, 'Arn'))!;
+        if (t.access === 'delete') {
+          expect([...granted]).toEqual(['dynamodb:DeleteItem']);
+          continue;
+        }
         expect(granted.has('dynamodb:GetItem')).toBe(true);
         expect(granted.has('dynamodb:PutItem')).toBe(t.access === 'readwrite');
       }

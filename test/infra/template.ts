@@ -160,6 +160,7 @@ export function expectedDefinition(key: StateMachineKey): unknown {
     key,
     (f) => getAtt(`FUNCTIONS.${f}`, 'Arn'),
     (q) => ref(`QUEUES.${q}`),
+    (t) => ref(`TABLES.${t}`),
   );
   return JSON.parse(applySubstitutions(asl, subs));
 }

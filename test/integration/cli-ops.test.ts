@@ -321,6 +321,8 @@ describe('a second start of the demo', () => {
     await runtime.stop();
     runtime = await startRuntimeProcess(dataDir, [], { demo: true });
     expect(runtime.output()).toContain(`Posted:   0 new postings — ${inLedger} already in the ledger`);
+    // Progress while the demo runs (not a TTY here: plain lines with counts).
+    expect(runtime.output()).toMatch(/demo: Stripe deliveries: \d+\/\d+ sent \(\d+ s\)\n/);
     expect((await runtime.ops.journal()).entries.length).toBe(inLedger);
   });
 });

@@ -4,14 +4,16 @@
  * - a dispute with a current Stripe id (`du_…`, the Dispute object's id in Stripe's API reference)
  *   opens and is lost: AR, clearing, merchant fees and bad debt move by its amount and fee;
  * - totals beyond 2^53 minor units are exact: two CAD invoices of 9,007,199,254,740,000 and 1,001
- *   cents leave AR at 9,007,199,254,741,001 (JavaScript numbers would say 9007199254741000).
+ *   cents leave AR at 9,007,199,254,741,001 (JavaScript numbers would say 9007199254741000);
+ * and defect 7: work parked once stays parked once — through redeliveries, a restart on the same data
+ * dir, and a replay that fails again for the same reason (exactly one message per event and reason).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type Stripe from 'stripe';
-import { FIXTURE_CUSTOMERS } from '../fixtures/stripe';
-import { disputeLost } from '../fixtures/stripe/money-events';
+import { FIXTURE_CUSTOMERS, jpyUnknownCurrency, oldApiVersion } from '../fixtures/stripe';
+import { disputeLost, refundSucceeded } from '../fixtures/stripe/money-events';
 import { invoiceObject, stripeEvent, stripeId, unix } from '../../local/scenarios/stripe-events';
 import { postStripe, settled, startRuntimeProcess, type RunningRuntime } from './harness';
 
@@ -116,20 +118,60 @@ describe('totals beyond 2^53 minor units', () => {
 
     // The CLI prints the same exact total (q2c trial-balance over the ops API).
     const cli = await runCli(['trial-balance', '--url', runtime.url]);
-    expect(cli).toContain('90,071,992,547,410.01 CAD');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('90,071,992,547,410.01 CAD');
   });
 });
 
-async function runCli(args: string[]): Promise<string> {
+describe('parked once, whatever is delivered again (defect 7)', () => {
+  // Three business parks: an invoice no subsidiary books (JPY), an event rendered in an old API
+  // version, and a JPY refund through the money-event flow.
+  const jpyRefund: Stripe.RefundCreatedEvent = {
+    ...refundSucceeded.events.refundCreated,
+    id: 'evt_1JpyRefund000000000000',
+    data: { object: { ...refundSucceeded.events.refundCreated.data.object, currency: 'jpy' } },
+  };
+  const parkedCases = [jpyUnknownCurrency.finalized, oldApiVersion.finalized, jpyRefund];
+  const ids = parkedCases.map((e) => e.id).sort();
+
+  const parked = async () => {
+    const q = (await runtime.ops.queues()).queues.find((x) => x.queue === 'exceptions')!;
+    return q.messages.map((m) => m.sourceEventId).sort();
+  };
+
+  it('delivered twice, then again after a restart: one message per event and reason', async () => {
+    await deliver(parkedCases);
+    expect(await parked()).toEqual(ids);
+    await deliver([...parkedCases, ...parkedCases]);
+    expect(await parked()).toEqual(ids);
+
+    await runtime.stop();
+    runtime = await startRuntimeProcess(dataDir);
+    expect(await parked()).toEqual(ids);
+    await deliver(parkedCases);
+    expect(await parked()).toEqual(ids);
+  });
+
+  it('a replay whose events fail again for the same reason leaves exactly one message each', async () => {
+    const out = await runCli(['replay', '--from', 'exceptions', '--url', runtime.url]);
+    // Each replayed event is parked again (its cause is not fixed): q2c replay says so and exits 1.
+    expect(out.stdout).toMatch(/parked again/);
+    expect(out.code).toBe(1);
+    await settled(runtime);
+    expect(await parked()).toEqual(ids);
+    // …and those are parked under live markers again: a further redelivery adds nothing.
+    await deliver(parkedCases);
+    expect(await parked()).toEqual(ids);
+  });
+});
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string }> {
   const { execFile } = await import('node:child_process');
   const { PROJECT_ROOT } = await import('../../lib/topology');
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [tsx, 'local/cli.ts', ...args],
-      { cwd: PROJECT_ROOT },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+  return new Promise((resolve) =>
+    execFile(process.execPath, [tsx, 'local/cli.ts', ...args], { cwd: PROJECT_ROOT }, (err, stdout) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
     ),
   );
 }

@@ -19,6 +19,7 @@ import {
   statSync,
   symlinkSync,
   appendFileSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,7 +91,8 @@ export function documentedCommands(readme: string): string[] {
       const command = line.replace(/\s+#.*$/, '').trim();
       if (command.startsWith('npx q2c')) lines.push(command);
     } else {
-      for (const m of line.matchAll(/`(npx q2c[^`]*)`/g)) lines.push(m[1].trim());
+      // In a table a choice's bar is escaped (`a\|b`).
+      for (const m of line.matchAll(/`(npx q2c[^`]*)`/g)) lines.push(m[1].replace(/\\\|/g, '|').trim());
     }
   }
   return [...new Set(lines)];
@@ -101,6 +103,8 @@ export function documentedCommands(readme: string): string[] {
  * of `a|b` choices). `npx q2c replay` alone (prose) is a command too.
  */
 export function variants(synopsis: string): string[] {
+  // A placeholder stands for the user's own value: the README's example stack name.
+  synopsis = synopsis.replace(/<name>/g, 'QuoteToCash').replace(/<stage>/g, 'prod');
   const bare = synopsis.replace(/\s*\[[^\]]*\]/g, '').trim();
   const full = synopsis
     .replace(/\[([^\]]*)\]/g, (_, inner: string) => inner.replace(/(\S+)\|\S+/g, '$1'))
@@ -124,7 +128,12 @@ let url: string;
 let env: NodeJS.ProcessEnv;
 const commands = documentedCommands(readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8'));
 const serveLines = commands.filter((c) => /^npx q2c serve\b/.test(c));
-const otherLines = commands.filter((c) => !/^npx q2c serve\b/.test(c)).flatMap(variants);
+// A synopsis with a value only the user has (`--id <message id>`: a parked message) is a template, not a
+// command to type; its command runs with real values in test/integration/cli-ops.test.ts.
+const otherLines = commands
+  .filter((c) => !/^npx q2c serve\b/.test(c))
+  .flatMap(variants)
+  .filter((l) => !/<[^>]+>/.test(l));
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -212,7 +221,8 @@ describe('the README’s commands, exactly as typed', () => {
           AWS_EC2_METADATA_DISABLED: 'true',
         }
       : { ...env, Q2C_URL: url };
-    const run = await shell(line, checkout, runEnv);
+    // The one substitution: the documented default address (port 4242) is the test's runtime.
+    const run = await shell(line.replace(/http:\/\/127\.0\.0\.1:4242/g, url), checkout, runEnv);
     timings[line] = Number(run.seconds.toFixed(2));
     expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a stack trace
     if (aws) {
@@ -229,6 +239,23 @@ describe('the README’s commands, exactly as typed', () => {
     });
     expect(run.stdout.trim().length).toBeGreaterThan(0);
     if (/--json/.test(line)) expect(() => JSON.parse(run.stdout) as unknown).not.toThrow();
+  });
+
+  it('a read command loads no AWS SDK module (only replay, verify and smoke --target aws need it)', async () => {
+    const probe = path.join(checkout, 'aws-probe.cjs');
+    writeFileSync(
+      probe,
+      "const M = require('module'); const load = M._load; const seen = new Set();\n" +
+        'M._load = function (r, ...a) { if (/^@(aws-sdk|smithy)\\//.test(r)) seen.add(r); return load.call(this, r, ...a); };\n' +
+        "process.on('exit', () => require('fs').writeSync(2, 'AWS:' + JSON.stringify([...seen]) + '\\n'));\n",
+    );
+    for (const command of ['trial-balance', 'journal', 'queues', 'status', 'revenue --period 2026-11']) {
+      const run = await shell(`node --require ./aws-probe.cjs bin/q2c.cjs ${command}`, checkout, {
+        ...env,
+        Q2C_URL: url,
+      });
+      expect([command, run.code, /AWS:(.*)/.exec(run.stderr)?.[1]]).toEqual([command, 0, '[]']);
+    }
   });
 
   it('an edited source is never run stale: the next command rebuilds the bundle', async () => {

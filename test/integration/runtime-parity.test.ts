@@ -77,7 +77,7 @@ describe('local runtime ≡ synthesized template', () => {
     client.destroy();
   });
 
-  it('runs the deployed state machine definitions, with local ARNs and queue URLs in place of the CloudFormation references', () => {
+  it('runs the deployed state machine definitions, with local ARNs, queue URLs and table names in place of the CloudFormation references', () => {
     expect([...runtime.stateMachines.keys()].sort()).toEqual(Object.keys(deployed.stateMachines).sort());
     for (const [key, machine] of runtime.stateMachines) {
       let text = JSON.stringify(machine.definition);
@@ -85,6 +85,8 @@ describe('local runtime ≡ synthesized template', () => {
         text = text.split(localFunctionArn(f)).join(getAtt(`FUNCTIONS.${f}`, 'Arn'));
       for (const q of Object.keys(QUEUES) as QueueKey[])
         text = text.split(runtime.sqs.queueUrl(q)).join(ref(`QUEUES.${q}`));
+      for (const t of Object.keys(TABLES) as TableKey[])
+        text = text.split(JSON.stringify(localTableName(t))).join(JSON.stringify(ref(`TABLES.${t}`)));
       expect(JSON.parse(text)).toEqual(deployed.stateMachines[key].definition);
     }
   });

@@ -73,6 +73,8 @@ describe('statemachines/deal-to-subscription.asl.json', () => {
         localFunctionArn('applyDealToBilling'),
         localFunctionArn('writeBackDealStatus'),
         'arn:aws:states:::sqs:sendMessage',
+        // the parked markers (one exception message per source and reason)
+        'arn:aws:states:::dynamodb:putItem',
       ]),
     );
   });

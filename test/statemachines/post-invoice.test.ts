@@ -85,7 +85,7 @@ describe('statemachines/post-invoice.asl.json', () => {
     expect(aslValidator(loadDefinition('postInvoice', subs)).errors).toEqual([]);
   });
 
-  it('gives every Task state a local handler (Lambda ARNs and the SQS integration)', () => {
+  it('gives every Task state a local handler (Lambda ARNs, the SQS and DynamoDB integrations)', () => {
     const subs = definitionSubstitutions('postInvoice', localFunctionArn, (q) => sqs.queueUrl(q));
     const resources = taskStates(loadDefinition('postInvoice', subs)).map((t) => t.resource);
     expect(new Set(resources)).toEqual(
@@ -94,6 +94,8 @@ describe('statemachines/post-invoice.asl.json', () => {
         localFunctionArn('postInvoice'),
         localFunctionArn('applyPayment'),
         'arn:aws:states:::sqs:sendMessage',
+        // the parked markers (one exception message per source and reason)
+        'arn:aws:states:::dynamodb:putItem',
       ]),
     );
   });

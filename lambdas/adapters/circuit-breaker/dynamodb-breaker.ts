@@ -59,6 +59,17 @@ export function isOutageFailure(err: unknown): boolean {
   return !/CONCURRENCY_LIMIT|REQUEST_LIMIT/i.test(e.errorCode ?? '');
 }
 
+type OpenedListener = (dependency: Dependency) => void;
+const openedListeners: OpenedListener[] = [];
+
+/**
+ * Called once each time this process opens a circuit (closed or half-open → open): the handlers count it
+ * as the CircuitOpened metric. A listener, so this adapter needs no metrics library.
+ */
+export function onCircuitOpened(listener: OpenedListener): void {
+  openedListeners.push(listener);
+}
+
 export class DynamoDbCircuitBreaker implements CircuitBreakerPort {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -128,7 +139,13 @@ export class DynamoDbCircuitBreaker implements CircuitBreakerPort {
   private async recordFailure(dependency: Dependency, policy: BreakerPolicy): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const state = await this.state(dependency);
-      if (await this.write(dependency, onFailure(state, this.now(), policy), state.version)) return;
+      const next = onFailure(state, this.now(), policy);
+      if (await this.write(dependency, next, state.version)) {
+        // The conditional write makes exactly one instance the one that opened it.
+        if (next.status === 'open' && state.status !== 'open')
+          for (const listener of openedListeners) listener(dependency);
+        return;
+      }
     }
   }
 

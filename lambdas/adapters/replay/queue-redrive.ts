@@ -18,6 +18,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { parkedKeyOf } from '../../domain/exceptions';
 import {
   matchesFilter,
   planMessage,
@@ -29,6 +30,7 @@ import {
   ReplayTally,
   type StoredEvent,
 } from '../../domain/replay';
+import type { ParkedMarkers } from './parked-markers';
 
 /** Where re-driven work goes. */
 export interface ReplaySink {
@@ -65,6 +67,8 @@ export interface RedriveOptions {
   visibilityTimeoutSeconds?: number;
   /** Told of every message the scan leaves on the queue (the drain's exception census). */
   onLeft?: (message: Message) => void;
+  /** The parked markers of the exception queue: released before a message's work is re-driven. */
+  markers?: ParkedMarkers;
   /** Told of every selected message and what became of it (q2c replay follows the replayed ones). */
   onSelected?: (selected: SelectedMessage) => void;
 }
@@ -149,6 +153,11 @@ export async function redriveQueue(opts: RedriveOptions): Promise<ReplayTally> {
         keep();
       } else {
         try {
+          // Before the re-drive, so that if the work fails again it parks again (exactly one new message;
+          // this one is deleted below). Released but not re-driven (a failure below) costs at most a
+          // duplicate park later, never a lost one.
+          const marker = parkedKeyOf(m.Body ?? '');
+          if (marker && opts.markers) await opts.markers.release(marker);
           const a = planned.action;
           if (a.kind === 'publish') await opts.sink.publish(a.event);
           else if (a.kind === 'start') await opts.sink.start(a.stateMachine, a.input);

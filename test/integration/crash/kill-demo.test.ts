@@ -59,6 +59,14 @@ afterAll(() => {
 });
 
 const signalGroup = (s: Serving, signal: NodeJS.Signals) => process.kill(-(s.child.pid as number), signal);
+const groupAlive = (s: Serving) => {
+  try {
+    process.kill(-(s.child.pid as number), 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Resolves with the runtime's URL once the demo has finished (`Ready.`). */
 async function ready(s: Serving, timeoutMs = 600_000): Promise<string> {
@@ -119,15 +127,25 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 let expected: Awaited<ReturnType<typeof books>>;
 let demoMs = 0;
 
+/** Resolves once the runtime is listening (the demo starts right after). */
+async function listening(s: Serving): Promise<void> {
+  while (!/listening on http/.test(s.output())) {
+    if (s.child.exitCode !== null) throw new Error(`runtime exited with ${s.child.exitCode}:\n${s.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 beforeAll(async () => {
-  const started = Date.now();
   const s = serve(tempDir('uninterrupted'));
   try {
-    expected = await books(await ready(s));
+    await listening(s);
+    const started = Date.now();
+    const url = await ready(s);
+    demoMs = Date.now() - started;
+    expected = await books(url);
   } finally {
     await terminate(s);
   }
-  demoMs = Date.now() - started;
   expect(expected.unbalanced).toEqual([]);
   expect(expected.entries.length).toBeGreaterThan(50);
 });
@@ -142,7 +160,8 @@ describe('what a crash costs the local runtime', () => {
       const at = Math.round(random() * demoMs);
       moments.push(at);
       const s = serve(dataDir);
-      await new Promise((r) => setTimeout(r, at));
+      await listening(s);
+      await new Promise((r) => setTimeout(r, at)); // into the demo (deals, Stripe month, close)
       signalGroup(s, 'SIGKILL');
       await s.exited;
     }
@@ -170,6 +189,8 @@ describe('what a crash costs the local runtime', () => {
     const interrupted = Date.now();
     signalGroup(s, 'SIGINT');
     const { code } = await s.exited;
+    // tsx runs the CLI in a child process: the runtime has stopped when its whole process group is gone.
+    while (groupAlive(s) && Date.now() - interrupted < 30_000) await new Promise((r) => setTimeout(r, 50));
     const stopMs = Date.now() - interrupted;
     expect([0, 130]).toContain(code);
     expect(stopMs).toBeLessThan(15_000);

@@ -168,7 +168,7 @@ describe('mapping configuration', () => {
 
   it('rejects a malformed file', () => {
     expect(() => parseMappingConfig({ subsidiaries: [{ id: 'A' }] })).toThrow(
-      /Invalid mapping configuration/,
+      /is not a valid mapping configuration/,
     );
   });
 });

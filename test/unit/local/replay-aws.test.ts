@@ -17,6 +17,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -37,6 +38,7 @@ const sqs = mockClient(SQSClient);
 const eb = mockClient(EventBridgeClient);
 const sfn = mockClient(SFNClient);
 const lambda = mockClient(LambdaClient);
+const ddb = mockClient(DynamoDBClient);
 
 const STACK = 'QuoteToCash';
 const url = (id: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}`;
@@ -49,6 +51,7 @@ const outputs: Record<string, string> = {
   ...Object.fromEntries(Object.values(STATE_MACHINES).map((m) => [`${m.id}Arn`, smArn(m.id)])),
   [`${QUEUES.exceptions.id}Url`]: url('exceptions'),
   [`${QUEUES.postingDlq.id}Url`]: url('dlq'),
+  IdempotencyTableName: 'QuoteToCash-IdempotencyTable-X1',
   [functionNameOutput('relaySalesforceEvent')]:
     `QuoteToCash-SalesforceEventRelay${FUNCTIONS.relaySalesforceEvent.id}-a1B2`,
 };
@@ -99,13 +102,14 @@ async function target() {
       eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
       sfn: new SFNClient({ region: 'eu-west-1' }),
       lambda: new LambdaClient({ region: 'eu-west-1' }),
+      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
     },
     { pollMs: 1 },
   );
 }
 
 beforeEach(() => {
-  for (const m of [cfn, sqs, eb, sfn, lambda]) m.reset();
+  for (const m of [cfn, sqs, eb, sfn, lambda, ddb]) m.reset();
   cfn.on(DescribeStacksCommand, { StackName: STACK }).resolves({
     Stacks: [
       {
@@ -121,6 +125,30 @@ beforeEach(() => {
 });
 
 describe('q2c replay --target aws', () => {
+  test('--from exceptions: the parked marker is deleted before the event is re-published, then the message', async () => {
+    const marker = 'parked#e1#business#BusinessError';
+    queue([
+      {
+        id: 'm1',
+        body: JSON.stringify({
+          ...JSON.parse(parked('e1', 'business', 'unmapped_product: x')),
+          parkedKey: marker,
+        }),
+      },
+    ]);
+    const order: string[] = [];
+    ddb.on(DeleteItemCommand).callsFake(() => (order.push('marker'), {}));
+    eb.on(PutEventsCommand).callsFake(
+      () => (order.push('publish'), { FailedEntryCount: 0, Entries: [{ EventId: 'x' }] }),
+    );
+    sqs.on(DeleteMessageCommand).callsFake(() => (order.push('delete'), {}));
+    await runReplay(await target(), parseReplayRequest({ from: 'exceptions', target: 'aws', url: '' }));
+    expect(ddb.commandCalls(DeleteItemCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: 'QuoteToCash-IdempotencyTable-X1', Key: { id: { S: marker } } },
+    ]);
+    expect(order).toEqual(['marker', 'publish', 'delete']);
+  });
+
   test('--from exceptions: PutEvents of the original event on the stack’s bus, then delete; a refused entry stays', async () => {
     queue([
       { id: 'm1', body: parked('e1', 'business', 'unmapped_product: prod_X has no item mapping') },
