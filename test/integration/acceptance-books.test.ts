@@ -67,13 +67,13 @@ async function deliver(e: StripeEvent): Promise<number> {
 }
 
 /**
- * Default: one delivery at a time, each settled before the next (order and duplicates still random).
- * ACCEPT_CONCURRENCY=4 delivers in bursts as Stripe's webhook workers do — on main since a372397 the
- * posting flows retry IdempotencyAlreadyInProgressError once (1 s), so two events of one document in
- * flight together (invoice.finalized + invoice.paid, credit_note.created + .voided, a dispute's
- * created + closed) park the second as technical, which README "Exactly once" says never happens.
+ * Deliveries go in bursts of 4 as Stripe's webhook workers send them (ACCEPT_CONCURRENCY=1: one at a
+ * time). Two events of one document in flight together (invoice.finalized + invoice.paid,
+ * credit_note.created + .voided, a dispute's created + closed) make the second wait for the first's
+ * idempotency record; when the flows only retried that once (1 s), the second parked as technical,
+ * which README "Exactly once" says never happens — this run found it.
  */
-const CONCURRENCY = Number(process.env.ACCEPT_CONCURRENCY ?? 1);
+const CONCURRENCY = Number(process.env.ACCEPT_CONCURRENCY ?? 4);
 async function deliverAll(events: readonly StripeEvent[]): Promise<void> {
   const queue = [...events];
   const statuses: number[] = [];
