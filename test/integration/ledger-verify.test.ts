@@ -1,6 +1,6 @@
 /**
  * Through the local runtime (signed webhooks → bus → posting flows → ledger; month-end close flows):
- * - issue 12 defect 4: a 735.00 invoice for 15 Oct – 15 Nov 2026 voided on 16 Oct releases nothing,
+ * - issue 12 defect 4: a 735.00 invoice for 15 Oct – 15 Nov 2025 voided on 16 Oct releases nothing,
  *   in October or November (it released +11.06 in October and −11.06 in November);
  * - defect 3: a credit note then its void restores the schedule — nothing parked — and the closes
  *   release the line's full 490.00;
@@ -66,23 +66,23 @@ const seats = (seed: string, unitAmount: number, quantity: number, start: string
     ...extra,
   });
 
-// 735.00 for 15 Oct – 15 Nov 2026, voided on 16 Oct.
-const voided = seats('verifyvoid', 73_500, 1, '2026-10-15T00:00:00Z', '2026-11-15T00:00:00Z');
-const voidedLater = seats('verifyvoid', 73_500, 1, '2026-10-15T00:00:00Z', '2026-11-15T00:00:00Z', {
-  voidedAt: unix('2026-10-16T09:00:00Z'),
+// 735.00 for 15 Oct – 15 Nov 2025, voided on 16 Oct.
+const voided = seats('verifyvoid', 73_500, 1, '2025-10-15T00:00:00Z', '2025-11-15T00:00:00Z');
+const voidedLater = seats('verifyvoid', 73_500, 1, '2025-10-15T00:00:00Z', '2025-11-15T00:00:00Z', {
+  voidedAt: unix('2025-10-16T09:00:00Z'),
 });
-// 10 seats × 49.00 for 5 Nov – 5 Dec 2026; 2 seats credited on 10 Nov, the credit note voided on 12 Nov.
-const credited = seats('verifycredit', 4_900, 10, '2026-11-05T00:00:00Z', '2026-12-05T00:00:00Z');
+// 10 seats × 49.00 for 5 Nov – 5 Dec 2025; 2 seats credited on 10 Nov, the credit note voided on 12 Nov.
+const credited = seats('verifycredit', 4_900, 10, '2025-11-05T00:00:00Z', '2025-12-05T00:00:00Z');
 const creditNote = (voidedAt?: number) =>
   creditNoteObject({
     seed: 'verify:credit',
     invoice: credited,
     lines: [{ invoiceLine: credited.lines.data[0]!, quantity: 2 }],
-    created: unix('2026-11-10T12:00:00Z'),
+    created: unix('2025-11-10T12:00:00Z'),
     voidedAt,
   });
-// 1,200.00 a year from 20 Nov 2026: its DUE index reaches into 2027.
-const annual = seats('verifyannual', 120_000, 1, '2026-11-20T00:00:00Z', '2027-11-20T00:00:00Z');
+// 1,200.00 a year from 20 Nov 2025: its DUE index reaches into 2026.
+const annual = seats('verifyannual', 120_000, 1, '2025-11-20T00:00:00Z', '2026-11-20T00:00:00Z');
 const lineOf = (inv: typeof voided) => `stripe:${inv.lines.data[0]!.id}`;
 
 async function deliver(event: { id: string; type: string }): Promise<void> {
@@ -110,15 +110,15 @@ function q2c(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 }
 
 describe('the ledger through the local runtime', () => {
-  it('posts the month: a void, a credit note and its void, an annual line; closes October to December', async () => {
+  it('posts the month: a void, a credit note and its void, an annual line; closes October to December 2025 (months that have ended)', async () => {
     rt.runtime.stripe.store.putAll(JSON.parse(JSON.stringify([voided, credited, annual])));
     await deliver(stripeEvent('invoice.finalized', voided));
     await deliver(stripeEvent('invoice.voided', voidedLater));
     await deliver(stripeEvent('invoice.finalized', credited));
     await deliver(stripeEvent('invoice.finalized', annual));
     await deliver(stripeEvent('credit_note.created', creditNote()));
-    await deliver(stripeEvent('credit_note.voided', creditNote(unix('2026-11-12T08:00:00Z'))));
-    for (const period of ['2026-10', '2026-11', '2026-12']) {
+    await deliver(stripeEvent('credit_note.voided', creditNote(unix('2025-11-12T08:00:00Z'))));
+    for (const period of ['2025-10', '2025-11', '2025-12']) {
       expect((await rt.ops.close(period)).status).toBe('SUCCEEDED');
     }
     // Nothing parked: the credit note's void no longer throws on its document.
@@ -132,8 +132,8 @@ describe('the ledger through the local runtime', () => {
   it('defect 3: the voided credit note restored the schedule — the closes release the full 490.00', async () => {
     // 30 days: 26 in November (floor(49,000 × 26 / 30) = 42,466), 4 in December (6,534).
     expect(await releasesOf(lineOf(credited))).toEqual([
-      ['2026-11', 42_466],
-      ['2026-12', 6_534],
+      ['2025-11', 42_466],
+      ['2025-12', 6_534],
     ]);
   });
 
@@ -155,12 +155,12 @@ describe('the ledger through the local runtime', () => {
     const annualLine = lineOf(annual);
     const shard = String(shardOf(annualLine)).padStart(2, '0');
     await db.send(
-      new DeleteCommand({ TableName: ledger, Key: { pk: 'DUE#2027-03', sk: `${shard}#${annualLine}` } }),
+      new DeleteCommand({ TableName: ledger, Key: { pk: 'DUE#2026-03', sk: `${shard}#${annualLine}` } }),
     );
     await db.send(
       new DeleteCommand({
         TableName: ledger,
-        Key: { pk: `ENTRY#revrec:${lineOf(credited)}:2026-11`, sk: 'v1' },
+        Key: { pk: `ENTRY#revrec:${lineOf(credited)}:2025-11`, sk: 'v1' },
       }),
     );
     const invoiceKey = { pk: `ENTRY#stripe:invoice:${annual.id}:post`, sk: 'v1' };
@@ -171,7 +171,7 @@ describe('the ledger through the local runtime', () => {
     const { Item: stored } = await db.send(new GetCommand({ TableName: ledger, Key: scheduleKey }));
     const schedule = stored!.schedule as RevenueSchedule;
     const periods = schedule.periods.map((p) =>
-      p.period === '2027-06' ? { ...p, amount: p.amount + 100 } : p,
+      p.period === '2026-06' ? { ...p, amount: p.amount + 100 } : p,
     );
     await db.send(
       new PutCommand({ TableName: ledger, Item: { ...stored, schedule: { ...schedule, periods } } }),
@@ -186,8 +186,8 @@ describe('the ledger through the local runtime', () => {
     expect(report.clean).toBe(false);
     const named = (invariant: string, object: string) =>
       report.violations.some((v) => v.invariant === invariant && v.objects.includes(object));
-    expect(named('due_index_missing', `DUE#2027-03/${annualLine}`)).toBe(true);
-    expect(named('release_missing', `revrec:${lineOf(credited)}:2026-11`)).toBe(true);
+    expect(named('due_index_missing', `DUE#2026-03/${annualLine}`)).toBe(true);
+    expect(named('release_missing', `revrec:${lineOf(credited)}:2025-11`)).toBe(true);
     expect(named('entry_unbalanced', `stripe:invoice:${annual.id}:post`)).toBe(true);
     expect(named('schedule_total_mismatch', `schedule:${annualLine}`)).toBe(true);
 
@@ -204,13 +204,13 @@ describe('the ledger through the local runtime', () => {
   });
 
   it("the ReconciliationFlow's VerifyLedger step (same ASL as AWS) reports them and emits LedgerInvariantViolations", async () => {
-    const record = await rt.ops.reconcile('2026-11');
+    const record = await rt.ops.reconcile('2025-11');
     expect(record.status).toBe('SUCCEEDED');
     const ledger = (
       record.output as { ledger: { clean: boolean; period: string; violations: { invariant: string }[] } }
     ).ledger;
     // The month's run audits November: the deleted November release is among what it names.
-    expect(ledger).toMatchObject({ clean: false, period: '2026-11' });
+    expect(ledger).toMatchObject({ clean: false, period: '2025-11' });
     expect(ledger.violations.map((v) => v.invariant)).toContain('release_missing');
     const metric = (await rt.ops.status()).metrics.find(
       (m) =>
