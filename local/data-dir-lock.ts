@@ -12,9 +12,21 @@ export class DataDirInUseError extends Error {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed runtime stays a zombie until its parent reaps it (a tsx or npm parent killed with it leaves
+  // that to init, which in a container may never come): kill(pid, 0) still succeeds, yet it holds nothing.
+  return !isZombie(pid);
+}
+
+/** Linux: state Z in /proc/<pid>/stat (the field after the parenthesised command name). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false; // no procfs (macOS): trust kill(pid, 0)
   }
 }
 
