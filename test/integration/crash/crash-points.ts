@@ -259,7 +259,9 @@ function normalise(value: unknown, since: number): unknown {
  * What must be identical after a crash and its re-drive: every item of the ledger (journal entries and
  * their lines, schedules, DUE index, closed periods, customers), the crosswalk (documents and deals), the
  * circuit breakers and the ERP permits. Of an idempotency record, its key and status (its expiry times and
- * stored result — `posted` vs `already-posted` — legitimately differ after a re-drive).
+ * stored result — `posted` vs `already-posted` — legitimately differ after a re-drive). The exception
+ * queue is not compared (the crashed run parks once, technical, before its re-drive), nor its parked-once
+ * markers (`parked#…` in the idempotency table), which are that queue's own de-duplication state.
  */
 export function compareTables(
   crashFree: TablesSnapshot,
@@ -278,8 +280,10 @@ export function compareTables(
       }
       return normalise(item, since);
     };
-    const a = new Map(crashFree[t].map((i) => [keyOf(t, i), view(i)]));
-    const b = new Map(afterCrash[t].map((i) => [keyOf(t, i), view(i)]));
+    const compared = (items: Item[]) =>
+      t === 'idempotency' ? items.filter((i) => !String(unmarshall(i).id).startsWith('parked#')) : items;
+    const a = new Map(compared(crashFree[t]).map((i) => [keyOf(t, i), view(i)]));
+    const b = new Map(compared(afterCrash[t]).map((i) => [keyOf(t, i), view(i)]));
     for (const k of new Set([...a.keys(), ...b.keys()])) {
       if (!isDeepStrictEqual(a.get(k), b.get(k)))
         divergences.push({ table: t, key: k, crashFree: a.get(k), afterCrash: b.get(k) });
