@@ -96,18 +96,22 @@ beforeAll(async () => {
   // A corrupted ledger: one DUE index item deleted directly in the table, then `q2c verify`'s
   // GET /ops/verify (the VerifyLedger handler: LedgerInvariantViolations by invariant).
   const ledger = localTableName('ledger');
-  const { Items: due = [] } = await dynamo().doc.send(
-    new ScanCommand({
-      TableName: ledger,
-      FilterExpression: 'begins_with(pk, :due)',
-      ExpressionAttributeValues: { ':due': 'DUE#' },
-      Limit: 1_000,
-    }),
-  );
-  expect(due.length).toBeGreaterThan(0);
-  await dynamo().doc.send(
-    new DeleteCommand({ TableName: ledger, Key: { pk: due[0].pk as string, sk: due[0].sk as string } }),
-  );
+  let due: Record<string, unknown> | undefined;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().doc.send(
+      new ScanCommand({
+        TableName: ledger,
+        FilterExpression: 'begins_with(pk, :due)',
+        ExpressionAttributeValues: { ':due': 'DUE#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    due = page.Items?.[0];
+    start = page.LastEvaluatedKey;
+  } while (!due && start);
+  if (!due) throw new Error('the demo ledger holds no DUE index item');
+  await dynamo().doc.send(new DeleteCommand({ TableName: ledger, Key: { pk: due.pk, sk: due.sk } }));
   ({ violations } = await ops.verify());
   await runtime.idle();
   emitted = (await ops.status()).metrics;
